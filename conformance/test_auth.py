@@ -1,0 +1,132 @@
+"""Request signing and accounts (ddbd only: these start their own servers).
+
+With ``--credentials FILE`` ddbd verifies SigV4 signatures against the keys in
+an ~/.aws/credentials-style file; the optional ``aws_account_id`` of a profile
+becomes the account in that key's table ARNs. The error codes and messages are
+those of the real service for an unknown access key and for a wrong secret.
+"""
+
+import re
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_of, make_client, unique_table_name
+
+pytestmark = pytest.mark.ddbd_only
+
+DEFAULT_KEY, DEFAULT_SECRET = "AKIAIOSFODNN7DEFAULT", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYDEFAULTKEY"
+OTHER_KEY, OTHER_SECRET = "AKIAIOSFODNN7OTHER00", "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"
+OTHER_ACCOUNT = "111122223333"
+
+CREDENTIALS_FILE = f"""\
+# conformance test credentials
+[default]
+aws_access_key_id = {DEFAULT_KEY}
+aws_secret_access_key = {DEFAULT_SECRET}
+
+[other]
+aws_access_key_id={OTHER_KEY}
+aws_secret_access_key={OTHER_SECRET}
+aws_account_id = {OTHER_ACCOUNT}
+"""
+
+UNRECOGNIZED = ("UnrecognizedClientException", "The security token included in the request is invalid.")
+BAD_SIGNATURE = ("InvalidSignatureException",
+                 "The request signature we calculated does not match the signature you provided. "
+                 "Check your AWS Secret Access Key and signing method. Consult the service "
+                 "documentation for details.")
+
+
+@pytest.fixture
+def secured(ddbd_factory, tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text(CREDENTIALS_FILE)
+    return ddbd_factory(extra_args=["--credentials", str(path)])
+
+
+def create_simple_table(ddb, name):
+    return ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )["TableDescription"]
+
+
+def test_known_keys_are_accepted(secured):
+    for key, secret in ((DEFAULT_KEY, DEFAULT_SECRET), (OTHER_KEY, OTHER_SECRET)):
+        resp = make_client(secured.endpoint, key, secret).list_tables()
+        assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_item_operations_with_valid_signature(secured):
+    ddb = make_client(secured.endpoint, DEFAULT_KEY, DEFAULT_SECRET)
+    name = unique_table_name("auth")
+    create_simple_table(ddb, name)
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"S": "x" * 3000}})
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "a"}})["Item"]["v"] == {"S": "x" * 3000}
+
+
+def test_wrong_secret(secured):
+    ddb = make_client(secured.endpoint, DEFAULT_KEY, DEFAULT_SECRET + "x")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tables()
+    assert error_of(excinfo) == BAD_SIGNATURE
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_unknown_access_key(secured):
+    ddb = make_client(secured.endpoint, "AKIANOTKNOWN00000000", DEFAULT_SECRET)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tables()
+    assert error_of(excinfo) == UNRECOGNIZED
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_secret_of_other_profile(secured):
+    ddb = make_client(secured.endpoint, DEFAULT_KEY, OTHER_SECRET)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.describe_table(TableName="whatever")
+    assert error_of(excinfo) == BAD_SIGNATURE
+
+
+def test_rejected_request_has_no_effect(secured):
+    bad = make_client(secured.endpoint, DEFAULT_KEY, "wrong-secret")
+    good = make_client(secured.endpoint, DEFAULT_KEY, DEFAULT_SECRET)
+    name = unique_table_name("auth")
+    with pytest.raises(ClientError):
+        create_simple_table(bad, name)
+    with pytest.raises(ClientError) as excinfo:
+        good.describe_table(TableName=name)
+    assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_table_arn_carries_profile_account_id(secured):
+    ddb = make_client(secured.endpoint, OTHER_KEY, OTHER_SECRET)
+    name = unique_table_name("acct")
+    desc = create_simple_table(ddb, name)
+    assert desc["TableArn"] == f"arn:aws:dynamodb:us-east-1:{OTHER_ACCOUNT}:table/{name}"
+    desc = ddb.describe_table(TableName=name)["Table"]
+    assert desc["TableArn"] == f"arn:aws:dynamodb:us-east-1:{OTHER_ACCOUNT}:table/{name}"
+
+
+def test_profile_without_account_id_gets_a_12_digit_account(secured):
+    ddb = make_client(secured.endpoint, DEFAULT_KEY, DEFAULT_SECRET)
+    name = unique_table_name("acct")
+    arn = create_simple_table(ddb, name)["TableArn"]
+    assert re.fullmatch(r"arn:aws:dynamodb:us-east-1:\d{12}:table/" + re.escape(name), arn), arn
+
+
+def test_without_credentials_any_key_sees_the_same_tables(ddbd_factory):
+    server = ddbd_factory()
+    first = make_client(server.endpoint, "AKIAFIRSTKEY00000000", "first-secret")
+    second = make_client(server.endpoint, "AKIASECONDKEY0000000", "another-secret")
+    name = unique_table_name("shared")
+    create_simple_table(first, name)
+    first.put_item(TableName=name, Item={"pk": {"S": "k"}, "v": {"S": "from-first"}})
+    assert name in second.list_tables()["TableNames"]
+    assert second.describe_table(TableName=name)["Table"]["TableArn"] == \
+        first.describe_table(TableName=name)["Table"]["TableArn"]
+    item = second.get_item(TableName=name, Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"]
+    assert item == {"pk": {"S": "k"}, "v": {"S": "from-first"}}

@@ -1,0 +1,100 @@
+"""The AWS CLI (v2, Debian's awscli package) against the endpoint."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import REGION, unique_table_name
+
+AWS = "/usr/bin/aws"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(AWS), reason=f"{AWS} not installed")
+
+
+@pytest.fixture
+def aws(endpoint, credentials, tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": credentials[0],
+        "AWS_SECRET_ACCESS_KEY": credentials[1],
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_PAGER": "",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+
+    def run(*args, check=True):
+        cmd = [AWS, "dynamodb", *args, "--endpoint-url", endpoint, "--output", "json"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+        if check:
+            assert proc.returncode == 0, f"{cmd} exited {proc.returncode}: {proc.stderr}"
+        return proc
+
+    def run_json(*args):
+        out = run(*args).stdout
+        return json.loads(out) if out.strip() else {}
+
+    run.json = run_json
+    return run
+
+
+@pytest.fixture
+def cli_table(aws):
+    name = unique_table_name("cli")
+    yield name
+    aws("delete-table", "--table-name", name, check=False)
+
+
+def test_cli_table_and_item_lifecycle(aws, cli_table):
+    name = cli_table
+    created = aws.json(
+        "create-table", "--table-name", name,
+        "--attribute-definitions", "AttributeName=pk,AttributeType=S", "AttributeName=sk,AttributeType=N",
+        "--key-schema", "AttributeName=pk,KeyType=HASH", "AttributeName=sk,KeyType=RANGE",
+        "--billing-mode", "PAY_PER_REQUEST",
+    )["TableDescription"]
+    assert created["TableName"] == name
+    assert created["TableArn"].endswith(f":table/{name}")
+    aws("wait", "table-exists", "--table-name", name)
+
+    desc = aws.json("describe-table", "--table-name", name)["Table"]
+    assert desc["TableStatus"] == "ACTIVE"
+    assert desc["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"},
+                                 {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+    tables = aws.json("list-tables")["TableNames"]
+    assert name in tables
+
+    item = {"pk": {"S": "cli"}, "sk": {"N": "01.50"}, "l": {"L": [{"S": "a"}, {"BOOL": True}]},
+            "ss": {"SS": ["x"]}}
+    assert aws.json("put-item", "--table-name", name, "--item", json.dumps(item)) == {}
+    got = aws.json("get-item", "--table-name", name, "--consistent-read",
+                   "--key", json.dumps({"pk": {"S": "cli"}, "sk": {"N": "1.5"}}))
+    assert got == {"Item": dict(item, sk={"N": "1.5"})}
+
+    deleted = aws.json("delete-table", "--table-name", name)["TableDescription"]
+    assert deleted["TableName"] == name
+    assert deleted["TableStatus"] == "DELETING"
+    aws("wait", "table-not-exists", "--table-name", name)
+    assert name not in aws.json("list-tables")["TableNames"]
+
+
+def test_cli_service_error(aws):
+    name = unique_table_name("missing")
+    proc = aws("describe-table", "--table-name", name, check=False)
+    # AWS CLI v2: 254 = the service returned an error.
+    assert proc.returncode == 254, proc.stderr
+    assert "ResourceNotFoundException" in proc.stderr
+    assert f"Requested resource not found: Table: {name} not found" in proc.stderr
+
+
+def test_cli_validation_error(aws, table_s):
+    proc = aws("put-item", "--table-name", table_s, "--item", json.dumps({"other": {"S": "x"}}), check=False)
+    assert proc.returncode == 254, proc.stderr
+    assert "ValidationException" in proc.stderr
+    assert "Missing the key pk in the item" in proc.stderr

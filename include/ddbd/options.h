@@ -1,0 +1,33 @@
+// ServerOptions: everything `ddbd` can be told on its command line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ddbd/status.h"
+
+namespace ddbd {
+
+struct ServerOptions {
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 8000;             // 0 = pick a free port (logged at start)
+  std::string data_dir = "./ddbd-data";
+  bool in_memory = false;           // no data directory; everything is lost at exit
+  std::string credentials_file;     // empty = accept any well-formed credentials
+  std::string log_level = "info";
+  int threads = 0;                  // 0 = number of cores
+  bool sync_writes = false;         // fsync every write (power-loss durability)
+  std::string default_account = "000000000000";
+};
+
+// What the command line asked for.
+enum class CommandLineAction { kRun, kHelp, kVersion };
+
+// Parses argv (without argv[0]). ValidationException-coded Status with a usage message on
+// unknown or malformed flags.
+Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
+                                           ServerOptions* options);
+std::string UsageText();
+
+}  // namespace ddbd

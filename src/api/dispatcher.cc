@@ -1,0 +1,81 @@
+#include "api/dispatcher.h"
+
+#include <exception>
+#include <string>
+
+#include "api/ops/ops.h"
+#include "common/logging.h"
+
+#include <rapidjson/error/en.h>
+
+namespace ddbd::api {
+namespace {
+
+enum Service { kDynamo, kStreams };
+
+Status NotImplemented(OpContext&, const Json&, JsonWriter&) {
+  return Status(ErrorCode::kUnknownOperation, "");
+}
+
+struct OperationRow {
+  Service service;
+  std::string_view name;
+  OpHandler handler;
+};
+
+constexpr OperationRow kOperations[] = {
+#define DDBD_OP(service, name, handler) {service, name, &handler},
+#include "api/operations.def"
+#undef DDBD_OP
+};
+
+const OperationRow* FindOperation(std::string_view target) {
+  constexpr std::string_view kDynamoPrefix = "DynamoDB_20120810.";
+  constexpr std::string_view kStreamsPrefix = "DynamoDBStreams_20120810.";
+  Service service;
+  if (target.substr(0, kDynamoPrefix.size()) == kDynamoPrefix) {
+    service = kDynamo;
+    target.remove_prefix(kDynamoPrefix.size());
+  } else if (target.substr(0, kStreamsPrefix.size()) == kStreamsPrefix) {
+    service = kStreams;
+    target.remove_prefix(kStreamsPrefix.size());
+  } else {
+    return nullptr;
+  }
+  for (const auto& row : kOperations) {
+    if (row.service == service && row.name == target) return &row;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(engine::Catalog* catalog) : catalog_(catalog) {}
+
+ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
+                            const CallerContext& caller) const noexcept {
+  try {
+    const OperationRow* op = FindOperation(target);
+    if (op == nullptr) return ErrorReply(Status(ErrorCode::kUnknownOperation, ""));
+    rapidjson::Document request;
+    // Iterative parsing: deep documents cannot exhaust the stack. Invalid UTF-8 is rejected.
+    request.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    if (request.HasParseError() || !request.IsObject()) {
+      return ErrorReply(Status::Serialization(""));
+    }
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    OpContext ctx{*catalog_, caller};
+    Status status = op->handler(ctx, request, writer);
+    if (!status.ok()) return ErrorReply(status);
+    return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize())};
+  } catch (const std::exception& e) {
+    DDBD_LOG_ERROR("internal error in {}: {}", target, e.what());
+    return ErrorReply(Status::Internal("Internal server error"));
+  } catch (...) {
+    DDBD_LOG_ERROR("internal error in {}", target);
+    return ErrorReply(Status::Internal("Internal server error"));
+  }
+}
+
+}  // namespace ddbd::api

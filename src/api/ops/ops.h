@@ -1,0 +1,37 @@
+// Signatures of the operation handlers (one file per operation family under api/ops/).
+// A handler validates its request before any I/O, calls the engine, and writes the JSON
+// reply with `out`; on error it returns the Status and whatever it wrote is discarded.
+#pragma once
+
+#include "api/dispatcher.h"
+#include "api/json_util.h"
+#include "engine/catalog.h"
+
+namespace ddbd::api {
+
+struct OpContext {
+  engine::Catalog& catalog;
+  const CallerContext& caller;
+};
+
+using OpHandler = Status (*)(OpContext& ctx, const Json& request, JsonWriter& out);
+
+#define DDBD_DECLARE_OP(name) Status name(OpContext& ctx, const Json& request, JsonWriter& out);
+DDBD_DECLARE_OP(CreateTable)
+DDBD_DECLARE_OP(DeleteTable)
+DDBD_DECLARE_OP(DescribeTable)
+DDBD_DECLARE_OP(ListTables)
+DDBD_DECLARE_OP(UpdateTable)
+DDBD_DECLARE_OP(DescribeEndpoints)
+DDBD_DECLARE_OP(DescribeLimits)
+DDBD_DECLARE_OP(PutItem)
+DDBD_DECLARE_OP(GetItem)
+DDBD_DECLARE_OP(DeleteItem)
+DDBD_DECLARE_OP(UpdateItem)
+#undef DDBD_DECLARE_OP
+
+// Finds the caller's table named by the request's TableName (already validated), or
+// ResourceNotFoundException "Requested resource not found" (the item operations' wording).
+Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx, const std::string& name);
+
+}  // namespace ddbd::api

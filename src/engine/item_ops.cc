@@ -1,0 +1,187 @@
+#include "engine/item_ops.h"
+
+#include <chrono>
+
+#include "common/coding.h"
+#include "common/hash.h"
+#include "model/item_size.h"
+#include "model/value_codec.h"
+#include "storage/key_codec.h"
+
+namespace ddbd::engine {
+namespace {
+
+using model::AttrType;
+using model::AttributeValue;
+
+constexpr size_t kMaxHashKeySize = 2048;
+constexpr size_t kMaxRangeKeySize = 1024;
+
+const Status& SchemaMismatch() {
+  static const Status kStatus =
+      Status::Validation("The provided key element does not match the schema");
+  return kStatus;
+}
+
+Status CheckKeyValue(const KeyElement& element, const AttributeValue& value, bool is_hash) {
+  if (value.type == AttrType::kS && value.str.empty()) {
+    return Status::Validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty string value. Key: " + element.name);
+  }
+  if (value.type == AttrType::kB && value.str.empty()) {
+    return Status::Validation(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute "
+        "cannot contain an empty binary value. Key: " + element.name);
+  }
+  size_t size = model::ValueSize(value);
+  if (is_hash && size > kMaxHashKeySize) {
+    return Status::Validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
+        "size limit of 2048 bytes");
+  }
+  if (!is_hash && size > kMaxRangeKeySize) {
+    return Status::Validation(
+        "One or more parameter values were invalid: Aggregated size of all range keys has "
+        "exceeded the size limit of 1024 bytes");
+  }
+  return Status::OK();
+}
+
+std::string StorageKey(const PrimaryKey& key) {
+  return storage::EncodePrimaryKey(storage::kBaseIndexId, key.hash,
+                                   key.range ? &*key.range : nullptr);
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Change-log record, docs/formats/change-log.md. DO NOT CHANGE without a version bump.
+std::string EncodeChange(int64_t time_us, const std::string& key,
+                         const std::optional<model::Item>& old_item,
+                         const std::optional<model::Item>& new_item) {
+  std::string out;
+  out.push_back(1);  // format version
+  PutVarint64(&out, static_cast<uint64_t>(time_us));
+  out.push_back(0);  // origin: 0 = user request (TTL, replication come later)
+  PutLengthPrefixed(&out, key);
+  out.push_back(old_item ? 1 : 0);
+  if (old_item) PutLengthPrefixed(&out, model::EncodeItem(*old_item));
+  out.push_back(new_item ? 1 : 0);
+  if (new_item) PutLengthPrefixed(&out, model::EncodeItem(*new_item));
+  return out;
+}
+
+}  // namespace
+
+Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key) {
+  size_t expected = table.range_key() ? 2 : 1;
+  if (key.size() != expected) return SchemaMismatch();
+  PrimaryKey out;
+  auto h = key.find(table.hash_key().name);
+  if (h == key.end() || h->second.type != table.hash_key().type) return SchemaMismatch();
+  DDBD_RETURN_IF_ERROR(CheckKeyValue(table.hash_key(), h->second, true));
+  out.hash = h->second;
+  if (table.range_key()) {
+    auto r = key.find(table.range_key()->name);
+    if (r == key.end() || r->second.type != table.range_key()->type) return SchemaMismatch();
+    DDBD_RETURN_IF_ERROR(CheckKeyValue(*table.range_key(), r->second, false));
+    out.range = r->second;
+  }
+  return out;
+}
+
+Result<PrimaryKey> ValidateItemKey(const Table& table, const model::Item& item) {
+  PrimaryKey out;
+  auto check = [&](const KeyElement& element, bool is_hash) -> Result<AttributeValue> {
+    auto it = item.find(element.name);
+    if (it == item.end()) {
+      return Status::Validation("One or more parameter values were invalid: Missing the key " +
+                                element.name + " in the item");
+    }
+    if (it->second.type != element.type) {
+      return Status::Validation("One or more parameter values were invalid: Type mismatch for key " +
+                                element.name + " expected: " +
+                                std::string(model::AttrTypeName(element.type)) +
+                                " actual: " + std::string(model::AttrTypeName(it->second.type)));
+    }
+    DDBD_RETURN_IF_ERROR(CheckKeyValue(element, it->second, is_hash));
+    return it->second;
+  };
+  DDBD_ASSIGN_OR_RETURN(out.hash, check(table.hash_key(), true));
+  if (table.range_key()) {
+    DDBD_ASSIGN_OR_RETURN(out.range, check(*table.range_key(), false));
+  }
+  if (model::ItemSize(item) > model::kMaxItemSize) {
+    return Status::Validation("Item size has exceeded the maximum allowed size");
+  }
+  return out;
+}
+
+Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& key,
+                              const MutationFn& decide) {
+  storage::Store* store = catalog.store();
+  std::string storage_key = StorageKey(key);
+  std::lock_guard lock(table.locks().For(StableHash64(storage_key)));
+
+  MutationResult result;
+  std::string old_bytes;
+  bool found = false;
+  DDBD_RETURN_IF_ERROR(store->Get(table.data(), storage_key, &old_bytes, &found));
+  if (found) {
+    model::Item old_item;
+    if (!model::DecodeItem(old_bytes, &old_item)) {
+      return Status::Internal("corrupt item in table " + table.name());
+    }
+    result.old_size = model::ItemSize(old_item);
+    result.old_item = std::move(old_item);
+  }
+  DDBD_ASSIGN_OR_RETURN(MutationDecision decision,
+                        decide(result.old_item ? &*result.old_item : nullptr));
+  if (decision.kind == MutationDecision::Kind::kNoChange) return result;
+  if (decision.kind == MutationDecision::Kind::kDelete && !found) return result;
+
+  storage::WriteBatch batch;
+  int64_t count_delta = 0;
+  int64_t size_delta = -static_cast<int64_t>(result.old_size);
+  if (decision.kind == MutationDecision::Kind::kPut) {
+    result.new_size = model::ItemSize(decision.new_item);
+    if (result.new_size > model::kMaxItemSize) {
+      return Status::Validation("Item size has exceeded the maximum allowed size");
+    }
+    batch.Put(table.data(), storage_key, model::EncodeItem(decision.new_item));
+    result.new_item = std::move(decision.new_item);
+    size_delta += static_cast<int64_t>(result.new_size);
+    if (!found) count_delta = 1;
+  } else {
+    batch.Delete(table.data(), storage_key);
+    count_delta = -1;
+  }
+  std::string log_key;
+  PutFixed64BE(&log_key, table.NextSequence());
+  batch.Put(table.log(), log_key,
+            EncodeChange(NowMicros(), storage_key, result.old_item, result.new_item));
+  batch.AddStats(table.table_id(), count_delta, size_delta);
+  DDBD_RETURN_IF_ERROR(store->Write(&batch));
+  return result;
+}
+
+Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key) {
+  std::string bytes;
+  bool found = false;
+  DDBD_RETURN_IF_ERROR(catalog.store()->Get(table.data(), StorageKey(key), &bytes, &found));
+  ReadResult result;
+  if (!found) return result;
+  model::Item item;
+  if (!model::DecodeItem(bytes, &item)) {
+    return Status::Internal("corrupt item in table " + table.name());
+  }
+  result.size = model::ItemSize(item);
+  result.item = std::move(item);
+  return result;
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,57 @@
+// Single-item reads and writes: the one write path of ddbd.
+//
+// Every write goes through Mutate: take the item's stripe lock, read the old item, let the
+// caller's function decide the new item (or a condition failure), then commit one WriteBatch
+// holding the data change, the change-log record (keys, old and new image, time, sequence)
+// and the table's counters. Log and data commit together, so a crash loses neither alone.
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "ddbd/status.h"
+#include "engine/catalog.h"
+#include "model/attribute_value.h"
+
+namespace ddbd::engine {
+
+// The primary-key attributes of an item, validated against the table's schema.
+struct PrimaryKey {
+  model::AttributeValue hash;
+  std::optional<model::AttributeValue> range;
+};
+
+// Checks a `Key` parameter: exactly the key attributes, with the right types, non-empty and
+// within size limits. ValidationException with the service's messages otherwise.
+Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key);
+// Checks an `Item` parameter's key attributes and the item size limit.
+Result<PrimaryKey> ValidateItemKey(const Table& table, const model::Item& item);
+
+// What a mutation decided, given the old item (nullptr if absent).
+struct MutationDecision {
+  enum class Kind { kPut, kDelete, kNoChange } kind = Kind::kNoChange;
+  model::Item new_item;  // for kPut
+};
+using MutationFn = std::function<Result<MutationDecision>(const model::Item* old_item)>;
+
+struct MutationResult {
+  std::optional<model::Item> old_item;
+  std::optional<model::Item> new_item;
+  size_t old_size = 0;
+  size_t new_size = 0;
+};
+
+// Reads, decides and commits one item atomically. Errors from `decide` are returned as is
+// (with nothing written).
+Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& key,
+                              const MutationFn& decide);
+
+struct ReadResult {
+  std::optional<model::Item> item;
+  size_t size = 0;
+};
+Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key);
+
+}  // namespace ddbd::engine

@@ -1,0 +1,108 @@
+#include "engine/table_meta.h"
+
+#include "common/coding.h"
+
+namespace ddbd::engine {
+namespace {
+
+constexpr uint64_t kFormatVersion = 1;
+
+void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
+void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
+void PutKey(std::string* out, const KeyElement& k) {
+  PutString(out, k.name);
+  out->push_back(static_cast<char>(k.type));
+}
+
+struct Reader {
+  std::string_view in;
+  bool ok = true;
+  std::string String() {
+    std::string_view s;
+    ok = ok && GetLengthPrefixed(&in, &s);
+    return ok ? std::string(s) : std::string();
+  }
+  int64_t Int() {
+    uint64_t v = 0;
+    ok = ok && GetVarint64(&in, &v);
+    return static_cast<int64_t>(v);
+  }
+  uint8_t Byte() {
+    if (in.empty()) {
+      ok = false;
+      return 0;
+    }
+    uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return b;
+  }
+  KeyElement Key() {
+    KeyElement k;
+    k.name = String();
+    k.type = static_cast<model::AttrType>(Byte());
+    return k;
+  }
+};
+
+}  // namespace
+
+std::string EncodeTableMeta(const TableMeta& m) {
+  std::string out;
+  PutInt(&out, kFormatVersion);
+  PutString(&out, m.account);
+  PutString(&out, m.region);
+  PutString(&out, m.name);
+  PutString(&out, m.table_id);
+  PutKey(&out, m.hash_key);
+  out.push_back(m.range_key ? 1 : 0);
+  if (m.range_key) PutKey(&out, *m.range_key);
+  PutInt(&out, static_cast<int64_t>(m.attribute_definitions.size()));
+  for (const auto& d : m.attribute_definitions) PutKey(&out, d);
+  out.push_back(static_cast<char>(m.billing_mode));
+  PutInt(&out, m.read_capacity);
+  PutInt(&out, m.write_capacity);
+  PutInt(&out, m.creation_time_ms);
+  PutInt(&out, m.last_increase_ms);
+  PutInt(&out, m.last_decrease_ms);
+  PutInt(&out, m.decreases_today);
+  PutInt(&out, m.billing_mode_update_ms);
+  out.push_back(m.deletion_protection ? 1 : 0);
+  PutString(&out, m.table_class);
+  PutInt(&out, static_cast<int64_t>(m.tags.size()));
+  for (const auto& [k, v] : m.tags) {
+    PutString(&out, k);
+    PutString(&out, v);
+  }
+  return out;
+}
+
+bool DecodeTableMeta(std::string_view in, TableMeta* m) {
+  Reader r{in};
+  if (r.Int() != static_cast<int64_t>(kFormatVersion)) return false;
+  m->account = r.String();
+  m->region = r.String();
+  m->name = r.String();
+  m->table_id = r.String();
+  m->hash_key = r.Key();
+  if (r.Byte()) m->range_key = r.Key();
+  int64_t n = r.Int();
+  for (int64_t i = 0; r.ok && i < n; ++i) m->attribute_definitions.push_back(r.Key());
+  m->billing_mode = static_cast<BillingMode>(r.Byte());
+  m->read_capacity = r.Int();
+  m->write_capacity = r.Int();
+  m->creation_time_ms = r.Int();
+  m->last_increase_ms = r.Int();
+  m->last_decrease_ms = r.Int();
+  m->decreases_today = r.Int();
+  m->billing_mode_update_ms = r.Int();
+  m->deletion_protection = r.Byte() != 0;
+  m->table_class = r.String();
+  n = r.Int();
+  for (int64_t i = 0; r.ok && i < n; ++i) {
+    std::string k = r.String();
+    m->tags.emplace_back(std::move(k), r.String());
+  }
+  return r.ok;
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,50 @@
+// A table's descriptor: everything CreateTable/UpdateTable define and DescribeTable reports
+// (except live counters). Persisted in the catalog family with a versioned binary encoding.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/attribute_value.h"
+
+namespace ddbd::engine {
+
+enum class BillingMode : uint8_t { kProvisioned = 0, kPayPerRequest = 1 };  // DO NOT CHANGE
+
+struct KeyElement {
+  std::string name;
+  model::AttrType type = model::AttrType::kS;  // S, N or B
+};
+
+struct TableMeta {
+  std::string account;  // 12 digits
+  std::string region;   // e.g. us-east-1
+  std::string name;
+  std::string table_id;  // UUID; names the table's column families
+  KeyElement hash_key;
+  std::optional<KeyElement> range_key;
+  std::vector<KeyElement> attribute_definitions;  // in the order given at creation
+  BillingMode billing_mode = BillingMode::kProvisioned;
+  int64_t read_capacity = 0;
+  int64_t write_capacity = 0;
+  int64_t creation_time_ms = 0;
+  int64_t last_increase_ms = 0;
+  int64_t last_decrease_ms = 0;
+  int64_t decreases_today = 0;
+  int64_t billing_mode_update_ms = 0;
+  bool deletion_protection = false;
+  std::string table_class;  // empty = STANDARD, never set explicitly
+  std::vector<std::pair<std::string, std::string>> tags;
+
+  std::string Arn() const {
+    return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name;
+  }
+};
+
+std::string EncodeTableMeta(const TableMeta& meta);
+bool DecodeTableMeta(std::string_view in, TableMeta* out);
+
+}  // namespace ddbd::engine

@@ -1,0 +1,147 @@
+#include "http/listener.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <thread>
+#include <vector>
+
+#include "common/logging.h"
+
+namespace ddbd::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::ip::tcp;
+using tcp_stream = beast::tcp_stream;
+
+void ToRequest(const bhttp::request<bhttp::string_body>& in, Request* out) {
+  out->method = std::string(in.method_string());
+  out->target = std::string(in.target());
+  out->headers.reserve(16);
+  for (const auto& field : in) {
+    out->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+}
+
+bhttp::response<bhttp::string_body> FromResponse(Response&& in, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(in.status), version};
+  res.set(bhttp::field::server, "ddbd");
+  for (auto& [k, v] : in.headers) res.set(k, v);
+  res.body() = std::move(in.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+asio::awaitable<void> Session(tcp_stream stream, const Handler& handler,
+                              const ListenerOptions& options) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.body_limit(options.body_limit);
+    parser.header_limit(64 * 1024);
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+    co_await bhttp::async_read(stream, buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::end_of_stream) break;
+    if (ec == bhttp::error::body_limit) {
+      Response too_large{413, {{"Content-Type", "text/plain"}}, "Request entity too large"};
+      auto res = FromResponse(std::move(too_large), 11, false);
+      co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
+    if (ec) break;
+    auto& raw = parser.get();
+    Request request;
+    ToRequest(raw, &request);
+    request.body = std::move(raw.body());
+    Response response;
+    handler(request, &response);
+    bool keep_alive = raw.keep_alive();
+    auto res = FromResponse(std::move(response), raw.version(), keep_alive);
+    co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace
+
+struct Listener::Impl {
+  ListenerOptions options;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+
+  asio::awaitable<void> Accept() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(
+          asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (!acceptor.is_open()) co_return;
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(acceptor.get_executor(),
+                     Session(tcp_stream(std::move(socket)), handler, options), asio::detached);
+    }
+  }
+};
+
+Listener::Listener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Listener::~Listener() = default;
+
+Result<std::unique_ptr<Listener>> Listener::Bind(const ListenerOptions& options, Handler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->handler = std::move(handler);
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options.bind_address, ec);
+  if (ec) return Status::Internal("invalid bind address: " + options.bind_address);
+  tcp::endpoint endpoint{address, options.port};
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Internal("cannot listen on " + options.bind_address + ":" +
+                            std::to_string(options.port) + ": " + ec.message());
+  }
+  return std::unique_ptr<Listener>(new Listener(std::move(impl)));
+}
+
+uint16_t Listener::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Listener::Run() {
+  impl_->signals.async_wait([this](const beast::error_code& ec, int signal) {
+    if (!ec) {
+      DDBD_LOG_INFO("signal {} received, shutting down", signal);
+      Stop();
+    }
+  });
+  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Listener::Stop() {
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->signals.cancel(ec);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace ddbd::http

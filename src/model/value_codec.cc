@@ -1,0 +1,132 @@
+#include "model/value_codec.h"
+
+#include "common/coding.h"
+
+namespace ddbd::model {
+namespace {
+
+constexpr int kMaxDecodeDepth = 64;
+
+}  // namespace
+
+void AppendValue(std::string* out, const AttributeValue& value) {
+  out->push_back(static_cast<char>(value.type));
+  switch (value.type) {
+    case AttrType::kS:
+    case AttrType::kB:
+      PutLengthPrefixed(out, value.str);
+      break;
+    case AttrType::kN:
+      value.num.AppendOrdered(out);
+      break;
+    case AttrType::kBool:
+      out->push_back(value.boolean ? 1 : 0);
+      break;
+    case AttrType::kNull:
+      break;
+    case AttrType::kSS:
+    case AttrType::kBS:
+      PutVarint64(out, value.strings.size());
+      for (const auto& s : value.strings) PutLengthPrefixed(out, s);
+      break;
+    case AttrType::kNS:
+      PutVarint64(out, value.numbers.size());
+      for (const auto& n : value.numbers) n.AppendOrdered(out);
+      break;
+    case AttrType::kL:
+      PutVarint64(out, value.list.size());
+      for (const auto& element : value.list) AppendValue(out, element);
+      break;
+    case AttrType::kM:
+      PutVarint64(out, value.map.size());
+      for (const auto& [name, element] : value.map) {
+        PutLengthPrefixed(out, name);
+        AppendValue(out, element);
+      }
+      break;
+  }
+}
+
+bool ConsumeValue(std::string_view* in, AttributeValue* out, int depth) {
+  if (in->empty() || depth > kMaxDecodeDepth) return false;
+  out->type = static_cast<AttrType>(in->front());
+  in->remove_prefix(1);
+  std::string_view bytes;
+  uint64_t count;
+  switch (out->type) {
+    case AttrType::kS:
+    case AttrType::kB:
+      if (!GetLengthPrefixed(in, &bytes)) return false;
+      out->str.assign(bytes);
+      return true;
+    case AttrType::kN:
+      return Number::ConsumeOrdered(in, &out->num);
+    case AttrType::kBool:
+      if (in->empty()) return false;
+      out->boolean = in->front() != 0;
+      in->remove_prefix(1);
+      return true;
+    case AttrType::kNull:
+      out->boolean = true;
+      return true;
+    case AttrType::kSS:
+    case AttrType::kBS:
+      if (!GetVarint64(in, &count) || count > in->size()) return false;
+      out->strings.resize(count);
+      for (auto& s : out->strings) {
+        if (!GetLengthPrefixed(in, &bytes)) return false;
+        s.assign(bytes);
+      }
+      return true;
+    case AttrType::kNS:
+      if (!GetVarint64(in, &count) || count > in->size()) return false;
+      out->numbers.resize(count);
+      for (auto& n : out->numbers) {
+        if (!Number::ConsumeOrdered(in, &n)) return false;
+      }
+      return true;
+    case AttrType::kL:
+      if (!GetVarint64(in, &count) || count > in->size()) return false;
+      out->list.resize(count);
+      for (auto& element : out->list) {
+        if (!ConsumeValue(in, &element, depth + 1)) return false;
+      }
+      return true;
+    case AttrType::kM:
+      if (!GetVarint64(in, &count) || count > in->size()) return false;
+      for (uint64_t i = 0; i < count; ++i) {
+        if (!GetLengthPrefixed(in, &bytes)) return false;
+        AttributeValue element;
+        if (!ConsumeValue(in, &element, depth + 1)) return false;
+        out->map.emplace(std::string(bytes), std::move(element));
+      }
+      return true;
+  }
+  return false;
+}
+
+std::string EncodeItem(const Item& item) {
+  std::string out;
+  PutVarint64(&out, item.size());
+  for (const auto& [name, value] : item) {
+    PutLengthPrefixed(&out, name);
+    AppendValue(&out, value);
+  }
+  return out;
+}
+
+bool DecodeItem(std::string_view in, Item* out) {
+  out->clear();
+  uint64_t count;
+  if (!GetVarint64(&in, &count) || count > in.size()) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view name;
+    if (!GetLengthPrefixed(&in, &name)) return false;
+    AttributeValue value;
+    if (!ConsumeValue(&in, &value)) return false;
+    out->emplace(std::string(name), std::move(value));
+  }
+  return in.empty();
+}
+
+}  // namespace ddbd::model

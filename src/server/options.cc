@@ -1,0 +1,83 @@
+#include <charconv>
+
+#include "ddbd/options.h"
+
+namespace ddbd {
+
+std::string UsageText() {
+  return R"(Usage: ddbd [flags]
+A DynamoDB-compatible database server.
+
+  --port N            TCP port to listen on (default 8000; 0 = pick a free one and log it)
+  --bind ADDRESS      address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  --data-dir DIR      where data is kept (default ./ddbd-data)
+  --in-memory         keep everything in memory; nothing is written to disk
+  --credentials FILE  verify SigV4 signatures against the profiles of FILE (the
+                      ~/.aws/credentials format; aws_account_id gives a profile's account).
+                      Without it, any well-formed credentials are accepted.
+  --sync              fsync the write-ahead log on every write (survive power loss)
+  --threads N         I/O threads (default: number of cores)
+  --log-level LEVEL   trace, debug, info, warn, error or off (default info)
+  --help              this text
+  --version           print the version
+)";
+}
+
+Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
+                                           ServerOptions* options) {
+  auto bad = [](const std::string& what) {
+    return Status::Validation(what + "\n\n" + UsageText());
+  };
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_inline_value = false;
+    if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_inline_value = true;
+    }
+    auto take_value = [&]() -> bool {
+      if (has_inline_value) return true;
+      if (i + 1 >= args.size()) return false;
+      value = args[++i];
+      return true;
+    };
+    auto take_int = [&](int64_t min, int64_t max, int64_t* out) -> bool {
+      if (!take_value()) return false;
+      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), *out);
+      return ec == std::errc() && p == value.data() + value.size() && *out >= min && *out <= max;
+    };
+    int64_t n = 0;
+    if (flag == "--help" || flag == "-h") return CommandLineAction::kHelp;
+    if (flag == "--version") return CommandLineAction::kVersion;
+    if (flag == "--in-memory") {
+      options->in_memory = true;
+    } else if (flag == "--sync") {
+      options->sync_writes = true;
+    } else if (flag == "--port") {
+      if (!take_int(0, 65535, &n)) return bad("--port needs a number from 0 to 65535");
+      options->port = static_cast<uint16_t>(n);
+    } else if (flag == "--threads") {
+      if (!take_int(1, 256, &n)) return bad("--threads needs a number from 1 to 256");
+      options->threads = static_cast<int>(n);
+    } else if (flag == "--bind") {
+      if (!take_value()) return bad("--bind needs an address");
+      options->bind_address = value;
+    } else if (flag == "--data-dir") {
+      if (!take_value()) return bad("--data-dir needs a directory");
+      options->data_dir = value;
+    } else if (flag == "--credentials") {
+      if (!take_value()) return bad("--credentials needs a file");
+      options->credentials_file = value;
+    } else if (flag == "--log-level") {
+      if (!take_value()) return bad("--log-level needs a level");
+      options->log_level = value;
+    } else {
+      return bad("unknown flag: " + args[i]);
+    }
+  }
+  return CommandLineAction::kRun;
+}
+
+}  // namespace ddbd

@@ -1,0 +1,127 @@
+#include "ddbd/server.h"
+
+#include <chrono>
+#include <thread>
+
+#include "api/dispatcher.h"
+#include "auth/credentials.h"
+#include "auth/sigv4.h"
+#include "common/crc32.h"
+#include "common/logging.h"
+#include "engine/catalog.h"
+#include "http/listener.h"
+#include "storage/rocks.h"
+
+namespace ddbd {
+namespace {
+
+constexpr char kJsonContentType[] = "application/x-amz-json-1.0";
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<engine::Catalog> catalog;
+  std::unique_ptr<api::Dispatcher> dispatcher;
+  std::optional<auth::CredentialStore> credentials;
+  std::unique_ptr<http::Listener> listener;
+
+  // Authenticates the request; fills the caller's account and region.
+  Status Authenticate(const http::Request& request, api::CallerContext* caller) const {
+    auth::HttpRequestView view{request.method, request.target, {}, request.body};
+    view.headers.reserve(request.headers.size());
+    for (const auto& [k, v] : request.headers) view.headers.emplace_back(k, v);
+    if (credentials) {
+      DDBD_ASSIGN_OR_RETURN(auto authenticated,
+                            auth::Authenticate(view, *credentials, NowSeconds()));
+      caller->region = authenticated.signature.identity.region;
+      caller->account = authenticated.credential->account_id.empty()
+                            ? options.default_account
+                            : authenticated.credential->account_id;
+      return Status::OK();
+    }
+    DDBD_ASSIGN_OR_RETURN(auto parsed, auth::ParseSignature(view));
+    caller->region = parsed.identity.region;
+    caller->account = options.default_account;
+    return Status::OK();
+  }
+
+  void Handle(const http::Request& request, http::Response* response) const {
+    if (request.method == "GET" && (request.target == "/health" || request.target == "/")) {
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "application/json");
+      response->body = R"({"status":"ok"})";
+      return;
+    }
+    api::ApiReply reply;
+    api::CallerContext caller;
+    if (request.method != "POST") {
+      reply = api::Dispatcher::ErrorReply(Status(ErrorCode::kUnknownOperation, ""));
+    } else if (Status auth_status = Authenticate(request, &caller); !auth_status.ok()) {
+      reply = api::Dispatcher::ErrorReply(auth_status);
+    } else {
+      reply = dispatcher->Handle(request.Header("X-Amz-Target"), request.body, caller);
+    }
+    response->status = reply.http_status;
+    response->headers.emplace_back("Content-Type", kJsonContentType);
+    response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
+    response->headers.emplace_back("x-amz-crc32", std::to_string(Crc32(reply.body)));
+    response->body = std::move(reply.body);
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (!options.credentials_file.empty()) {
+    DDBD_ASSIGN_OR_RETURN(auto credentials,
+                          auth::CredentialStore::LoadFile(options.credentials_file));
+    DDBD_LOG_INFO("verifying signatures for {} access keys from {}", credentials.size(),
+                  options.credentials_file);
+    impl->credentials = std::move(credentials);
+  }
+  storage::StoreOptions store_options;
+  store_options.path = options.data_dir;
+  store_options.in_memory = options.in_memory;
+  store_options.sync_writes = options.sync_writes;
+  DDBD_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(store_options));
+  DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get()));
+  impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
+
+  http::ListenerOptions listener_options;
+  listener_options.bind_address = options.bind_address;
+  listener_options.port = options.port;
+  listener_options.threads = options.threads > 0
+                                 ? options.threads
+                                 : std::max(2u, std::thread::hardware_concurrency());
+  Impl* raw = impl.get();
+  DDBD_ASSIGN_OR_RETURN(
+      impl->listener,
+      http::Listener::Bind(listener_options, [raw](const http::Request& req, http::Response* res) {
+        raw->Handle(req, res);
+      }));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->listener->port(); }
+
+void Server::Run() {
+  DDBD_LOG_INFO("ddbd listening on {}:{} ({})", impl_->options.bind_address, port(),
+                impl_->options.in_memory ? "in memory" : "data in " + impl_->options.data_dir);
+  impl_->listener->Run();
+  DDBD_LOG_INFO("ddbd stopped");
+}
+
+void Server::Stop() { impl_->listener->Stop(); }
+
+}  // namespace ddbd

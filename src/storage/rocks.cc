@@ -1,0 +1,258 @@
+#include "storage/rocks.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/merge_operator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+#include "common/logging.h"
+
+namespace ddbd::storage {
+namespace {
+
+constexpr char kStatsFamily[] = "stats";
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  DDBD_LOG_ERROR("storage: {} failed: {}", what, s.ToString());
+  return Status::Internal("Internal server error");
+}
+
+// Two little-endian int64 counters; merge adds them. Used for item count and table size so
+// concurrent writers never contend on a read-modify-write of the stats key.
+class AddCountersOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const noexcept override {
+    int64_t a = 0, b = 0;
+    Decode(existing, &a, &b);
+    int64_t da = 0, db = 0;
+    Decode(&value, &da, &db);
+    Encode(a + da, b + db, new_value);
+    return true;
+  }
+  const char* Name() const noexcept override { return "ddbd.AddCounters"; }
+
+  static void Decode(const rocksdb::Slice* s, int64_t* a, int64_t* b) {
+    if (s == nullptr || s->size() != 16) return;
+    std::memcpy(a, s->data(), 8);
+    std::memcpy(b, s->data() + 8, 8);
+  }
+  static void Encode(int64_t a, int64_t b, std::string* out) {
+    out->resize(16);
+    std::memcpy(out->data(), &a, 8);
+    std::memcpy(out->data() + 8, &b, 8);
+  }
+};
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+class RocksIterator final : public Iterator {
+ public:
+  RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
+                std::string upper)
+      : lower_(std::move(lower)), upper_(std::move(upper)) {
+    rocksdb::ReadOptions options;
+    lower_slice_ = rocksdb::Slice(lower_);
+    upper_slice_ = rocksdb::Slice(upper_);
+    options.iterate_lower_bound = &lower_slice_;
+    if (!upper_.empty()) options.iterate_upper_bound = &upper_slice_;
+    it_.reset(db->NewIterator(options, cf));
+  }
+  void Seek(std::string_view key) override { it_->Seek(ToSlice(key)); }
+  void SeekForPrev(std::string_view key) override { it_->SeekForPrev(ToSlice(key)); }
+  bool Valid() const override { return it_->Valid(); }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+  std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+  Status status() const override { return FromRocks(it_->status(), "iterate"); }
+
+ private:
+  std::string lower_, upper_;
+  rocksdb::Slice lower_slice_, upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+}  // namespace
+
+class ColumnFamily {
+ public:
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+};
+
+struct WriteBatch::Rep {
+  rocksdb::WriteBatch batch;
+  std::vector<std::pair<std::string, std::pair<int64_t, int64_t>>> stats;
+};
+
+WriteBatch::WriteBatch() : rep_(std::make_unique<Rep>()) {}
+WriteBatch::~WriteBatch() = default;
+
+void WriteBatch::Put(ColumnFamily* cf, std::string_view key, std::string_view value) {
+  rep_->batch.Put(cf->handle, ToSlice(key), ToSlice(value));
+}
+void WriteBatch::Delete(ColumnFamily* cf, std::string_view key) {
+  rep_->batch.Delete(cf->handle, ToSlice(key));
+}
+void WriteBatch::AddStats(std::string_view key, int64_t delta_a, int64_t delta_b) {
+  rep_->stats.emplace_back(std::string(key), std::make_pair(delta_a, delta_b));
+}
+
+struct Store::Rep {
+  StoreOptions options;
+  std::unique_ptr<rocksdb::Env> mem_env;
+  rocksdb::ColumnFamilyOptions cf_options;
+  std::unique_ptr<rocksdb::DB> db;
+  mutable std::shared_mutex mu;  // guards families
+  std::map<std::string, std::unique_ptr<ColumnFamily>, std::less<>> families;
+  ColumnFamily* catalog = nullptr;
+  ColumnFamily* stats = nullptr;
+  rocksdb::WriteOptions write_options;
+};
+
+Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+Store::~Store() {
+  if (!rep_->db) return;
+  for (auto& [name, cf] : rep_->families) {
+    rep_->db->DestroyColumnFamilyHandle(cf->handle).PermitUncheckedError();
+  }
+  rep_->db->Close().PermitUncheckedError();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto rep = std::make_unique<Rep>();
+  rep->options = options;
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  std::string path = options.path;
+  if (options.in_memory) {
+    rep->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_options.env = rep->mem_env.get();
+    path = "/ddbd-in-memory";
+  }
+  rep->cf_options.merge_operator = std::make_shared<AddCountersOperator>();
+  rep->cf_options.write_buffer_size = 16 << 20;
+  rep->write_options.sync = options.sync_writes;
+
+  std::vector<std::string> names;
+  auto list_status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+  if (!list_status.ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
+  bool has_stats = false;
+  for (const auto& n : names) has_stats |= (n == kStatsFamily);
+  if (!has_stats) names.push_back(kStatsFamily);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& n : names) descriptors.emplace_back(n, rep->cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  auto s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);
+  if (!s.ok()) {
+    DDBD_LOG_ERROR("storage: cannot open {}: {}", path, s.ToString());
+    return Status::Internal("cannot open data directory " + path + ": " + s.ToString());
+  }
+  rep->db.reset(db);
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto cf = std::make_unique<ColumnFamily>();
+    cf->handle = handles[i];
+    if (names[i] == rocksdb::kDefaultColumnFamilyName) rep->catalog = cf.get();
+    if (names[i] == kStatsFamily) rep->stats = cf.get();
+    rep->families.emplace(names[i], std::move(cf));
+  }
+  return std::unique_ptr<Store>(new Store(std::move(rep)));
+}
+
+std::vector<std::string> Store::ColumnFamilyNames() const {
+  std::shared_lock lock(rep_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, cf] : rep_->families) {
+    if (name != rocksdb::kDefaultColumnFamilyName && name != kStatsFamily) out.push_back(name);
+  }
+  return out;
+}
+
+ColumnFamily* Store::Find(std::string_view name) const {
+  std::shared_lock lock(rep_->mu);
+  auto it = rep_->families.find(name);
+  return it == rep_->families.end() ? nullptr : it->second.get();
+}
+
+ColumnFamily* Store::catalog() const { return rep_->catalog; }
+
+Result<ColumnFamily*> Store::CreateColumnFamily(const std::string& name) {
+  std::unique_lock lock(rep_->mu);
+  auto it = rep_->families.find(name);
+  if (it != rep_->families.end()) return it->second.get();
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  DDBD_RETURN_IF_ERROR(
+      FromRocks(rep_->db->CreateColumnFamily(rep_->cf_options, name, &handle), "create family"));
+  auto cf = std::make_unique<ColumnFamily>();
+  cf->handle = handle;
+  ColumnFamily* raw = cf.get();
+  rep_->families.emplace(name, std::move(cf));
+  return raw;
+}
+
+Status Store::DropColumnFamily(ColumnFamily* cf) {
+  std::unique_lock lock(rep_->mu);
+  for (auto it = rep_->families.begin(); it != rep_->families.end(); ++it) {
+    if (it->second.get() != cf) continue;
+    DDBD_RETURN_IF_ERROR(FromRocks(rep_->db->DropColumnFamily(cf->handle), "drop family"));
+    rep_->db->DestroyColumnFamilyHandle(cf->handle).PermitUncheckedError();
+    rep_->families.erase(it);
+    return Status::OK();
+  }
+  return Status::OK();
+}
+
+Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const {
+  auto s = rep_->db->Get(rocksdb::ReadOptions(), cf->handle, ToSlice(key), value);
+  if (s.IsNotFound()) {
+    *found = false;
+    return Status::OK();
+  }
+  *found = s.ok();
+  return FromRocks(s, "get");
+}
+
+Status Store::Write(WriteBatch* batch) {
+  for (const auto& [key, delta] : batch->rep_->stats) {
+    std::string operand;
+    AddCountersOperator::Encode(delta.first, delta.second, &operand);
+    batch->rep_->batch.Merge(rep_->stats->handle, ToSlice(key), operand);
+  }
+  batch->rep_->stats.clear();
+  return FromRocks(rep_->db->Write(rep_->write_options, &batch->rep_->batch), "write");
+}
+
+std::unique_ptr<Iterator> Store::NewIterator(ColumnFamily* cf, std::string lower,
+                                             std::string upper) const {
+  return std::make_unique<RocksIterator>(rep_->db.get(), cf->handle, std::move(lower),
+                                         std::move(upper));
+}
+
+Status Store::GetStats(std::string_view key, int64_t* a, int64_t* b) const {
+  *a = 0;
+  *b = 0;
+  std::string value;
+  auto s = rep_->db->Get(rocksdb::ReadOptions(), rep_->stats->handle, ToSlice(key), &value);
+  if (s.IsNotFound()) return Status::OK();
+  DDBD_RETURN_IF_ERROR(FromRocks(s, "get stats"));
+  rocksdb::Slice slice(value);
+  AddCountersOperator::Decode(&slice, a, b);
+  return Status::OK();
+}
+
+}  // namespace ddbd::storage
