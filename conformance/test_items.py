@@ -662,3 +662,20 @@ def test_item_operation_on_missing_table(ddb, operation):
     # Reported from the real service (raw response body in
     # hashicorp-education/learn-terraform-aft-account-request issue 4).
     assert (code, message) == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_item_operation_with_invalid_table_name(ddb_raw):
+    code, _ = rejected(ddb_raw.get_item, TableName="no!such!table", Key={"pk": {"S": "x"}})
+    # The real service validates the name before looking the table up
+    # (scylladb/scylladb PR 12608: "Value 'non!existent!table' at 'tableName'
+    # failed to satisfy constraint ..."); full message unverified.
+    assert code == "ValidationException"
+
+
+@pytest.mark.parametrize("return_values", ["ALL_NEW", "UPDATED_OLD", "bogus"])
+def test_put_item_invalid_return_values(ddb_raw, table_s, existing, return_values):
+    key, _ = existing
+    code, _ = rejected(ddb_raw.put_item, TableName=table_s, Item=dict(key, v={"S": "changed"}),
+                       ReturnValues=return_values)
+    # message unverified
+    assert code == "ValidationException"

@@ -47,14 +47,13 @@ install_pkgs() {
   fi
 }
 
-configure_build() { # dir build-type extra-cmake-args...
-  local dir=$1 type=$2
-  shift 2
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" \
-      -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
+# Release build of the server alone (tests are built by tests/run_all.sh).
+build_server() {
+  if [ ! -f build/release/build.ninja ]; then
+    cmake -S "$ROOT" -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
   fi
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build build/release -j "$JOBS" --target ddbd
 }
 
 case "$MODE" in
@@ -62,10 +61,10 @@ case "$MODE" in
     install_pkgs "${BUILD_PKGS[@]}" ;;
   build)
     install_pkgs "${BUILD_PKGS[@]}"
-    configure_build build/release Release -DDDBD_BUILD_TESTS=OFF ;;
+    build_server ;;
   run)
     install_pkgs "${BUILD_PKGS[@]}"
-    configure_build build/release Release -DDDBD_BUILD_TESTS=OFF
+    build_server
     exec "$ROOT/build/release/ddbd" "$@" ;;
   test)
     MODE=test

@@ -151,7 +151,7 @@ TEST(SigV4Documented, IamListUsers) {
                    "SignedHeaders=content-type;host;x-amz-date, "
                    "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"}},
       .body = ""};
-  Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "iam"});
+  Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "iam", .region = ""});
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->identity.access_key_id, "AKIDEXAMPLE");
   EXPECT_EQ(parsed->identity.date, "20150830");
@@ -255,7 +255,7 @@ TEST(SigV4Documented, DateHeaderAndDoubleEncodedPath) {
                                     {"Host", "host.foo.com"},
                                     {"Authorization", authorization}},
                         .body = ""};
-    Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "host"});
+    Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "host", .region = ""});
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
     EXPECT_EQ(parsed->amz_date, "20110909T233600Z");
     EXPECT_TRUE(VerifySignature(req, *parsed, kDocSecret, parsed->request_time).ok()) << c.target;
@@ -775,7 +775,7 @@ TEST(SigV4Errors, PresignedMayOutliveSkewButNotExpiry) {
   // Not-yet-current applies to presigned requests too.
   ExpectError(VerifySignature(req, *parsed, kBotoSecret, k20240101T000000Z - 901),
               ErrorCode::kInvalidSignature,
-              "Signature not yet current: 20240101T000000Z is still later than 20240101T000001Z "
+              "Signature not yet current: 20240101T000000Z is still later than 20231231T235959Z "
               "(20231231T234459Z + 15 min.)");
 }
 
@@ -839,7 +839,7 @@ TEST(SigV4Errors, PresignedScopeAndHeaderChecks) {
               "'x-amz-target' is named as a SignedHeader, but it does not exist in the HTTP "
               "request.");
   req = BotocorePresignedScan();
-  ExpectError(ParseSignature(req, ParseOptions{.service = "sts"}).status(),
+  ExpectError(ParseSignature(req, ParseOptions{.service = "sts", .region = ""}).status(),
               ErrorCode::kInvalidSignature, "Credential should be scoped to correct service: 'sts'. ");
 }
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds and runs every test: unit tests (Release), unit tests under ASan+UBSan, and the
+# conformance suites (boto3 + AWS CLI via pytest, JS SDK v3 via node --test) against a real
+# ddbd. Expects the dependencies of `docker/setup.sh test` to be installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=${JOBS:-2}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+
+build() { # dir build-type extra-args...
+  local dir=$1 type=$2
+  shift 2
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" -DDDBD_BUILD_TESTS=ON \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+echo "== unit tests (Release)"
+build build/release Release
+ctest --test-dir build/release --output-on-failure -j "$JOBS"
+
+echo "== unit tests (ASan + UBSan)"
+build build/asan RelWithDebInfo -DDDBD_SANITIZE=ON
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$JOBS"
+
+echo "== conformance: boto3 + AWS CLI (pytest)"
+export DDBD_BIN="$ROOT/build/release/ddbd"
+/usr/bin/python3 -m pytest -q conformance
+
+echo "== conformance: JS SDK v3 (node --test)"
+cd conformance/js
+if [ ! -d node_modules/@aws-sdk/client-dynamodb ]; then
+  npm install --no-package-lock --no-audit --no-fund --loglevel=error
+fi
+node --test
