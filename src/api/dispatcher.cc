@@ -13,8 +13,14 @@ namespace {
 
 enum Service { kDynamo, kStreams };
 
+Status UnknownOperation() {
+  return Status(ErrorCode::kUnknownOperation, "Unknown operation exception");
+}
+
+// Operations of the API that ddbd does not implement yet answer like unknown ones, with a
+// message saying so (docs/compatibility.md lists them).
 Status NotImplemented(OpContext&, const Json&, JsonWriter&) {
-  return Status(ErrorCode::kUnknownOperation, "");
+  return Status(ErrorCode::kUnknownOperation, "This operation is not implemented by ddbd yet");
 }
 
 struct OperationRow {
@@ -56,7 +62,7 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
                             const CallerContext& caller) const noexcept {
   try {
     const OperationRow* op = FindOperation(target);
-    if (op == nullptr) return ErrorReply(Status(ErrorCode::kUnknownOperation, ""));
+    if (op == nullptr) return ErrorReply(UnknownOperation());
     rapidjson::Document request;
     // Iterative parsing: deep documents cannot exhaust the stack. Invalid UTF-8 is rejected.
     request.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());

@@ -140,15 +140,15 @@ const Credential* CredentialStore::Find(std::string_view access_key_id) const {
   return it == by_key_id_.end() ? nullptr : &it->second;
 }
 
-Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req,
-                                          const CredentialStore& store, int64_t now_unix_seconds,
+Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const CredentialStore& store,
+                                          int64_t now_unix_seconds,
                                           const ParseOptions& parse_options,
                                           const VerifyOptions& verify_options) {
   DDBD_ASSIGN_OR_RETURN(ParsedSignature parsed, ParseSignature(req, parse_options));
   const Credential* credential = store.Find(parsed.identity.access_key_id);
   if (credential == nullptr) return UnrecognizedClientError();
-  DDBD_RETURN_IF_ERROR(VerifySignature(req, parsed, credential->secret_access_key,
-                                       now_unix_seconds, verify_options));
+  DDBD_RETURN_IF_ERROR(VerifySignature(req, parsed, credential->secret_access_key, now_unix_seconds,
+                                       verify_options));
   return AuthenticatedRequest{std::move(parsed), credential};
 }
 

@@ -86,8 +86,8 @@ struct AuthenticatedRequest {
 // ParseSignature(), then the access key lookup (unknown key: UnrecognizedClientError()), then
 // VerifySignature() at `now_unix_seconds`. Session tokens (X-Amz-Security-Token) are not checked;
 // they are returned in signature.security_token. Thread-safe.
-Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req,
-                                          const CredentialStore& store, int64_t now_unix_seconds,
+Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const CredentialStore& store,
+                                          int64_t now_unix_seconds,
                                           const ParseOptions& parse_options = ParseOptions(),
                                           const VerifyOptions& verify_options = VerifyOptions());
 

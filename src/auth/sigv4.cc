@@ -114,7 +114,8 @@ std::pair<std::string_view, std::string_view> SplitTarget(std::string_view targe
     size_t path_start = rest.find_first_of("/?");
     target = path_start == std::string_view::npos ? std::string_view() : rest.substr(path_start);
   }
-  if (size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (size_t hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
   size_t q = target.find('?');
   if (q == std::string_view::npos) return {target, std::string_view()};
   return {target.substr(0, q), target.substr(q + 1)};
@@ -128,7 +129,8 @@ std::vector<std::pair<std::string, std::string>> DecodeQuery(std::string_view ra
     if (part.empty()) continue;
     size_t eq = part.find('=');
     std::string_view name = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     params.emplace_back(UriDecode(name), UriDecode(value));
   }
   return params;
@@ -282,7 +284,8 @@ Result<ParsedSignature> ParseAuthorizationHeader(const HttpRequestView& req,
   std::string_view value = Trim(authorization);
   size_t space = value.find_first_of(" \t");
   std::string_view algorithm = value.substr(0, space);
-  std::string_view rest = space == std::string_view::npos ? std::string_view() : value.substr(space);
+  std::string_view rest =
+      space == std::string_view::npos ? std::string_view() : value.substr(space);
 
   std::optional<std::string_view> credential, signed_headers, signature;
   size_t pos = 0;
@@ -358,11 +361,11 @@ Result<ParsedSignature> ParsePresigned(
   if (!credential || !signature || !signed_headers || !date) {
     // Guessed, in the style of the Authorization header message.
     std::string message;
-    for (auto [name, value] : {std::pair{"X-Amz-Credential", credential},
-                               std::pair{"X-Amz-Signature", signature},
-                               std::pair{"X-Amz-SignedHeaders", signed_headers},
-                               std::pair{"X-Amz-Date", date}}) {
-      if (!value) message += std::string("AWS query-string parameters must include '") + name + "'. ";
+    for (auto [name, value] :
+         {std::pair{"X-Amz-Credential", credential}, std::pair{"X-Amz-Signature", signature},
+          std::pair{"X-Amz-SignedHeaders", signed_headers}, std::pair{"X-Amz-Date", date}}) {
+      if (!value)
+        message += std::string("AWS query-string parameters must include '") + name + "'. ";
     }
     message += "Re-examine the query-string parameters.";
     return Incomplete(std::move(message));
@@ -423,7 +426,8 @@ Result<ParsedSignature> ParseSignature(const HttpRequestView& req, const ParseOp
   if (std::optional<std::string_view> authorization = FindHeader(req, "authorization")) {
     return ParseAuthorizationHeader(req, *authorization, options);
   }
-  std::vector<std::pair<std::string, std::string>> params = DecodeQuery(SplitTarget(req.target).second);
+  std::vector<std::pair<std::string, std::string>> params =
+      DecodeQuery(SplitTarget(req.target).second);
   if (FindParam(params, "X-Amz-Algorithm") != nullptr) return ParsePresigned(req, params, options);
   return Status(ErrorCode::kMissingAuthenticationToken, std::string(kMissingTokenMessage));
 }
@@ -436,8 +440,8 @@ Status VerifySignature(const HttpRequestView& req, const ParsedSignature& parsed
   if (parsed.request_time > now_unix_seconds + skew) {
     // Confirmed (Lambda, Serverless; "+ 5 min." there, DynamoDB uses 15 minutes).
     return Invalid("Signature not yet current: " + parsed.amz_date + " is still later than " +
-                   FormatAmzDate(now_unix_seconds + skew) + " (" +
-                   FormatAmzDate(now_unix_seconds) + " + " + MinutesText(skew) + ")");
+                   FormatAmzDate(now_unix_seconds + skew) + " (" + FormatAmzDate(now_unix_seconds) +
+                   " + " + MinutesText(skew) + ")");
   }
   if (parsed.presigned && parsed.expires_seconds >= 0) {
     if (now_unix_seconds > parsed.request_time + parsed.expires_seconds) {
@@ -446,8 +450,8 @@ Status VerifySignature(const HttpRequestView& req, const ParsedSignature& parsed
   } else if (parsed.request_time < now_unix_seconds - skew) {
     // Confirmed (DynamoDB and others, "- 15 min.").
     return Invalid("Signature expired: " + parsed.amz_date + " is now earlier than " +
-                   FormatAmzDate(now_unix_seconds - skew) + " (" +
-                   FormatAmzDate(now_unix_seconds) + " - " + MinutesText(skew) + ")");
+                   FormatAmzDate(now_unix_seconds - skew) + " (" + FormatAmzDate(now_unix_seconds) +
+                   " - " + MinutesText(skew) + ")");
   }
 
   // Candidate payload hashes the client may have signed.

@@ -119,10 +119,10 @@ struct VerifyOptions {
 // key of parsed.identity.access_key_id, at server time `now_unix_seconds`.
 //
 // The payload hash signed over is, in order of preference: the x-amz-content-sha256 header (or
-// X-Amz-Content-Sha256 query parameter of a presigned request) when present, else the hex SHA-256 of
-// the body; presigned requests with an empty body may also have been signed with UNSIGNED-PAYLOAD.
-// A client-declared payload hash must match the body unless it is UNSIGNED-PAYLOAD and that is
-// allowed (see VerifyOptions).
+// X-Amz-Content-Sha256 query parameter of a presigned request) when present, else the hex SHA-256
+// of the body; presigned requests with an empty body may also have been signed with
+// UNSIGNED-PAYLOAD. A client-declared payload hash must match the body unless it is
+// UNSIGNED-PAYLOAD and that is allowed (see VerifyOptions).
 //
 // Failures (all kInvalidSignature unless noted):
 //   * Header form, request time more than max_clock_skew_seconds before now:

@@ -38,7 +38,7 @@ Status CheckKeyValue(const KeyElement& element, const AttributeValue& value, boo
   if (is_hash && size > kMaxHashKeySize) {
     return Status::Validation(
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum "
-        "size limit of 2048 bytes");
+        "size limit of2048 bytes");
   }
   if (!is_hash && size > kMaxRangeKeySize) {
     return Status::Validation(

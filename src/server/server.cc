@@ -63,7 +63,8 @@ struct Server::Impl {
     api::ApiReply reply;
     api::CallerContext caller;
     if (request.method != "POST") {
-      reply = api::Dispatcher::ErrorReply(Status(ErrorCode::kUnknownOperation, ""));
+      reply = api::Dispatcher::ErrorReply(
+          Status(ErrorCode::kUnknownOperation, "Unknown operation exception"));
     } else if (Status auth_status = Authenticate(request, &caller); !auth_status.ok()) {
       reply = api::Dispatcher::ErrorReply(auth_status);
     } else {

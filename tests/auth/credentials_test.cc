@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ddbd::auth {
 namespace {
@@ -104,8 +105,8 @@ TEST(CredentialStore, CrLfBomAndNestedContinuations) {
 TEST(CredentialStore, IndentedLineAfterKeyContinuesIt) {
   // As in configparser: the indented line belongs to aws_access_key_id's value and is ignored,
   // so the profile has no secret.
-  Result<CredentialStore> store = CredentialStore::Parse(
-      "[a]\naws_access_key_id = AKID\n  aws_secret_access_key = s\n");
+  Result<CredentialStore> store =
+      CredentialStore::Parse("[a]\naws_access_key_id = AKID\n  aws_secret_access_key = s\n");
   ASSERT_TRUE(store.ok());
   EXPECT_EQ(store->size(), 0u);
   EXPECT_EQ(store->skipped_profiles(), (std::vector<std::string>{"a"}));

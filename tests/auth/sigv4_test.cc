@@ -151,7 +151,8 @@ TEST(SigV4Documented, IamListUsers) {
                    "SignedHeaders=content-type;host;x-amz-date, "
                    "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"}},
       .body = ""};
-  Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "iam", .region = ""});
+  Result<ParsedSignature> parsed =
+      ParseSignature(req, ParseOptions{.service = "iam", .region = ""});
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->identity.access_key_id, "AKIDEXAMPLE");
   EXPECT_EQ(parsed->identity.date, "20150830");
@@ -255,7 +256,8 @@ TEST(SigV4Documented, DateHeaderAndDoubleEncodedPath) {
                                     {"Host", "host.foo.com"},
                                     {"Authorization", authorization}},
                         .body = ""};
-    Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.service = "host", .region = ""});
+    Result<ParsedSignature> parsed =
+        ParseSignature(req, ParseOptions{.service = "host", .region = ""});
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
     EXPECT_EQ(parsed->amz_date, "20110909T233600Z");
     EXPECT_TRUE(VerifySignature(req, *parsed, kDocSecret, parsed->request_time).ok()) << c.target;
@@ -305,17 +307,17 @@ TEST(SigV4Botocore, DynamoDbWithSessionToken) {
   HttpRequestView req{
       .method = "POST",
       .target = "/",
-      .headers =
-          {{"Host", "dynamodb.eu-west-1.amazonaws.com"},
-           {"X-Amz-Target", "DynamoDB_20120810.ListTables"},
-           {"Content-Type", "application/x-amz-json-1.0"},
-           {"X-Amz-Date", "20240101T000000Z"},
-           {"X-Amz-Security-Token", "FQoGZXIvYXdzEXAMPLETOKEN+/="},
-           {"Authorization",
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/eu-west-1/dynamodb/"
-            "aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
-            "x-amz-target, Signature=c2cea604dd071dae9671416895cf136904ca7848d25ffd2fcb78db32db1d2d0e"},
-           {"Content-Length", "2"}},
+      .headers = {{"Host", "dynamodb.eu-west-1.amazonaws.com"},
+                  {"X-Amz-Target", "DynamoDB_20120810.ListTables"},
+                  {"Content-Type", "application/x-amz-json-1.0"},
+                  {"X-Amz-Date", "20240101T000000Z"},
+                  {"X-Amz-Security-Token", "FQoGZXIvYXdzEXAMPLETOKEN+/="},
+                  {"Authorization",
+                   "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/eu-west-1/dynamodb/"
+                   "aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;"
+                   "x-amz-target, "
+                   "Signature=c2cea604dd071dae9671416895cf136904ca7848d25ffd2fcb78db32db1d2d0e"},
+                  {"Content-Length", "2"}},
       .body = "{}"};
   Result<ParsedSignature> parsed = ParseSignature(req, ParseOptions{.region = "eu-west-1"});
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -406,10 +408,11 @@ TEST(SigV4Botocore, PresignedPost) {
 TEST(SigV4Botocore, PresignedGetWithSessionToken) {
   HttpRequestView req{
       .method = "GET",
-      .target = "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101"
-                "%2Fus-east-1%2Fdynamodb%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&"
-                "X-Amz-SignedHeaders=host&X-Amz-Security-Token=tok%2Fen%2B%3D%3D&X-Amz-Signature="
-                "56abcb0d6412ce57936ce032c10bd4c4bbcd9b1ea52a50862cf45608444779f0",
+      .target =
+          "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101"
+          "%2Fus-east-1%2Fdynamodb%2Faws4_request&X-Amz-Date=20240101T000000Z&X-Amz-Expires=60&"
+          "X-Amz-SignedHeaders=host&X-Amz-Security-Token=tok%2Fen%2B%3D%3D&X-Amz-Signature="
+          "56abcb0d6412ce57936ce032c10bd4c4bbcd9b1ea52a50862cf45608444779f0",
       .headers = {{"host", "localhost:8000"}},
       .body = ""};
   Result<ParsedSignature> parsed = ParseSignature(req);
@@ -444,7 +447,8 @@ TEST(SigV4Variations, SpacingInsideAuthorizationHeader) {
            "  AWS4-HMAC-SHA256   Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/dynamodb/"
            "aws4_request ,  SignedHeaders=content-type;host;x-amz-date;x-amz-target,\t Signature="
            "02daf5214dcd4627664fb2aa9dea8c3ea5b6f925d1906b33719ea72de644e7fd  ",
-           "AWS4-HMAC-SHA256 Signature=02daf5214dcd4627664fb2aa9dea8c3ea5b6f925d1906b33719ea72de644e7"
+           "AWS4-HMAC-SHA256 "
+           "Signature=02daf5214dcd4627664fb2aa9dea8c3ea5b6f925d1906b33719ea72de644e7"
            "fd, Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/dynamodb/aws4_request, "
            "SignedHeaders=content-type;host;x-amz-date;x-amz-target",
        }) {
@@ -464,6 +468,8 @@ TEST(SigV4Variations, UnsignedHeadersMayChange) {
   HttpRequestView req = BotocorePutItem();
   req.headers.emplace_back("User-Agent", "anything");
   req.headers[5].second = "999";  // Content-Length is not signed
+  // X-Amz-Date takes precedence over an (unsigned) Date header.
+  req.headers.emplace_back("Date", "Tue, 02 Jan 2024 00:00:00 GMT");
   EXPECT_TRUE(ParseAndVerify(req, kBotoSecret, k20240101T000000Z).ok());
 }
 
@@ -514,14 +520,14 @@ TEST(SigV4Variations, PresignedUnsignedPayloadOnlyWithEmptyBody) {
       "X-Amz-SignedHeaders=host";
   HttpRequestView req{
       .method = "GET", .target = target, .headers = {{"Host", "localhost:8000"}}, .body = ""};
-  Result<ParsedSignature> parsed = ParseSignature(
-      HttpRequestView{.method = "GET",
-                      .target = target + "&X-Amz-Signature=x",
-                      .headers = {{"Host", "localhost:8000"}},
-                      .body = ""});
+  Result<ParsedSignature> parsed =
+      ParseSignature(HttpRequestView{.method = "GET",
+                                     .target = target + "&X-Amz-Signature=x",
+                                     .headers = {{"Host", "localhost:8000"}},
+                                     .body = ""});
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  std::string signed_target =
-      target + "&X-Amz-Signature=" + CalculateSignature(req, *parsed, kBotoSecret, kUnsignedPayload);
+  std::string signed_target = target + "&X-Amz-Signature=" +
+                              CalculateSignature(req, *parsed, kBotoSecret, kUnsignedPayload);
   req.target = signed_target;
   EXPECT_TRUE(ParseAndVerify(req, kBotoSecret, k20240101T000000Z).ok());
   req.body = "{}";  // a body added later is not covered: refused
@@ -566,12 +572,11 @@ TEST(SigV4Errors, AuthorizationMissingSomeParameters) {
               "Authorization header requires 'Signature' parameter. Authorization header "
               "requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 "
               "Credential=ABCDEF");
-  ExpectError(
-      ParseSignature(WithAuthorization("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab"))
-          .status(),
-      ErrorCode::kIncompleteSignature,
-      "Authorization header requires 'Credential' parameter. "
-      "Authorization=AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab");
+  ExpectError(ParseSignature(WithAuthorization("AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab"))
+                  .status(),
+              ErrorCode::kIncompleteSignature,
+              "Authorization header requires 'Credential' parameter. "
+              "Authorization=AWS4-HMAC-SHA256 SignedHeaders=host, Signature=ab");
 }
 
 TEST(SigV4Errors, AuthorizationMissingDate) {
@@ -598,18 +603,18 @@ TEST(SigV4Errors, AuthorizationPairWithoutEqualSign) {
 }
 
 TEST(SigV4Errors, UnsupportedAlgorithm) {
-  ExpectError(ParseSignature(WithAuthorization(
-                                 "AWS4-HMAC-SHA512 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
-                                 "us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
-                                 "Signature=ab"))
-                  .status(),
-              ErrorCode::kIncompleteSignature, "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'.");
+  ExpectError(
+      ParseSignature(WithAuthorization("AWS4-HMAC-SHA512 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
+                                       "us-east-1/dynamodb/aws4_request, SignedHeaders=host, "
+                                       "Signature=ab"))
+          .status(),
+      ErrorCode::kIncompleteSignature, "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'.");
 }
 
 TEST(SigV4Errors, CredentialNotFiveElements) {
-  ExpectError(ParseSignature(WithAuthorization(
-                                 "AWS4-HMAC-SHA256 Credential=AKIA/EXAMPLE/20240101/us-east-1/"
-                                 "dynamodb/aws4_request, SignedHeaders=host, Signature=ab"))
+  ExpectError(ParseSignature(
+                  WithAuthorization("AWS4-HMAC-SHA256 Credential=AKIA/EXAMPLE/20240101/us-east-1/"
+                                    "dynamodb/aws4_request, SignedHeaders=host, Signature=ab"))
                   .status(),
               ErrorCode::kIncompleteSignature,
               "Credential must have exactly 5 slash-delimited elements, e.g. "
@@ -645,15 +650,18 @@ std::string PutItemAuthorizationWithScope(std::string_view scope) {
 }
 
 TEST(SigV4Errors, WrongRegion) {
-  std::string authorization = PutItemAuthorizationWithScope("20240101/us-west-2/dynamodb/aws4_request");
-  ExpectError(
-      ParseSignature(WithAuthorization(authorization), ParseOptions{.region = "us-east-1"}).status(),
-      ErrorCode::kInvalidSignature, "Credential should be scoped to a valid region, not 'us-west-2'. ");
+  std::string authorization =
+      PutItemAuthorizationWithScope("20240101/us-west-2/dynamodb/aws4_request");
+  ExpectError(ParseSignature(WithAuthorization(authorization), ParseOptions{.region = "us-east-1"})
+                  .status(),
+              ErrorCode::kInvalidSignature,
+              "Credential should be scoped to a valid region, not 'us-west-2'. ");
   // Any non-empty region passes without a configured one.
   EXPECT_TRUE(ParseSignature(WithAuthorization(authorization)).ok());
   std::string empty_region = PutItemAuthorizationWithScope("20240101//dynamodb/aws4_request");
   ExpectError(ParseSignature(WithAuthorization(empty_region)).status(),
-              ErrorCode::kInvalidSignature, "Credential should be scoped to a valid region, not ''. ");
+              ErrorCode::kInvalidSignature,
+              "Credential should be scoped to a valid region, not ''. ");
 }
 
 TEST(SigV4Errors, WrongService) {
@@ -675,7 +683,8 @@ TEST(SigV4Errors, WrongTerminator) {
 TEST(SigV4Errors, ScopeProblemsAccumulate) {
   std::string authorization = PutItemAuthorizationWithScope("20240101/eu-west-1/sqs/foo");
   ExpectError(
-      ParseSignature(WithAuthorization(authorization), ParseOptions{.region = "us-east-1"}).status(),
+      ParseSignature(WithAuthorization(authorization), ParseOptions{.region = "us-east-1"})
+          .status(),
       ErrorCode::kInvalidSignature,
       "Credential should be scoped to a valid region, not 'eu-west-1'. Credential should be scoped "
       "to correct service: 'dynamodb'. Credential should be scoped with a valid terminator: "
@@ -683,23 +692,23 @@ TEST(SigV4Errors, ScopeProblemsAccumulate) {
 }
 
 TEST(SigV4Errors, HostNotSigned) {
-  ExpectError(ParseSignature(WithAuthorization(
-                                 "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
-                                 "us-east-1/dynamodb/aws4_request, "
-                                 "SignedHeaders=content-type;x-amz-date, Signature=ab"))
-                  .status(),
-              ErrorCode::kInvalidSignature,
-              "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  ExpectError(
+      ParseSignature(WithAuthorization("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
+                                       "us-east-1/dynamodb/aws4_request, "
+                                       "SignedHeaders=content-type;x-amz-date, Signature=ab"))
+          .status(),
+      ErrorCode::kInvalidSignature,
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
 }
 
 TEST(SigV4Errors, SignedHeaderMissingFromRequest) {
-  ExpectError(ParseSignature(WithAuthorization(
-                                 "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
-                                 "us-east-1/dynamodb/aws4_request, "
-                                 "SignedHeaders=accept;host;x-amz-date, Signature=ab"))
-                  .status(),
-              ErrorCode::kIncompleteSignature,
-              "'accept' is named as a SignedHeader, but it does not exist in the HTTP request.");
+  ExpectError(
+      ParseSignature(WithAuthorization("AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/"
+                                       "us-east-1/dynamodb/aws4_request, "
+                                       "SignedHeaders=accept;host;x-amz-date, Signature=ab"))
+          .status(),
+      ErrorCode::kIncompleteSignature,
+      "'accept' is named as a SignedHeader, but it does not exist in the HTTP request.");
 }
 
 TEST(SigV4Errors, WrongSecretOrTamperedRequest) {
@@ -822,7 +831,8 @@ TEST(SigV4Errors, PresignedBadAlgorithmAndExpires) {
              "X-Amz-Expires must be less than a week (in seconds); that is, the given "
              "X-Amz-Expires must be less than 604800 seconds"}}) {
     std::string changed = target;
-    changed.replace(changed.find("X-Amz-Expires=300"), 17, "X-Amz-Expires=" + std::string(c.expires));
+    changed.replace(changed.find("X-Amz-Expires=300"), 17,
+                    "X-Amz-Expires=" + std::string(c.expires));
     req.target = changed;
     ExpectError(ParseSignature(req).status(), ErrorCode::kIncompleteSignature, c.message);
   }
@@ -840,7 +850,8 @@ TEST(SigV4Errors, PresignedScopeAndHeaderChecks) {
               "request.");
   req = BotocorePresignedScan();
   ExpectError(ParseSignature(req, ParseOptions{.service = "sts", .region = ""}).status(),
-              ErrorCode::kInvalidSignature, "Credential should be scoped to correct service: 'sts'. ");
+              ErrorCode::kInvalidSignature,
+              "Credential should be scoped to correct service: 'sts'. ");
 }
 
 TEST(SigV4Errors, UnrecognizedClient) {

@@ -269,6 +269,9 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   for (const auto& e : elements) {
     if (!defined.count(e.name)) missing.push_back(e.name);
   }
+  if (!missing.empty() && definitions.size() < elements.size()) {
+    return Status::Validation("Invalid KeySchema: Some index key attribute have no definition");
+  }
   if (!missing.empty()) {
     std::vector<std::string> def_names;
     for (const auto& d : definitions) def_names.push_back(d.name);
