@@ -1,9 +1,10 @@
 // ddbd: flags -> ServerOptions -> Server::Run.
 #include <cstdio>
 
-#include "common/logging.h"
 #include "ddbd/server.h"
 #include "ddbd/version.h"
+
+#include "common/logging.h"
 
 int main(int argc, char** argv) {
   ddbd::ServerOptions options;

@@ -16,6 +16,9 @@ build() { # dir build-type extra-args...
   cmake --build "$dir" -j "$JOBS"
 }
 
+echo "== source checks"
+bash tests/check_source.sh
+
 echo "== unit tests (Release)"
 build build/release Release
 ctest --test-dir build/release --output-on-failure -j "$JOBS"

@@ -11,13 +11,13 @@ namespace ddbd {
 
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";
-  uint16_t port = 8000;             // 0 = pick a free port (logged at start)
+  uint16_t port = 8000;  // 0 = pick a free port (logged at start)
   std::string data_dir = "./ddbd-data";
-  bool in_memory = false;           // no data directory; everything is lost at exit
-  std::string credentials_file;     // empty = accept any well-formed credentials
+  bool in_memory = false;        // no data directory; everything is lost at exit
+  std::string credentials_file;  // empty = accept any well-formed credentials
   std::string log_level = "info";
-  int threads = 0;                  // 0 = number of cores
-  bool sync_writes = false;         // fsync every write (power-loss durability)
+  int threads = 0;           // 0 = number of cores
+  bool sync_writes = false;  // fsync every write (power-loss durability)
   std::string default_account = "000000000000";
 };
 

@@ -49,7 +49,8 @@ class [[nodiscard]] Status {
 
   Status() noexcept = default;
   Status(ErrorCode code, std::string message, std::shared_ptr<const Payload> payload = nullptr)
-      : state_(std::make_shared<const State>(State{code, std::move(message), std::move(payload)})) {}
+      : state_(std::make_shared<const State>(State{code, std::move(message), std::move(payload)})) {
+  }
 
   static Status OK() { return Status(); }
   static Status Validation(std::string message) {
@@ -92,7 +93,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
@@ -116,9 +117,9 @@ class [[nodiscard]] Result {
 #define DDBD_CONCAT_(a, b) DDBD_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` is an error Status.
-#define DDBD_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::ddbd::Status ddbd_status_ = (expr);     \
+#define DDBD_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::ddbd::Status ddbd_status_ = (expr);        \
     if (!ddbd_status_.ok()) return ddbd_status_; \
   } while (0)
 

@@ -6,8 +6,6 @@
 #include "api/ops/ops.h"
 #include "common/logging.h"
 
-#include <rapidjson/error/en.h>
-
 namespace ddbd::api {
 namespace {
 
@@ -65,7 +63,8 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     if (op == nullptr) return ErrorReply(UnknownOperation());
     rapidjson::Document request;
     // Iterative parsing: deep documents cannot exhaust the stack. Invalid UTF-8 is rejected.
-    request.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    request.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+        body.data(), body.size());
     if (request.HasParseError() || !request.IsObject()) {
       return ErrorReply(Status::Serialization(""));
     }

@@ -1,8 +1,6 @@
+
 #include "api/dispatcher.h"
 #include "api/json_util.h"
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace ddbd::api {
 

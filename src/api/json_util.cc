@@ -25,7 +25,8 @@ bool IsTableNameChar(char c) {
 }  // namespace
 
 void ConstraintErrors::NotNull(const char* path) {
-  Add(std::string("Value null at '") + path + "' failed to satisfy constraint: Member must not be null");
+  Add(std::string("Value null at '") + path +
+      "' failed to satisfy constraint: Member must not be null");
 }
 
 void ConstraintErrors::Length(const std::string& value, const char* path, size_t min, size_t max) {
@@ -70,9 +71,9 @@ void ConstraintErrors::Min(int64_t value, const char* path, int64_t min) {
 
 Status ConstraintErrors::ToStatus() const {
   if (errors_.empty()) return Status::OK();
-  std::string msg = std::to_string(errors_.size()) +
-                    (errors_.size() == 1 ? " validation error detected: "
-                                         : " validation errors detected: ");
+  std::string msg =
+      std::to_string(errors_.size()) +
+      (errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < errors_.size(); ++i) {
     if (i) msg += "; ";
     msg += errors_[i];

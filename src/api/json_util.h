@@ -7,11 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "common/rapidjson_config.h"
-
-#include <rapidjson/document.h>
-
 #include "ddbd/status.h"
+
+#include "common/rapidjson.h"
 #include "model/json_codec.h"
 
 namespace ddbd::api {

@@ -42,8 +42,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/sigv4.h"
 #include "ddbd/status.h"
+
+#include "auth/sigv4.h"
 
 namespace ddbd::auth {
 

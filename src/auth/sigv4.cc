@@ -1,10 +1,5 @@
 #include "auth/sigv4.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -13,6 +8,11 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
 namespace ddbd::auth {
 namespace {

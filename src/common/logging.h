@@ -1,9 +1,9 @@
 // Logging behind our own macros, so spdlog stays replaceable and cheap when disabled.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <string_view>
+
+#include <spdlog/spdlog.h>
 
 namespace ddbd {
 

@@ -16,9 +16,7 @@ const std::string kEmpty;
 
 }  // namespace
 
-const ErrorInfo& GetErrorInfo(ErrorCode code) {
-  return kErrorTable[static_cast<size_t>(code)];
-}
+const ErrorInfo& GetErrorInfo(ErrorCode code) { return kErrorTable[static_cast<size_t>(code)]; }
 
 std::string_view NamespaceString(ErrorNamespace ns) {
   switch (ns) {

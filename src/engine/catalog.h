@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ddbd/status.h"
+
 #include "engine/table_meta.h"
 #include "storage/rocks.h"
 
@@ -91,8 +92,7 @@ class Catalog {
                          const std::string& name);
   // Names of the account's tables in the region, sorted, starting after `exclusive_start`.
   std::vector<std::string> List(const std::string& account, const std::string& region,
-                                const std::string& exclusive_start, size_t limit,
-                                bool* more) const;
+                                const std::string& exclusive_start, size_t limit, bool* more) const;
   // Persists a changed descriptor.
   Status Update(Table& table, TableMeta meta);
   TableStats Stats(const Table& table) const;

@@ -11,8 +11,8 @@
 namespace ddbd::engine {
 namespace {
 
-using model::AttrType;
 using model::AttributeValue;
+using model::AttrType;
 
 constexpr size_t kMaxHashKeySize = 2048;
 constexpr size_t kMaxRangeKeySize = 1024;
@@ -27,12 +27,14 @@ Status CheckKeyValue(const KeyElement& element, const AttributeValue& value, boo
   if (value.type == AttrType::kS && value.str.empty()) {
     return Status::Validation(
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
-        "cannot contain an empty string value. Key: " + element.name);
+        "cannot contain an empty string value. Key: " +
+        element.name);
   }
   if (value.type == AttrType::kB && value.str.empty()) {
     return Status::Validation(
         "One or more parameter values are not valid. The AttributeValue for a key attribute "
-        "cannot contain an empty binary value. Key: " + element.name);
+        "cannot contain an empty binary value. Key: " +
+        element.name);
   }
   size_t size = model::ValueSize(value);
   if (is_hash && size > kMaxHashKeySize) {
@@ -103,10 +105,10 @@ Result<PrimaryKey> ValidateItemKey(const Table& table, const model::Item& item) 
                                 element.name + " in the item");
     }
     if (it->second.type != element.type) {
-      return Status::Validation("One or more parameter values were invalid: Type mismatch for key " +
-                                element.name + " expected: " +
-                                std::string(model::AttrTypeName(element.type)) +
-                                " actual: " + std::string(model::AttrTypeName(it->second.type)));
+      return Status::Validation(
+          "One or more parameter values were invalid: Type mismatch for key " + element.name +
+          " expected: " + std::string(model::AttrTypeName(element.type)) +
+          " actual: " + std::string(model::AttrTypeName(it->second.type)));
     }
     DDBD_RETURN_IF_ERROR(CheckKeyValue(element, it->second, is_hash));
     return it->second;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ddbd/status.h"
+
 #include "engine/catalog.h"
 #include "model/attribute_value.h"
 

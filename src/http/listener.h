@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ddbd/status.h"
+
 #include "http/message.h"
 
 namespace ddbd::http {

@@ -1,4 +1,5 @@
 #include <random>
+
 #include <strings.h>
 
 #include "http/message.h"

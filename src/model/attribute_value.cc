@@ -6,16 +6,26 @@ namespace ddbd::model {
 
 std::string_view AttrTypeName(AttrType type) {
   switch (type) {
-    case AttrType::kS: return "S";
-    case AttrType::kN: return "N";
-    case AttrType::kB: return "B";
-    case AttrType::kBool: return "BOOL";
-    case AttrType::kNull: return "NULL";
-    case AttrType::kM: return "M";
-    case AttrType::kL: return "L";
-    case AttrType::kSS: return "SS";
-    case AttrType::kNS: return "NS";
-    case AttrType::kBS: return "BS";
+    case AttrType::kS:
+      return "S";
+    case AttrType::kN:
+      return "N";
+    case AttrType::kB:
+      return "B";
+    case AttrType::kBool:
+      return "BOOL";
+    case AttrType::kNull:
+      return "NULL";
+    case AttrType::kM:
+      return "M";
+    case AttrType::kL:
+      return "L";
+    case AttrType::kSS:
+      return "SS";
+    case AttrType::kNS:
+      return "NS";
+    case AttrType::kBS:
+      return "BS";
   }
   return "?";
 }

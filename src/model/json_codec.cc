@@ -25,8 +25,9 @@ Status DecodeBinary(const Value& json, std::string* out) {
   if (!json.IsString()) return WrongType(json, "Blob");
   std::string_view text(json.GetString(), json.GetStringLength());
   if (!Base64Decode(text, out)) {
-    return Status::Serialization("Base64 encoded length is expected a multiple of 4 bytes but found: " +
-                                 std::to_string(text.size()));
+    return Status::Serialization(
+        "Base64 encoded length is expected a multiple of 4 bytes but found: " +
+        std::to_string(text.size()));
   }
   return Status::OK();
 }
@@ -99,9 +100,9 @@ struct TypeKey {
   AttrType type;
 };
 constexpr TypeKey kTypeKeys[] = {
-    {"S", AttrType::kS},       {"N", AttrType::kN},   {"B", AttrType::kB},
+    {"S", AttrType::kS},       {"N", AttrType::kN},       {"B", AttrType::kB},
     {"BOOL", AttrType::kBool}, {"NULL", AttrType::kNull}, {"M", AttrType::kM},
-    {"L", AttrType::kL},       {"SS", AttrType::kSS}, {"NS", AttrType::kNS},
+    {"L", AttrType::kL},       {"SS", AttrType::kSS},     {"NS", AttrType::kNS},
     {"BS", AttrType::kBS},
 };
 

@@ -5,13 +5,9 @@
 // InternalServerError in the dispatcher rather than an abort.
 #pragma once
 
-#include "common/rapidjson_config.h"
-
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "ddbd/status.h"
+
+#include "common/rapidjson.h"
 #include "model/attribute_value.h"
 
 namespace ddbd::model {

@@ -1,6 +1,6 @@
-#include <charconv>
-
 #include "ddbd/options.h"
+
+#include <charconv>
 
 namespace ddbd {
 

@@ -102,9 +102,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;
   listener_options.port = options.port;
-  listener_options.threads = options.threads > 0
-                                 ? options.threads
-                                 : std::max(2u, std::thread::hardware_concurrency());
+  listener_options.threads =
+      options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
   Impl* raw = impl.get();
   DDBD_ASSIGN_OR_RETURN(
       impl->listener,

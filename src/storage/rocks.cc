@@ -1,16 +1,16 @@
 #include "storage/rocks.h"
 
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-
-#include <cstring>
-#include <map>
-#include <mutex>
-#include <shared_mutex>
 
 #include "common/logging.h"
 

@@ -25,8 +25,8 @@ namespace ddbd::storage {
 class ColumnFamily;
 
 struct StoreOptions {
-  std::string path;        // data directory (created if missing); ignored if in_memory
-  bool in_memory = false;  // keep everything in memory (tests, throwaway use)
+  std::string path;          // data directory (created if missing); ignored if in_memory
+  bool in_memory = false;    // keep everything in memory (tests, throwaway use)
   bool sync_writes = false;  // fsync the WAL on every write (survives power loss, slower)
 };
 
@@ -79,7 +79,8 @@ class Store {
   // Point read. Returns OK with *found=false when the key is absent.
   Status Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const;
   Status Write(WriteBatch* batch);
-  std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower, std::string upper) const;
+  std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower,
+                                        std::string upper) const;
   // The two counters stored under `key` in the stats family (0, 0 if none).
   Status GetStats(std::string_view key, int64_t* a, int64_t* b) const;
 

@@ -1,13 +1,13 @@
 #include "auth/credentials.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace ddbd::auth {
 namespace {

@@ -1,11 +1,11 @@
 #include "auth/sigv4.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace ddbd::auth {
 namespace {

@@ -1,7 +1,5 @@
 #include "model/number.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -9,6 +7,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace ddbd::model {
 namespace {

@@ -1,12 +1,13 @@
 // Single-item operations: PutItem, GetItem, DeleteItem, UpdateItem.
 // Validation happens before any I/O, in the order the service applies it: request shape and
 // constraints, attribute values, then the table, then the key against its schema.
+#include "engine/item_ops.h"
+
 #include <set>
 
 #include "api/ops/ops.h"
 #include "api/ops/simple_expr.h"
 #include "engine/capacity.h"
-#include "engine/item_ops.h"
 #include "model/item_size.h"
 
 namespace ddbd::api {
@@ -35,19 +36,26 @@ Status ReadCommon(const Json& request, bool allow_return_values, CommonParams* o
   if (name) out->table_name = *name;
   DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
   if (capacity) {
-    if (*capacity == "TOTAL") out->capacity = CapacityMode::kTotal;
-    else if (*capacity == "INDEXES") out->capacity = CapacityMode::kIndexes;
+    if (*capacity == "TOTAL")
+      out->capacity = CapacityMode::kTotal;
+    else if (*capacity == "INDEXES")
+      out->capacity = CapacityMode::kIndexes;
     else if (*capacity != "NONE")
       errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
   }
   if (allow_return_values) {
     DDBD_ASSIGN_OR_RETURN(auto rv, GetString(request, "ReturnValues"));
     if (rv) {
-      if (*rv == "NONE") out->return_values = ReturnValues::kNone;
-      else if (*rv == "ALL_OLD") out->return_values = ReturnValues::kAllOld;
-      else if (*rv == "UPDATED_OLD") out->return_values = ReturnValues::kUpdatedOld;
-      else if (*rv == "ALL_NEW") out->return_values = ReturnValues::kAllNew;
-      else if (*rv == "UPDATED_NEW") out->return_values = ReturnValues::kUpdatedNew;
+      if (*rv == "NONE")
+        out->return_values = ReturnValues::kNone;
+      else if (*rv == "ALL_OLD")
+        out->return_values = ReturnValues::kAllOld;
+      else if (*rv == "UPDATED_OLD")
+        out->return_values = ReturnValues::kUpdatedOld;
+      else if (*rv == "ALL_NEW")
+        out->return_values = ReturnValues::kAllNew;
+      else if (*rv == "UPDATED_NEW")
+        out->return_values = ReturnValues::kUpdatedNew;
       else
         errors.Enum(*rv, "returnValues", "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
     }
@@ -150,8 +158,7 @@ Status CheckNoExpressionPlaceholders(const CommonParams& p) {
 
 }  // namespace
 
-Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx,
-                                                          const std::string& name) {
+Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx, const std::string& name) {
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return Status::ResourceNotFound("Requested resource not found");
   return table;
@@ -213,8 +220,10 @@ Status GetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
         if (!a.IsString()) return Status::Serialization("Unexpected value type in payload");
         std::string name(a.GetString(), a.GetStringLength());
         if (!seen.insert(name).second) {
-          return Status::Validation("One or more parameter values were invalid: Duplicate value in "
-                                    "attribute name: " + name);
+          return Status::Validation(
+              "One or more parameter values were invalid: Duplicate value in "
+              "attribute name: " +
+              name);
         }
         wanted->push_back(std::move(name));
       }
@@ -287,7 +296,8 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     if (!paths.insert(path).second) {
       return Status::Validation(
           "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
-          "rewrite one of these paths; path one: [" + path + "], path two: [" + path + "]");
+          "rewrite one of these paths; path one: [" +
+          path + "], path two: [" + path + "]");
     }
     return Status::OK();
   };
@@ -299,8 +309,10 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   for (const auto& path : paths) {
     if (path == table->hash_key().name ||
         (table->range_key() && path == table->range_key()->name)) {
-      return Status::Validation("One or more parameter values were invalid: Cannot update "
-                                "attribute " + path + ". This attribute is part of the key");
+      return Status::Validation(
+          "One or more parameter values were invalid: Cannot update "
+          "attribute " +
+          path + ". This attribute is part of the key");
     }
   }
   DDBD_ASSIGN_OR_RETURN(
@@ -324,8 +336,8 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
       break;
     case ReturnValues::kUpdatedOld:
     case ReturnValues::kUpdatedNew: {
-      const auto& source = p.return_values == ReturnValues::kUpdatedOld ? result.old_item
-                                                                        : result.new_item;
+      const auto& source =
+          p.return_values == ReturnValues::kUpdatedOld ? result.old_item : result.new_item;
       if (source) {
         for (const auto& path : paths) {
           auto it = source->find(path);

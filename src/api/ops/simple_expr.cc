@@ -29,8 +29,8 @@ std::vector<Token> Tokenize(const std::string& s) {
     if (c == '#' || c == ':' || IsNameChar(c)) {
       size_t j = i + 1;
       while (j < s.size() && IsNameChar(s[j])) ++j;
-      Token::Kind kind = c == '#' ? Token::kPlaceholderName
-                                  : (c == ':' ? Token::kPlaceholderValue : Token::kName);
+      Token::Kind kind =
+          c == '#' ? Token::kPlaceholderName : (c == ':' ? Token::kPlaceholderValue : Token::kName);
       tokens.push_back({kind, s.substr(i, j - i)});
       i = j;
       continue;
@@ -54,7 +54,8 @@ Result<std::string> ResolveName(const char* kind, const Token& token, Placeholde
   if (it == ph.names.end()) {
     return Status::Validation(std::string("Invalid ") + kind +
                               ": An expression attribute name used in the document path is not "
-                              "defined; attribute name: " + token.text);
+                              "defined; attribute name: " +
+                              token.text);
   }
   ph.used_names.insert(token.text);
   return it->second;
@@ -146,14 +147,15 @@ Result<SimpleUpdate> ParseUpdate(const std::string& text, Placeholders& ph) {
         ++i;
         const Token& operand = tokens[i];
         if (operand.kind != Token::kPlaceholderValue) {
-          return Status::Validation(
-              "ddbd does not support this UpdateExpression operand yet: " + operand.text);
+          return Status::Validation("ddbd does not support this UpdateExpression operand yet: " +
+                                    operand.text);
         }
         auto it = ph.values.find(operand.text);
         if (it == ph.values.end()) {
           return Status::Validation(
               "Invalid UpdateExpression: An expression attribute value used in expression is not "
-              "defined; attribute value: " + operand.text);
+              "defined; attribute value: " +
+              operand.text);
         }
         ph.used_values.insert(operand.text);
         update.sets.push_back({name, it->second});

@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "ddbd/status.h"
+
 #include "model/attribute_value.h"
 
 namespace ddbd::api {
 
 // Placeholders supplied with a request, and which of them an expression used.
 struct Placeholders {
-  std::map<std::string, std::string> names;                 // "#n" -> "name"
-  std::map<std::string, model::AttributeValue> values;      // ":v" -> value
+  std::map<std::string, std::string> names;             // "#n" -> "name"
+  std::map<std::string, model::AttributeValue> values;  // ":v" -> value
   std::set<std::string> used_names, used_values;
   // "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}".
   Status CheckAllUsed() const;

@@ -92,8 +92,8 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteKey(w, "BillingModeSummary");
     w.StartObject();
     WriteKey(w, "BillingMode");
-    WriteString(w, m.billing_mode == BillingMode::kPayPerRequest ? "PAY_PER_REQUEST"
-                                                                 : "PROVISIONED");
+    WriteString(w,
+                m.billing_mode == BillingMode::kPayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED");
     if (m.billing_mode == BillingMode::kPayPerRequest) {
       WriteKey(w, "LastUpdateToPayPerRequestDateTime");
       WriteEpoch(w, m.billing_mode_update_ms ? m.billing_mode_update_ms : m.creation_time_ms);
@@ -135,10 +135,14 @@ Result<std::optional<Throughput>> ReadThroughput(const Json& request, Constraint
   Throughput t;
   DDBD_ASSIGN_OR_RETURN(t.read, GetInt(*pt, "ReadCapacityUnits"));
   DDBD_ASSIGN_OR_RETURN(t.write, GetInt(*pt, "WriteCapacityUnits"));
-  if (!t.read) errors.NotNull("provisionedThroughput.readCapacityUnits");
-  else errors.Min(*t.read, "provisionedThroughput.readCapacityUnits", 1);
-  if (!t.write) errors.NotNull("provisionedThroughput.writeCapacityUnits");
-  else errors.Min(*t.write, "provisionedThroughput.writeCapacityUnits", 1);
+  if (!t.read)
+    errors.NotNull("provisionedThroughput.readCapacityUnits");
+  else
+    errors.Min(*t.read, "provisionedThroughput.readCapacityUnits", 1);
+  if (!t.write)
+    errors.NotNull("provisionedThroughput.writeCapacityUnits");
+  else
+    errors.Min(*t.write, "provisionedThroughput.writeCapacityUnits", 1);
   return std::optional<Throughput>(t);
 }
 
@@ -181,8 +185,10 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
       DDBD_ASSIGN_OR_RETURN(auto attr_type, GetString(d, "AttributeType"));
       std::string path = "attributeDefinitions." + std::to_string(i + 1) + ".member.";
       KeyElement element;
-      if (!attr_name) errors.NotNull((path + "attributeName").c_str());
-      else element.name = *attr_name;
+      if (!attr_name)
+        errors.NotNull((path + "attributeName").c_str());
+      else
+        element.name = *attr_name;
       if (!attr_type) {
         errors.NotNull((path + "attributeType").c_str());
       } else if (*attr_type == "S") {
@@ -206,9 +212,10 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     errors.NotNull("keySchema");
   } else {
     if (schema->Size() < 1 || schema->Size() > 2) {
-      errors.Add("Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length " +
-                 std::string(schema->Size() < 1 ? "greater than or equal to 1"
-                                                : "less than or equal to 2"));
+      errors.Add(
+          "Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length " +
+          std::string(schema->Size() < 1 ? "greater than or equal to 1"
+                                         : "less than or equal to 2"));
     }
     for (rapidjson::SizeType i = 0; i < schema->Size(); ++i) {
       const Json& e = (*schema)[i];
@@ -217,8 +224,10 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
       DDBD_ASSIGN_OR_RETURN(auto key_type, GetString(e, "KeyType"));
       std::string path = "keySchema." + std::to_string(i + 1) + ".member.";
       SchemaElement element;
-      if (!attr_name) errors.NotNull((path + "attributeName").c_str());
-      else element.name = *attr_name;
+      if (!attr_name)
+        errors.NotNull((path + "attributeName").c_str());
+      else
+        element.name = *attr_name;
       if (!key_type) {
         errors.NotNull((path + "keyType").c_str());
       } else if (*key_type != "HASH" && *key_type != "RANGE") {
@@ -247,7 +256,8 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
   }
   if (elements[0].type != "HASH") {
-    return Status::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+    return Status::Validation(
+        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
   }
   if (elements.size() == 2) {
     if (elements[1].type != "RANGE") {
@@ -279,8 +289,8 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     for (const auto& e : elements) key_names.push_back(e.name);
     return Status::Validation(
         "One or more parameter values were invalid: Some index key attributes are not defined in "
-        "AttributeDefinitions. Keys: " + NameList(key_names) +
-        ", AttributeDefinitions: " + NameList(def_names));
+        "AttributeDefinitions. Keys: " +
+        NameList(key_names) + ", AttributeDefinitions: " + NameList(def_names));
   }
   if (definitions.size() != elements.size()) {
     return Status::Validation(
@@ -300,7 +310,8 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     return model::AttrType::kS;
   };
   meta.hash_key = KeyElement{elements[0].name, type_of(elements[0].name)};
-  if (elements.size() == 2) meta.range_key = KeyElement{elements[1].name, type_of(elements[1].name)};
+  if (elements.size() == 2)
+    meta.range_key = KeyElement{elements[1].name, type_of(elements[1].name)};
   meta.billing_mode = mode;
   if (throughput) {
     meta.read_capacity = *throughput->read;
@@ -346,8 +357,9 @@ Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
   if (table->meta().deletion_protection) {
-    return Status::Validation("Resource cannot be deleted as it is currently protected against "
-                              "deletion. Disable deletion protection first.");
+    return Status::Validation(
+        "Resource cannot be deleted as it is currently protected against "
+        "deletion. Disable deletion protection first.");
   }
   engine::TableStats stats = ctx.catalog.Stats(*table);
   DDBD_ASSIGN_OR_RETURN(TableMeta meta,
