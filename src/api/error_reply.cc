@@ -1,6 +1,7 @@
 
 #include "api/dispatcher.h"
 #include "api/json_util.h"
+#include "api/ops/ops.h"
 
 namespace ddbd::api {
 
@@ -17,6 +18,10 @@ ApiReply Dispatcher::ErrorReply(const Status& status) {
   if (!status.message().empty()) {
     WriteKey(w, "message");
     WriteString(w, status.message());
+  }
+  if (const auto* item = dynamic_cast<const ItemPayload*>(status.payload())) {
+    WriteKey(w, "Item");
+    model::WriteAttributeMap(w, item->item);
   }
   w.EndObject();
   return ApiReply{info.http_status, std::string(buffer.GetString(), buffer.GetSize())};

@@ -1,13 +1,12 @@
 // Single-item operations: PutItem, GetItem, DeleteItem, UpdateItem.
 // Validation happens before any I/O, in the order the service applies it: request shape and
-// constraints, attribute values, then the table, then the key against its schema.
+// constraints, attribute values, expressions, then the table, then the key against its schema.
 #include "engine/item_ops.h"
 
-#include <set>
-
+#include "api/ops/expressions.h"
 #include "api/ops/ops.h"
-#include "api/ops/simple_expr.h"
 #include "engine/capacity.h"
+#include "expr/eval.h"
 #include "model/item_size.h"
 
 namespace ddbd::api {
@@ -25,81 +24,52 @@ struct CommonParams {
   std::string table_name;
   CapacityMode capacity = CapacityMode::kNone;
   ReturnValues return_values = ReturnValues::kNone;
-  Placeholders placeholders;
-  bool has_names = false, has_values = false;
+  bool return_old_on_condition_failure = false;
 };
 
-Status ReadCommon(const Json& request, bool allow_return_values, CommonParams* out) {
+Status ReadCommon(const Json& request, bool is_write, CommonParams* out) {
   ConstraintErrors errors;
   DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
   errors.TableName(name ? &*name : nullptr);
   if (name) out->table_name = *name;
   DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
   if (capacity) {
-    if (*capacity == "TOTAL")
+    if (*capacity == "TOTAL") {
       out->capacity = CapacityMode::kTotal;
-    else if (*capacity == "INDEXES")
+    } else if (*capacity == "INDEXES") {
       out->capacity = CapacityMode::kIndexes;
-    else if (*capacity != "NONE")
+    } else if (*capacity != "NONE") {
       errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
+    }
   }
-  if (allow_return_values) {
+  if (is_write) {
     DDBD_ASSIGN_OR_RETURN(auto rv, GetString(request, "ReturnValues"));
     if (rv) {
-      if (*rv == "NONE")
+      if (*rv == "NONE") {
         out->return_values = ReturnValues::kNone;
-      else if (*rv == "ALL_OLD")
+      } else if (*rv == "ALL_OLD") {
         out->return_values = ReturnValues::kAllOld;
-      else if (*rv == "UPDATED_OLD")
+      } else if (*rv == "UPDATED_OLD") {
         out->return_values = ReturnValues::kUpdatedOld;
-      else if (*rv == "ALL_NEW")
+      } else if (*rv == "ALL_NEW") {
         out->return_values = ReturnValues::kAllNew;
-      else if (*rv == "UPDATED_NEW")
+      } else if (*rv == "UPDATED_NEW") {
         out->return_values = ReturnValues::kUpdatedNew;
-      else
+      } else {
         errors.Enum(*rv, "returnValues", "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
-    }
-  }
-  DDBD_RETURN_IF_ERROR(errors.ToStatus());
-
-  DDBD_ASSIGN_OR_RETURN(const Json* names, GetObject(request, "ExpressionAttributeNames"));
-  if (names != nullptr) {
-    out->has_names = true;
-    if (names->MemberCount() == 0) {
-      return Status::Validation("ExpressionAttributeNames must not be empty");
-    }
-    for (const auto& m : names->GetObject()) {
-      if (!m.value.IsString()) {
-        return Status::Serialization(std::string(model::JsonTokenName(m.value)) +
-                                     " cannot be converted to String");
       }
-      out->placeholders.names[m.name.GetString()] =
-          std::string(m.value.GetString(), m.value.GetStringLength());
     }
-  }
-  DDBD_ASSIGN_OR_RETURN(const Json* values, GetObject(request, "ExpressionAttributeValues"));
-  if (values != nullptr) {
-    out->has_values = true;
-    if (values->MemberCount() == 0) {
-      return Status::Validation("ExpressionAttributeValues must not be empty");
-    }
-    for (const auto& m : values->GetObject()) {
-      model::AttributeValue value;
-      Status s = model::DecodeAttributeValue(m.value, &value);
-      if (!s.ok()) {
-        if (s.code() != ErrorCode::kValidation) return s;
-        return Status::Validation("ExpressionAttributeValues contains invalid value: " +
-                                  s.message() + " for key " + m.name.GetString());
+    DDBD_ASSIGN_OR_RETURN(auto on_failure,
+                          GetString(request, "ReturnValuesOnConditionCheckFailure"));
+    if (on_failure) {
+      if (*on_failure == "ALL_OLD") {
+        out->return_old_on_condition_failure = true;
+      } else if (*on_failure != "NONE") {
+        errors.Enum(*on_failure, "returnValuesOnConditionCheckFailure", "[ALL_OLD, NONE]");
       }
-      out->placeholders.values[m.name.GetString()] = std::move(value);
     }
   }
-  for (const char* unsupported : {"ConditionExpression", "Expected", "ConditionalOperator"}) {
-    if (request.HasMember(unsupported) && !request[unsupported].IsNull()) {
-      return Status::Validation(std::string("ddbd does not support ") + unsupported + " yet");
-    }
-  }
-  return Status::OK();
+  return errors.ToStatus();
 }
 
 Status ReadAttributeMap(const Json& request, const char* member, const char* path,
@@ -144,14 +114,25 @@ Status OnlyNoneOrAllOld(const CommonParams& p) {
   return Status::OK();
 }
 
-Status CheckNoExpressionPlaceholders(const CommonParams& p) {
-  if (p.has_names) {
-    return Status::Validation(
-        "ExpressionAttributeNames can only be specified when using expressions");
+// The condition check of a write: ConditionalCheckFailedException, carrying the old item
+// when ReturnValuesOnConditionCheckFailure=ALL_OLD.
+Status CheckCondition(const RequestExpressions& e, const CommonParams& p, const Item* old) {
+  if (!e.condition || expr::EvaluateCondition(*e.condition, old, e.ph)) return Status::OK();
+  std::shared_ptr<const Status::Payload> payload;
+  if (p.return_old_on_condition_failure && old != nullptr) {
+    payload = std::make_shared<const ItemPayload>(*old);
   }
-  if (p.has_values) {
-    return Status::Validation(
-        "ExpressionAttributeValues can only be specified when using expressions");
+  return Status::ConditionalCheckFailed("The conditional request failed", std::move(payload));
+}
+
+Status CheckKeyNotUpdated(const engine::Table& table, const RequestExpressions& e) {
+  for (const auto& name : UpdatedTopLevelNames(e)) {
+    if (name == table.hash_key().name || (table.range_key() && name == table.range_key()->name)) {
+      return Status::Validation(
+          "One or more parameter values were invalid: Cannot update "
+          "attribute " +
+          name + ". This attribute is part of the key");
+    }
   }
   return Status::OK();
 }
@@ -170,12 +151,14 @@ Status PutItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   Item item;
   DDBD_RETURN_IF_ERROR(ReadAttributeMap(request, "Item", "item", &item));
   DDBD_RETURN_IF_ERROR(OnlyNoneOrAllOld(p));
-  DDBD_RETURN_IF_ERROR(CheckNoExpressionPlaceholders(p));
+  DDBD_ASSIGN_OR_RETURN(RequestExpressions e,
+                        ReadExpressions(request, ExpressionParams{.condition = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateItemKey(*table, item));
   DDBD_ASSIGN_OR_RETURN(
       engine::MutationResult result,
-      engine::Mutate(ctx.catalog, *table, key, [&](const Item*) -> Result<MutationDecision> {
+      engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
+        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
         return MutationDecision{MutationDecision::Kind::kPut, std::move(item)};
       }));
   out.StartObject();
@@ -193,55 +176,16 @@ Status GetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   AttributeMap key_map;
   DDBD_RETURN_IF_ERROR(ReadAttributeMap(request, "Key", "key", &key_map));
   DDBD_ASSIGN_OR_RETURN(auto consistent, GetBool(request, "ConsistentRead"));
-  DDBD_ASSIGN_OR_RETURN(auto projection, GetString(request, "ProjectionExpression"));
-  DDBD_ASSIGN_OR_RETURN(const Json* attributes_to_get, GetArray(request, "AttributesToGet"));
-
-  std::optional<std::vector<std::string>> wanted;
-  if (projection && attributes_to_get) {
-    return Status::Validation(
-        "Can not use both expression and non-expression parameters in the same request: "
-        "Non-expression parameters: {AttributesToGet} Expression parameters: "
-        "{ProjectionExpression}");
-  }
-  if (projection) {
-    DDBD_ASSIGN_OR_RETURN(wanted, ParseProjection(*projection, p.placeholders));
-    if (p.has_values) {
-      return Status::Validation(
-          "Value provided in ExpressionAttributeValues unused in expressions: keys: {" +
-          p.placeholders.values.begin()->first + "}");
-    }
-    DDBD_RETURN_IF_ERROR(p.placeholders.CheckAllUsed());
-  } else {
-    DDBD_RETURN_IF_ERROR(CheckNoExpressionPlaceholders(p));
-    if (attributes_to_get) {
-      wanted.emplace();
-      std::set<std::string> seen;
-      for (const auto& a : attributes_to_get->GetArray()) {
-        if (!a.IsString()) return Status::Serialization("Unexpected value type in payload");
-        std::string name(a.GetString(), a.GetStringLength());
-        if (!seen.insert(name).second) {
-          return Status::Validation(
-              "One or more parameter values were invalid: Duplicate value in "
-              "attribute name: " +
-              name);
-        }
-        wanted->push_back(std::move(name));
-      }
-    }
-  }
+  DDBD_ASSIGN_OR_RETURN(RequestExpressions e,
+                        ReadExpressions(request, ExpressionParams{.projection = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*table, key_map));
   DDBD_ASSIGN_OR_RETURN(engine::ReadResult result, engine::GetItem(ctx.catalog, *table, key));
   out.StartObject();
   if (result.item) {
     WriteKey(out, "Item");
-    if (wanted) {
-      Item projected;
-      for (const auto& name : *wanted) {
-        auto it = result.item->find(name);
-        if (it != result.item->end()) projected.insert(*it);
-      }
-      model::WriteAttributeMap(out, projected);
+    if (e.projection) {
+      model::WriteAttributeMap(out, expr::Project(*result.item, e.projection->paths, e.ph));
     } else {
       model::WriteAttributeMap(out, *result.item);
     }
@@ -257,12 +201,14 @@ Status DeleteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   AttributeMap key_map;
   DDBD_RETURN_IF_ERROR(ReadAttributeMap(request, "Key", "key", &key_map));
   DDBD_RETURN_IF_ERROR(OnlyNoneOrAllOld(p));
-  DDBD_RETURN_IF_ERROR(CheckNoExpressionPlaceholders(p));
+  DDBD_ASSIGN_OR_RETURN(RequestExpressions e,
+                        ReadExpressions(request, ExpressionParams{.condition = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*table, key_map));
   DDBD_ASSIGN_OR_RETURN(
       engine::MutationResult result,
-      engine::Mutate(ctx.catalog, *table, key, [](const Item*) -> Result<MutationDecision> {
+      engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
+        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
         return MutationDecision{MutationDecision::Kind::kDelete, {}};
       }));
   out.StartObject();
@@ -279,75 +225,44 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(ReadCommon(request, true, &p));
   AttributeMap key_map;
   DDBD_RETURN_IF_ERROR(ReadAttributeMap(request, "Key", "key", &key_map));
-  if (request.HasMember("AttributeUpdates") && !request["AttributeUpdates"].IsNull()) {
-    return Status::Validation("ddbd does not support AttributeUpdates yet");
-  }
-  DDBD_ASSIGN_OR_RETURN(auto expression, GetString(request, "UpdateExpression"));
-  SimpleUpdate update;
-  if (expression) {
-    DDBD_ASSIGN_OR_RETURN(update, ParseUpdate(*expression, p.placeholders));
-    DDBD_RETURN_IF_ERROR(p.placeholders.CheckAllUsed());
-  } else {
-    DDBD_RETURN_IF_ERROR(CheckNoExpressionPlaceholders(p));
-  }
-  // Each path at most once.
-  std::set<std::string> paths;
-  auto note_path = [&](const std::string& path) -> Status {
-    if (!paths.insert(path).second) {
-      return Status::Validation(
-          "Invalid UpdateExpression: Two document paths overlap with each other; must remove or "
-          "rewrite one of these paths; path one: [" +
-          path + "], path two: [" + path + "]");
-    }
-    return Status::OK();
-  };
-  for (const auto& s : update.sets) DDBD_RETURN_IF_ERROR(note_path(s.attribute));
-  for (const auto& r : update.removes) DDBD_RETURN_IF_ERROR(note_path(r));
-
+  DDBD_ASSIGN_OR_RETURN(
+      RequestExpressions e,
+      ReadExpressions(request, ExpressionParams{.condition = true, .update = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*table, key_map));
-  for (const auto& path : paths) {
-    if (path == table->hash_key().name ||
-        (table->range_key() && path == table->range_key()->name)) {
-      return Status::Validation(
-          "One or more parameter values were invalid: Cannot update "
-          "attribute " +
-          path + ". This attribute is part of the key");
-    }
-  }
+  DDBD_RETURN_IF_ERROR(CheckKeyNotUpdated(*table, e));
   DDBD_ASSIGN_OR_RETURN(
       engine::MutationResult result,
       engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
+        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
         MutationDecision decision{MutationDecision::Kind::kPut, old ? *old : key_map};
-        for (const auto& s : update.sets) decision.new_item[s.attribute] = s.value;
-        for (const auto& r : update.removes) decision.new_item.erase(r);
+        if (e.update) {
+          DDBD_RETURN_IF_ERROR(expr::ApplyUpdate(*e.update, old, e.ph, &decision.new_item));
+        }
         return decision;
       }));
   out.StartObject();
-  AttributeMap returned;
   switch (p.return_values) {
     case ReturnValues::kNone:
       break;
     case ReturnValues::kAllOld:
-      if (result.old_item) returned = *result.old_item;
+      if (result.old_item) WriteAttributes(out, *result.old_item);
       break;
     case ReturnValues::kAllNew:
-      if (result.new_item) returned = *result.new_item;
+      if (result.new_item) WriteAttributes(out, *result.new_item);
       break;
     case ReturnValues::kUpdatedOld:
     case ReturnValues::kUpdatedNew: {
       const auto& source =
           p.return_values == ReturnValues::kUpdatedOld ? result.old_item : result.new_item;
-      if (source) {
-        for (const auto& path : paths) {
-          auto it = source->find(path);
-          if (it != source->end()) returned.insert(*it);
-        }
+      if (source && e.update) {
+        std::vector<expr::Path> paths;
+        for (const auto& action : e.update->actions) paths.push_back(action.path);
+        WriteAttributes(out, expr::Project(*source, paths, e.ph));
       }
       break;
     }
   }
-  WriteAttributes(out, returned);
   WriteConsumedCapacity(out, p, engine::WriteUnits(std::max(result.old_size, result.new_size)));
   out.EndObject();
   return Status::OK();

@@ -6,6 +6,7 @@
 #include "api/dispatcher.h"
 #include "api/json_util.h"
 #include "engine/catalog.h"
+#include "model/attribute_value.h"
 
 namespace ddbd::api {
 
@@ -29,6 +30,13 @@ DDBD_DECLARE_OP(GetItem)
 DDBD_DECLARE_OP(DeleteItem)
 DDBD_DECLARE_OP(UpdateItem)
 #undef DDBD_DECLARE_OP
+
+// The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)
+// and rendered by Dispatcher::ErrorReply as "Item".
+struct ItemPayload : Status::Payload {
+  explicit ItemPayload(model::Item i) : item(std::move(i)) {}
+  model::Item item;
+};
 
 // Finds the caller's table named by the request's TableName (already validated), or
 // ResourceNotFoundException "Requested resource not found" (the item operations' wording).
