@@ -2,12 +2,12 @@
 // out, over an in-memory store. Error messages are asserted exactly.
 #include "api/dispatcher.h"
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "common/rapidjson.h"
 #include "engine/catalog.h"
@@ -73,12 +73,13 @@ class DispatcherTest : public ::testing::Test {
 
   // A table with a string hash key "pk" (and optionally a number range key "sk").
   void CreateTable(const std::string& name, bool with_range = false) {
-    std::string body = R"({"TableName":")" + name + R"(","AttributeDefinitions":[)" +
-                       R"({"AttributeName":"pk","AttributeType":"S"})" +
-                       (with_range ? R"(,{"AttributeName":"sk","AttributeType":"N"})" : "") +
-                       R"(],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"})" +
-                       (with_range ? R"(,{"AttributeName":"sk","KeyType":"RANGE"})" : "") +
-                       R"(],"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}})";
+    std::string body =
+        R"({"TableName":")" + name + R"(","AttributeDefinitions":[)" +
+        R"({"AttributeName":"pk","AttributeType":"S"})" +
+        (with_range ? R"(,{"AttributeName":"sk","AttributeType":"N"})" : "") +
+        R"(],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"})" +
+        (with_range ? R"(,{"AttributeName":"sk","KeyType":"RANGE"})" : "") +
+        R"(],"ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":5}})";
     Ok("CreateTable", body);
   }
 
@@ -91,13 +92,12 @@ class DispatcherTest : public ::testing::Test {
 // ---------------------------------------------------------------------------------- framing
 
 TEST_F(DispatcherTest, UnknownOperation) {
-  const std::string kBody =
-      R"({"__type":"com.amazon.coral.service#UnknownOperationException",)"
-      R"("message":"Unknown operation exception"})";
-  for (std::string_view target :
-       {"DynamoDB_20120810.Frobnicate", "PutItem", "", "DynamoDB_20120810.", "dynamodb_20120810.PutItem",
-        "DynamoDB_20111205.PutItem", "DynamoDBStreams_20120810.PutItem",
-        "DynamoDB_20120810.GetRecords", "DynamoDB_20120810.PutItem.x"}) {
+  const std::string kBody = R"({"__type":"com.amazon.coral.service#UnknownOperationException",)"
+                            R"("message":"Unknown operation exception"})";
+  for (std::string_view target : {"DynamoDB_20120810.Frobnicate", "PutItem", "",
+                                  "DynamoDB_20120810.", "dynamodb_20120810.PutItem",
+                                  "DynamoDB_20111205.PutItem", "DynamoDBStreams_20120810.PutItem",
+                                  "DynamoDB_20120810.GetRecords", "DynamoDB_20120810.PutItem.x"}) {
     ApiReply reply = dispatcher_->Handle(target, "{}", caller_);
     EXPECT_EQ(reply.http_status, 400) << target;
     EXPECT_EQ(reply.body, kBody) << target;
@@ -125,17 +125,16 @@ TEST_F(DispatcherTest, MalformedJsonIsSerializationException) {
 TEST_F(DispatcherTest, ErrorReplyRendering) {
   ApiReply validation = Dispatcher::ErrorReply(Status::Validation("bad \"quoted\"\n"));
   EXPECT_EQ(validation.http_status, 400);
-  EXPECT_EQ(validation.body,
-            R"({"__type":"com.amazon.coral.validate#ValidationException",)"
-            R"("message":"bad \"quoted\"\n"})");
+  EXPECT_EQ(validation.body, R"({"__type":"com.amazon.coral.validate#ValidationException",)"
+                             R"("message":"bad \"quoted\"\n"})");
   ApiReply internal = Dispatcher::ErrorReply(Status::Internal("boom"));
   EXPECT_EQ(internal.http_status, 500);
-  EXPECT_EQ(internal.body,
-            R"({"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError",)"
-            R"("message":"boom"})");
+  EXPECT_EQ(internal.body, R"({"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError",)"
+                           R"("message":"boom"})");
   ApiReply unavailable = Dispatcher::ErrorReply(Status(ErrorCode::kServiceUnavailable, ""));
   EXPECT_EQ(unavailable.http_status, 503);
-  EXPECT_EQ(unavailable.body, R"({"__type":"com.amazon.coral.service#ServiceUnavailableException"})");
+  EXPECT_EQ(unavailable.body,
+            R"({"__type":"com.amazon.coral.service#ServiceUnavailableException"})");
   ApiReply not_found = Dispatcher::ErrorReply(Status::ResourceNotFound("x"));
   EXPECT_EQ(not_found.body,
             R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",)"
@@ -175,11 +174,11 @@ TEST_F(DispatcherTest, CreateTableConstraintErrors) {
   EXPECT_EQ(Error("CreateTable", CreateBody(R"("ab")", kDefsPk, kSchemaPk)),
             Validation("1 validation error detected: Value 'ab' at 'tableName' failed to satisfy "
                        "constraint: Member must have length greater than or equal to 3"));
-  EXPECT_EQ(Error("CreateTable", CreateBody(R"(")" + std::string(256, 'x') + R"(")", kDefsPk,
-                                            kSchemaPk)),
-            Validation("1 validation error detected: Value '" + std::string(256, 'x') +
-                       "' at 'tableName' failed to satisfy constraint: Member must have length "
-                       "less than or equal to 255"));
+  EXPECT_EQ(
+      Error("CreateTable", CreateBody(R"(")" + std::string(256, 'x') + R"(")", kDefsPk, kSchemaPk)),
+      Validation("1 validation error detected: Value '" + std::string(256, 'x') +
+                 "' at 'tableName' failed to satisfy constraint: Member must have length "
+                 "less than or equal to 255"));
   EXPECT_EQ(Error("CreateTable", CreateBody(R"("!")", kDefsPk, kSchemaPk)),
             Validation("2 validation errors detected: Value '!' at 'tableName' failed to satisfy "
                        "constraint: Member must satisfy regular expression pattern: "
@@ -194,7 +193,8 @@ TEST_F(DispatcherTest, CreateTableConstraintErrors) {
                        "constraint: Member must have length greater than or equal to 1"));
   EXPECT_EQ(
       Error("CreateTable",
-            CreateBody(R"("tbl")", R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"X"}])",
+            CreateBody(R"("tbl")",
+                       R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"X"}])",
                        kSchemaPk)),
       Validation("1 validation error detected: Value 'X' at "
                  "'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: "
@@ -206,17 +206,18 @@ TEST_F(DispatcherTest, CreateTableConstraintErrors) {
                        "'keySchema.1.member.keyType' failed to satisfy constraint: Member must "
                        "satisfy enum value set: [HASH, RANGE]"));
   EXPECT_EQ(
-      Error("CreateTable",
-            CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
-                       R"("ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":5})")),
+      Error(
+          "CreateTable",
+          CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
+                     R"("ProvisionedThroughput":{"ReadCapacityUnits":0,"WriteCapacityUnits":5})")),
       Validation("1 validation error detected: Value '0' at "
                  "'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member "
                  "must have value greater than or equal to 1"));
-  EXPECT_EQ(Error("CreateTable", CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
-                                            R"("BillingMode":"FREE")")),
-            Validation("1 validation error detected: Value 'FREE' at 'billingMode' failed to "
-                       "satisfy constraint: Member must satisfy enum value set: [PROVISIONED, "
-                       "PAY_PER_REQUEST]"));
+  EXPECT_EQ(
+      Error("CreateTable", CreateBody(R"("tbl")", kDefsPk, kSchemaPk, R"("BillingMode":"FREE")")),
+      Validation("1 validation error detected: Value 'FREE' at 'billingMode' failed to "
+                 "satisfy constraint: Member must satisfy enum value set: [PROVISIONED, "
+                 "PAY_PER_REQUEST]"));
 }
 
 TEST_F(DispatcherTest, CreateTableWrongJsonTypes) {
@@ -228,8 +229,9 @@ TEST_F(DispatcherTest, CreateTableWrongJsonTypes) {
             "SerializationException: Unexpected value type in payload");
   EXPECT_EQ(
       Error("CreateTable",
-            CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
-                       R"("ProvisionedThroughput":{"ReadCapacityUnits":"5","WriteCapacityUnits":5})")),
+            CreateBody(
+                R"("tbl")", kDefsPk, kSchemaPk,
+                R"("ProvisionedThroughput":{"ReadCapacityUnits":"5","WriteCapacityUnits":5})")),
       "SerializationException: VALUE_STRING cannot be converted to Long");
 }
 
@@ -238,27 +240,28 @@ TEST_F(DispatcherTest, CreateTableSemanticErrors) {
             Validation("One or more parameter values were invalid: ReadCapacityUnits and "
                        "WriteCapacityUnits must both be specified when BillingMode is "
                        "PROVISIONED"));
-  EXPECT_EQ(Error("CreateTable", CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
-                                            R"("BillingMode":"PROVISIONED")")),
+  EXPECT_EQ(Error("CreateTable",
+                  CreateBody(R"("tbl")", kDefsPk, kSchemaPk, R"("BillingMode":"PROVISIONED")")),
             Validation("One or more parameter values were invalid: ReadCapacityUnits and "
                        "WriteCapacityUnits must both be specified when BillingMode is "
                        "PROVISIONED"));
-  EXPECT_EQ(Error("CreateTable", CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
-                                            std::string(R"("BillingMode":"PAY_PER_REQUEST",)") +
-                                                kThroughput)),
+  EXPECT_EQ(Error("CreateTable",
+                  CreateBody(R"("tbl")", kDefsPk, kSchemaPk,
+                             std::string(R"("BillingMode":"PAY_PER_REQUEST",)") + kThroughput)),
             Validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor "
                        "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
   EXPECT_EQ(
       Error("CreateTable",
-            CreateBody(R"("tbl")", R"("AttributeDefinitions":[{"AttributeName":"x","AttributeType":"S"}])",
+            CreateBody(R"("tbl")",
+                       R"("AttributeDefinitions":[{"AttributeName":"x","AttributeType":"S"}])",
                        kSchemaPk)),
       Validation("One or more parameter values were invalid: Some index key attributes are not "
                  "defined in AttributeDefinitions. Keys: [pk], AttributeDefinitions: [x]"));
-  EXPECT_EQ(Error("CreateTable",
-                  CreateBody(R"("tbl")", kDefsPk,
-                             R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
-                             R"({"AttributeName":"sk","KeyType":"RANGE"}])")),
-            Validation("Invalid KeySchema: Some index key attribute have no definition"));
+  EXPECT_EQ(
+      Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
+                                      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
+                                      R"({"AttributeName":"sk","KeyType":"RANGE"}])")),
+      Validation("Invalid KeySchema: Some index key attribute have no definition"));
   EXPECT_EQ(
       Error("CreateTable",
             CreateBody(R"("tbl")",
@@ -274,20 +277,20 @@ TEST_F(DispatcherTest, CreateTableSemanticErrors) {
                        R"({"AttributeName":"pk","AttributeType":"N"}])",
                        kSchemaPk)),
       Validation("Cannot have two attributes with the same name"));
-  EXPECT_EQ(Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
-                                            R"("KeySchema":[{"AttributeName":"pk","KeyType":"RANGE"}])")),
-            Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
   EXPECT_EQ(
-      Error("CreateTable",
-            CreateBody(R"("tbl")", kDefsPk,
-                       R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
-                       R"({"AttributeName":"pk","KeyType":"RANGE"}])")),
-      Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+      Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
+                                      R"("KeySchema":[{"AttributeName":"pk","KeyType":"RANGE"}])")),
+      Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type"));
   EXPECT_EQ(
-      Error("CreateTable",
-            CreateBody(R"("tbl")", kDefsPk,
-                       R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
-                       R"({"AttributeName":"sk","KeyType":"HASH"}])")),
+      Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
+                                      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
+                                      R"({"AttributeName":"pk","KeyType":"RANGE"}])")),
+      Validation(
+          "Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+  EXPECT_EQ(
+      Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
+                                      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},)"
+                                      R"({"AttributeName":"sk","KeyType":"HASH"}])")),
       Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"));
   // Nothing was created by any of these.
   EXPECT_EQ(Body("ListTables", "{}"), R"({"TableNames":[]})");
@@ -350,8 +353,9 @@ TEST_F(DispatcherTest, CreateDescribeDeleteTable) {
 
 TEST_F(DispatcherTest, PayPerRequestAndDeletionProtection) {
   rapidjson::Document created =
-      Ok("CreateTable", CreateBody(R"("odt")", kDefsPk, kSchemaPk,
-                                   R"("BillingMode":"PAY_PER_REQUEST","DeletionProtectionEnabled":true)"));
+      Ok("CreateTable",
+         CreateBody(R"("odt")", kDefsPk, kSchemaPk,
+                    R"("BillingMode":"PAY_PER_REQUEST","DeletionProtectionEnabled":true)"));
   const auto& desc = created["TableDescription"];
   EXPECT_STREQ(desc["BillingModeSummary"]["BillingMode"].GetString(), "PAY_PER_REQUEST");
   EXPECT_EQ(desc["ProvisionedThroughput"]["ReadCapacityUnits"].GetInt64(), 0);
@@ -385,9 +389,9 @@ TEST_F(DispatcherTest, UpdateTableThroughput) {
   EXPECT_TRUE(pt.HasMember("LastIncreaseDateTime"));
   EXPECT_TRUE(pt.HasMember("LastDecreaseDateTime"));
   EXPECT_EQ(pt["NumberOfDecreasesToday"].GetInt64(), 1);
-  EXPECT_EQ(Ok("DescribeTable", R"({"TableName":"tbl"})")["Table"]["ProvisionedThroughput"]
-                                                        ["ReadCapacityUnits"]
-                                                            .GetInt64(),
+  EXPECT_EQ(Ok("DescribeTable",
+               R"({"TableName":"tbl"})")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"]
+                .GetInt64(),
             10);
 }
 
@@ -453,7 +457,7 @@ TEST_F(DispatcherTest, PutGetRoundTrip) {
                 R"({"b":{"B":"AP8="},"bs":{"BS":["AA==","AQ=="]},"f":{"BOOL":false},)"
                 R"("l":{"L":[{"S":"x"},{"N":"2"},{"L":[]},{"M":{"k":{"NULL":true}}}]},)"
                 R"("m":{"M":{"inner":{"M":{"n":{"N":"-0.5"}}}}},"n":{"N":"1.5"},)"
-                R"("nul":{"NULL":true},"ns":{"NS":["3","1"]},"pk":{"S":"k1"},"s":{"S":"hé"},)"
+                R"("ns":{"NS":["3","1"]},"nul":{"NULL":true},"pk":{"S":"k1"},"s":{"S":"hé"},)"
                 R"("ss":{"SS":["b","a"]}}})");
   // Number canonicalization on input.
   Ok("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k2"},"n":{"N":"001.500E1"}}})");
@@ -468,7 +472,8 @@ TEST_F(DispatcherTest, NumberKeysMatchByValue) {
   Ok("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"N":"1.0"},"v":{"S":"one"}}})");
   EXPECT_EQ(Body("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"a"},"sk":{"N":"1"}}})"),
             R"({"Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"one"}}})");
-  Ok("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"N":"10E-1"},"v":{"S":"two"}}})");
+  Ok("PutItem",
+     R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"N":"10E-1"},"v":{"S":"two"}}})");
   EXPECT_EQ(Ok("DescribeTable", R"({"TableName":"tbl"})")["Table"]["ItemCount"].GetInt64(), 1);
 }
 
@@ -487,8 +492,9 @@ TEST_F(DispatcherTest, ItemRequestErrors) {
                        "constraint: Member must have length greater than or equal to 3"));
   EXPECT_EQ(Error("PutItem", R"({"TableName":"nope","Item":{"pk":{"S":"a"},"sk":{"N":"1"}}})"),
             "ResourceNotFoundException: Requested resource not found");
-  EXPECT_EQ(Error("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"}}})"),
-            Validation("One or more parameter values were invalid: Missing the key sk in the item"));
+  EXPECT_EQ(
+      Error("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"}}})"),
+      Validation("One or more parameter values were invalid: Missing the key sk in the item"));
   EXPECT_EQ(Error("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"a"},"sk":{"S":"1"}}})"),
             Validation("One or more parameter values were invalid: Type mismatch for key sk "
                        "expected: N actual: S"));
@@ -537,25 +543,32 @@ TEST_F(DispatcherTest, ProjectionAndAttributesToGet) {
   CreateTable("tbl");
   Ok("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k"},"a":{"N":"1"},"b":{"S":"x"},)"
                 R"("c":{"BOOL":true}}})");
-  EXPECT_EQ(Body("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},)"
-                            R"("ProjectionExpression":"a, #b, missing","ExpressionAttributeNames":{"#b":"b"}})"),
-            R"({"Item":{"a":{"N":"1"},"b":{"S":"x"}}})");
-  EXPECT_EQ(Body("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"AttributesToGet":["c"]})"),
-            R"({"Item":{"c":{"BOOL":true}}})");
-  EXPECT_EQ(Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":"a",)"
-                             R"("ExpressionAttributeNames":{"#unused":"b"}})"),
-            Validation("Value provided in ExpressionAttributeNames unused in expressions: keys: "
-                       "{#unused}"));
-  EXPECT_EQ(Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":"a",)"
-                             R"("AttributesToGet":["a"]})"),
-            Validation("Can not use both expression and non-expression parameters in the same "
-                       "request: Non-expression parameters: {AttributesToGet} Expression "
-                       "parameters: {ProjectionExpression}"));
-  EXPECT_EQ(Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"AttributesToGet":["a","a"]})"),
-            Validation("One or more parameter values were invalid: Duplicate value in attribute "
-                       "name: a"));
-  EXPECT_EQ(Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":""})"),
-            Validation("Invalid ProjectionExpression: The expression can not be empty;"));
+  EXPECT_EQ(
+      Body("GetItem",
+           R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},)"
+           R"("ProjectionExpression":"a, #b, nothere","ExpressionAttributeNames":{"#b":"b"}})"),
+      R"({"Item":{"a":{"N":"1"},"b":{"S":"x"}}})");
+  EXPECT_EQ(
+      Body("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"AttributesToGet":["c"]})"),
+      R"({"Item":{"c":{"BOOL":true}}})");
+  EXPECT_EQ(
+      Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":"a",)"
+                       R"("ExpressionAttributeNames":{"#unused":"b"}})"),
+      Validation("Value provided in ExpressionAttributeNames unused in expressions: keys: "
+                 "{#unused}"));
+  EXPECT_EQ(
+      Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":"a",)"
+                       R"("AttributesToGet":["a"]})"),
+      Validation("Can not use both expression and non-expression parameters in the same "
+                 "request: Non-expression parameters: {AttributesToGet} Expression "
+                 "parameters: {ProjectionExpression}"));
+  EXPECT_EQ(
+      Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"AttributesToGet":["a","a"]})"),
+      Validation("One or more parameter values were invalid: Duplicate value in attribute "
+                 "name: a"));
+  EXPECT_EQ(
+      Error("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ProjectionExpression":""})"),
+      Validation("Invalid ProjectionExpression: The expression can not be empty;"));
 }
 
 TEST_F(DispatcherTest, ReturnValuesOnPutAndDelete) {
@@ -570,12 +583,15 @@ TEST_F(DispatcherTest, ReturnValuesOnPutAndDelete) {
   EXPECT_EQ(Body("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k"},"v":{"N":"3"}},)"
                             R"("ReturnValues":"NONE"})"),
             "{}");
-  EXPECT_EQ(Body("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"ALL_OLD"})"),
-            R"({"Attributes":{"pk":{"S":"k"},"v":{"N":"3"}}})");
-  EXPECT_EQ(Body("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"ALL_OLD"})"),
-            "{}");
+  EXPECT_EQ(
+      Body("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"ALL_OLD"})"),
+      R"({"Attributes":{"pk":{"S":"k"},"v":{"N":"3"}}})");
+  EXPECT_EQ(
+      Body("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"ALL_OLD"})"),
+      "{}");
   EXPECT_EQ(Body("GetItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}}})"), "{}");
-  EXPECT_EQ(Error("DeleteItem", R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"UPDATED_NEW"})"),
+  EXPECT_EQ(Error("DeleteItem",
+                  R"({"TableName":"tbl","Key":{"pk":{"S":"k"}},"ReturnValues":"UPDATED_NEW"})"),
             Validation("ReturnValues can only be ALL_OLD or NONE"));
 }
 
@@ -621,11 +637,12 @@ TEST_F(DispatcherTest, UpdateItem) {
                                 R"("ExpressionAttributeValues":{":v":{"S":"other"}}})"),
             Validation("One or more parameter values were invalid: Cannot update attribute pk. "
                        "This attribute is part of the key"));
-  EXPECT_EQ(Error("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"u"}},)"
-                                R"("UpdateExpression":"SET a = :a",)"
-                                R"("ExpressionAttributeValues":{":a":{"N":"1"},":unused":{"N":"1"}}})"),
-            Validation("Value provided in ExpressionAttributeValues unused in expressions: keys: "
-                       "{:unused}"));
+  EXPECT_EQ(
+      Error("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"u"}},)"
+                          R"("UpdateExpression":"SET a = :a",)"
+                          R"("ExpressionAttributeValues":{":a":{"N":"1"},":unused":{"N":"1"}}})"),
+      Validation("Value provided in ExpressionAttributeValues unused in expressions: keys: "
+                 "{:unused}"));
   EXPECT_EQ(Error("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"u"}},)"
                                 R"("UpdateExpression":"SET a = :missing"})"),
             Validation("Invalid UpdateExpression: An expression attribute value used in expression "
@@ -640,9 +657,13 @@ TEST_F(DispatcherTest, UpdateItem) {
                                 R"("ExpressionAttributeValues":{":a":{"NS":[]}}})"),
             Validation("ExpressionAttributeValues contains invalid value: One or more parameter "
                        "values were invalid: An number set  may not be empty for key :a"));
+  EXPECT_EQ(
+      Error("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"u"}},)"
+                          R"("UpdateExpression":"SET a = :a","ExpressionAttributeValues":{}})"),
+      Validation("ExpressionAttributeValues must not be empty"));
   EXPECT_EQ(Error("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"u"}},)"
-                                R"("ExpressionAttributeValues":{}})"),
-            Validation("ExpressionAttributeValues must not be empty"));
+                                R"("ExpressionAttributeValues":{":a":{"N":"1"}}})"),
+            Validation("ExpressionAttributeValues can only be specified when using expressions"));
 }
 
 // ---------------------------------------------------------------------------------- capacity
@@ -702,12 +723,14 @@ TEST_F(DispatcherTest, ConsumedCapacity) {
                                    R"("ReturnConsumedCapacity":"TOTAL"})")),
             1.0);
   // Updates: the larger of the item before and after.
-  EXPECT_EQ(Units(Ok("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"c"}},)"
-                                   R"("UpdateExpression":"REMOVE v","ReturnConsumedCapacity":"TOTAL"})")),
-            2.0);
-  EXPECT_EQ(Units(Ok("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"c"}},)"
-                                   R"("UpdateExpression":"REMOVE v","ReturnConsumedCapacity":"TOTAL"})")),
-            1.0);
+  EXPECT_EQ(
+      Units(Ok("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"c"}},)"
+                             R"("UpdateExpression":"REMOVE v","ReturnConsumedCapacity":"TOTAL"})")),
+      2.0);
+  EXPECT_EQ(
+      Units(Ok("UpdateItem", R"({"TableName":"tbl","Key":{"pk":{"S":"c"}},)"
+                             R"("UpdateExpression":"REMOVE v","ReturnConsumedCapacity":"TOTAL"})")),
+      1.0);
 }
 
 TEST_F(DispatcherTest, ConcurrentRequests) {
@@ -717,9 +740,9 @@ TEST_F(DispatcherTest, ConcurrentRequests) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([this, t] {
       for (int i = 0; i < kPuts; ++i) {
-        ApiReply reply = Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k)" +
-                                             std::to_string(t) + "-" + std::to_string(i) +
-                                             R"("}}})");
+        ApiReply reply =
+            Call("PutItem", R"({"TableName":"tbl","Item":{"pk":{"S":"k)" + std::to_string(t) + "-" +
+                                std::to_string(i) + R"("}}})");
         EXPECT_EQ(reply.http_status, 200) << reply.body;
       }
     });

@@ -1,16 +1,17 @@
 // Tests for src/common: CRC-32, base64, varint/fixed coding, the stable hash, and Status.
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "ddbd/status.h"
+
 #include "common/base64.h"
 #include "common/coding.h"
 #include "common/crc32.h"
 #include "common/hash.h"
-#include "ddbd/status.h"
 
 namespace ddbd {
 namespace {
@@ -38,8 +39,13 @@ TEST(Crc32Test, SensitiveToEveryByte) {
 
 TEST(Base64Test, Rfc4648Vectors) {
   const std::pair<std::string, std::string> kVectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : kVectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
@@ -103,11 +109,16 @@ TEST(Base64Test, RejectsInvalidInput) {
 
 TEST(CodingTest, VarintRoundTripAndLength) {
   const std::pair<uint64_t, size_t> kCases[] = {
-      {0, 1},           {1, 1},
-      {127, 1},         {128, 2},
-      {300, 2},         {16383, 2},
-      {16384, 3},       {(1ULL << 32), 5},
-      {UINT64_MAX >> 1, 9}, {UINT64_MAX, 10},
+      {0, 1},
+      {1, 1},
+      {127, 1},
+      {128, 2},
+      {300, 2},
+      {16383, 2},
+      {16384, 3},
+      {(1ULL << 32), 5},
+      {UINT64_MAX >> 1, 9},
+      {UINT64_MAX, 10},
   };
   for (const auto& [value, length] : kCases) {
     std::string buf;
@@ -250,9 +261,7 @@ TEST(StatusTest, ErrorTable) {
   EXPECT_EQ(GetErrorInfo(ErrorCode::kTrimmedDataAccess).wire_name, "TrimmedDataAccessException");
 }
 
-Status FailIfNegative(int v) {
-  return v < 0 ? Status::Validation("negative") : Status::OK();
-}
+Status FailIfNegative(int v) { return v < 0 ? Status::Validation("negative") : Status::OK(); }
 Result<int> Double(int v) {
   if (v > 100) return Status::Validation("too big");
   return v * 2;

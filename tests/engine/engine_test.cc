@@ -1,8 +1,5 @@
 // Tests for src/engine: the catalog (tables, persistence, paging), the table descriptor codec,
 // and the single-item write path (key validation, Mutate, stats, the change log).
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,6 +8,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "common/coding.h"
 #include "engine/capacity.h"
@@ -368,8 +368,8 @@ TEST(CatalogPersistenceTest, ReopenKeepsTablesItemsAndSequence) {
   EXPECT_EQ(meta.attribute_definitions[2].name, "gsi_key");
   EXPECT_EQ(meta.attribute_definitions[2].type, AttrType::kB);
   EXPECT_EQ(meta.billing_mode, BillingMode::kPayPerRequest);
-  EXPECT_EQ(meta.tags, (std::vector<std::pair<std::string, std::string>>{{"env", "test"},
-                                                                         {"team", ""}}));
+  EXPECT_EQ(meta.tags,
+            (std::vector<std::pair<std::string, std::string>>{{"env", "test"}, {"team", ""}}));
   EXPECT_EQ(meta.table_class, "STANDARD_INFREQUENT_ACCESS");
   EXPECT_TRUE(meta.deletion_protection);
   EXPECT_EQ(meta.decreases_today, 3);
@@ -563,8 +563,8 @@ TEST_F(EngineTest, ItemSizeLimit) {
 TEST_F(EngineTest, PutGetDeleteAndStats) {
   auto table = CreateTable(MakeMeta("t", KeyElement{"sk", AttrType::kN}));
   ASSERT_NE(table, nullptr);
-  Item a{{"pk", S("a")}, {"sk", N("1")}, {"v", S("12345")}};     // 2+1 + 2+2 + 1+5 = 13
-  Item b{{"pk", S("a")}, {"sk", N("2")}, {"v", S("1")}};         // 3 + 4 + 2 = 9
+  Item a{{"pk", S("a")}, {"sk", N("1")}, {"v", S("12345")}};      // 2+1 + 2+2 + 1+5 = 13
+  Item b{{"pk", S("a")}, {"sk", N("2")}, {"v", S("1")}};          // 3 + 4 + 2 = 9
   Item a2{{"pk", S("a")}, {"sk", N("1.0")}, {"w", S("abcdef")}};  // 3 + 4 + 7 = 14
   ASSERT_EQ(model::ItemSize(a), 13u);
   ASSERT_EQ(model::ItemSize(b), 9u);
@@ -665,10 +665,10 @@ TEST_F(EngineTest, ChangeLogRecordsEveryWrite) {
   Item first{{"pk", S("p")}, {"sk", S("s")}, {"v", N("1")}};
   Item second{{"pk", S("p")}, {"sk", S("s")}, {"v", N("2")}};
   Item other{{"pk", S("q")}, {"sk", S("s")}};
-  uint64_t before_us = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  uint64_t before_us =
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
   ASSERT_TRUE(Put(*table, first).ok());
   ASSERT_TRUE(Put(*table, second).ok());
   ASSERT_TRUE(Put(*table, other).ok());

@@ -1,10 +1,10 @@
 // Tests for the attribute-value tree and its codecs: value_codec (binary, on disk), json_codec
 // (the wire), item_size (the service's size rules) and Equal.
-#include <gtest/gtest.h>
-
 #include <random>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "model/attribute_value.h"
 #include "model/item_size.h"
@@ -125,9 +125,7 @@ void ExpectIdentical(const AttributeValue& a, const AttributeValue& b, const std
   }
 }
 
-void ExpectIdenticalItems(const Item& a, const Item& b) {
-  ExpectIdentical(M(a), M(b), "item");
-}
+void ExpectIdenticalItems(const Item& a, const Item& b) { ExpectIdentical(M(a), M(b), "item"); }
 
 // ---------------------------------------------------------------------------------- value codec
 
@@ -151,9 +149,22 @@ TEST(ValueCodecTest, EmptyItem) {
 
 TEST(ValueCodecTest, EachTypeRoundTripsAndConsumesExactlyItsBytes) {
   const AttributeValue kValues[] = {
-      S(""), S("abc"), N("0"), N("-0.001"), N("123456789012345678901234567890.12345678"),
-      B(""), B(std::string(300, '\x80')), Bool(true), Bool(false), Null(), SS({"one"}),
-      NS({"1", "100"}), BS({"a", "b"}), L({}), M({}), L({L({L({S("deep")})})}),
+      S(""),
+      S("abc"),
+      N("0"),
+      N("-0.001"),
+      N("123456789012345678901234567890.12345678"),
+      B(""),
+      B(std::string(300, '\x80')),
+      Bool(true),
+      Bool(false),
+      Null(),
+      SS({"one"}),
+      NS({"1", "100"}),
+      BS({"a", "b"}),
+      L({}),
+      M({}),
+      L({L({L({S("deep")})})}),
   };
   for (const auto& value : kValues) {
     std::string bytes;
@@ -291,7 +302,8 @@ TEST(EqualTest, Semantics) {
   EXPECT_FALSE(Equal(M({{"a", N("1")}}), M({{"b", N("1")}})));
   EXPECT_FALSE(Equal(M({{"a", N("1")}}), M({{"a", N("2")}})));
   EXPECT_FALSE(Equal(M({{"a", N("1")}}), M({{"a", N("1")}, {"b", N("1")}})));
-  EXPECT_TRUE(Equal(M({{"m", M({{"x", SS({"p", "q"})}})}}), M({{"m", M({{"x", SS({"q", "p"})}})}})));
+  EXPECT_TRUE(
+      Equal(M({{"m", M({{"x", SS({"p", "q"})}})}}), M({{"m", M({{"x", SS({"q", "p"})}})}})));
 }
 
 // ---------------------------------------------------------------------------------- item size
@@ -352,9 +364,7 @@ std::string ErrorOf(std::string_view json, ErrorCode expected_code) {
   EXPECT_EQ(s.code(), expected_code) << json << " -> " << s.ToString();
   return s.message();
 }
-std::string ValidationError(std::string_view json) {
-  return ErrorOf(json, ErrorCode::kValidation);
-}
+std::string ValidationError(std::string_view json) { return ErrorOf(json, ErrorCode::kValidation); }
 std::string SerializationError(std::string_view json) {
   return ErrorOf(json, ErrorCode::kSerialization);
 }
@@ -466,7 +476,8 @@ TEST(JsonCodecTest, DuplicateSetMembers) {
 TEST(JsonCodecTest, BadNumbers) {
   EXPECT_EQ(ValidationError(R"({"N":"abc"})"),
             "The parameter cannot be converted to a numeric value: abc");
-  EXPECT_EQ(ValidationError(R"({"N":""})"), "The parameter cannot be converted to a numeric value: ");
+  EXPECT_EQ(ValidationError(R"({"N":""})"),
+            "The parameter cannot be converted to a numeric value: ");
   EXPECT_EQ(ValidationError(R"({"NS":["1","x"]})"),
             "The parameter cannot be converted to a numeric value: x");
   EXPECT_EQ(ValidationError(R"({"N":"1E126"})"),
@@ -490,14 +501,16 @@ TEST(JsonCodecTest, WrongJsonTypesAreSerializationErrors) {
   EXPECT_EQ(SerializationError(R"({"S":true})"), "VALUE_TRUE cannot be converted to String");
   EXPECT_EQ(SerializationError(R"({"N":1.5})"), "VALUE_NUMBER_FLOAT cannot be converted to String");
   EXPECT_EQ(SerializationError(R"({"B":false})"), "VALUE_FALSE cannot be converted to Blob");
-  EXPECT_EQ(SerializationError(R"({"BOOL":"true"})"), "VALUE_STRING cannot be converted to Boolean");
+  EXPECT_EQ(SerializationError(R"({"BOOL":"true"})"),
+            "VALUE_STRING cannot be converted to Boolean");
   EXPECT_EQ(SerializationError(R"({"NULL":1})"), "VALUE_NUMBER_INT cannot be converted to Boolean");
   EXPECT_EQ(SerializationError(R"({"L":{}})"), "START_OBJECT cannot be converted to List");
   EXPECT_EQ(SerializationError(R"({"M":[]})"), "START_ARRAY cannot be converted to Map");
   EXPECT_EQ(SerializationError(R"({"SS":"a"})"), "VALUE_STRING cannot be converted to List");
   EXPECT_EQ(SerializationError(R"({"SS":[1]})"), "VALUE_NUMBER_INT cannot be converted to String");
   EXPECT_EQ(SerializationError(R"({"NS":[{}]})"), "START_OBJECT cannot be converted to String");
-  EXPECT_EQ(SerializationError(R"({"L":["x"]})"), "VALUE_STRING cannot be converted to AttributeValue");
+  EXPECT_EQ(SerializationError(R"({"L":["x"]})"),
+            "VALUE_STRING cannot be converted to AttributeValue");
   EXPECT_EQ(SerializationError(R"({"M":{"a":[]}})"),
             "START_ARRAY cannot be converted to AttributeValue");
 }

@@ -1,7 +1,4 @@
 // Tests for src/storage: the order-preserving key encoding and the RocksDB Store.
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +8,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "model/attribute_value.h"
 #include "model/number.h"
@@ -102,17 +102,30 @@ TEST(KeyCodecTest, NumberSortKeysEncodeInNumericOrder) {
 
 TEST(KeyCodecTest, StringAndBinarySortKeysOrderByBytes) {
   std::vector<std::string> values = {
-      std::string("\0", 1),     std::string("\0\0", 2),   std::string("\0\x01", 2),
-      std::string("a\0", 2),    std::string("a\0b", 3),   std::string("a\0\xFF", 3),
-      "a",                      "ab",                     "a\x01",
-      "a\xFF",                  "\xFF",                   "\xFF\xFF",
-      "b",                      "abc",                    std::string("ab\0", 3),
-      std::string("\x01\0", 2), "z",
+      std::string("\0", 1),
+      std::string("\0\0", 2),
+      std::string("\0\x01", 2),
+      std::string("a\0", 2),
+      std::string("a\0b", 3),
+      std::string("a\0\xFF", 3),
+      "a",
+      "ab",
+      "a\x01",
+      "a\xFF",
+      "\xFF",
+      "\xFF\xFF",
+      "b",
+      "abc",
+      std::string("ab\0", 3),
+      std::string("\x01\0", 2),
+      "z",
   };
   std::mt19937 rng(3);
   for (int i = 0; i < 300; ++i) {
     std::string s(1 + rng() % 6, '\0');
-    for (auto& c : s) c = "\x00\x01\xFF" "ab"[rng() % 5];
+    for (auto& c : s)
+      c = "\x00\x01\xFF"
+          "ab"[rng() % 5];
     values.push_back(s);
   }
   for (bool binary : {false, true}) {
@@ -125,8 +138,7 @@ TEST(KeyCodecTest, StringAndBinarySortKeysOrderByBytes) {
     std::sort(encoded.begin(), encoded.end());
     for (size_t i = 1; i < encoded.size(); ++i) {
       // std::string compares bytes as unsigned char, like memcmp.
-      ASSERT_LE(encoded[i - 1].second, encoded[i].second)
-          << "binary=" << binary << " at " << i;
+      ASSERT_LE(encoded[i - 1].second, encoded[i].second) << "binary=" << binary << " at " << i;
       EXPECT_EQ(encoded[i - 1].first == encoded[i].first,
                 encoded[i - 1].second == encoded[i].second);
     }
@@ -136,9 +148,12 @@ TEST(KeyCodecTest, StringAndBinarySortKeysOrderByBytes) {
 TEST(KeyCodecTest, ItemsOfOnePartitionAreContiguous) {
   // Partition keys that are prefixes of each other or differ only after a 0x00 byte.
   std::vector<AttributeValue> partitions = {
-      S("a"),  S(std::string("a\0", 2)), S("ab"),  S(std::string("a\0b", 3)), B("a\x01"),
-      N("1"),  N("10"),                  N("-1"),  N("0.1"),                   S("\xFF"),
-      S("b"),  S(std::string("\0", 1)),
+      S("a"),     S(std::string("a\0", 2)),
+      S("ab"),    S(std::string("a\0b", 3)),
+      B("a\x01"), N("1"),
+      N("10"),    N("-1"),
+      N("0.1"),   S("\xFF"),
+      S("b"),     S(std::string("\0", 1)),
   };
   std::vector<AttributeValue> sorts = {S(""),  S(std::string("\0", 1)), S("a"),
                                        S("b"), S("\xFF\xFF"),           S(std::string("a\0b", 3))};
@@ -169,8 +184,8 @@ TEST(KeyCodecTest, ItemsOfOnePartitionAreContiguous) {
 }
 
 TEST(KeyCodecTest, EqualNumbersEncodeIdentically) {
-  const AttributeValue one = N("1"), one_point_zero = N("1.0"), one_e0 = N("1E0"), ten_e_minus =
-                                                                                      N("10E-1");
+  const AttributeValue one = N("1"), one_point_zero = N("1.0"), one_e0 = N("1E0"),
+                       ten_e_minus = N("10E-1");
   EXPECT_EQ(PartitionHash(one), PartitionHash(one_point_zero));
   EXPECT_EQ(PartitionHash(one), PartitionHash(one_e0));
   EXPECT_EQ(EncodePrimaryKey(0, one, nullptr), EncodePrimaryKey(0, one_point_zero, nullptr));
