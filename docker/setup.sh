@@ -21,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev librocksdb-dev rapidjson-dev libspdlog-dev libfmt-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-TEST_PKGS=(python3 python3-boto3 python3-pytest awscli curl clang-format)
+TEST_PKGS=(python3 python3-boto3 python3-pytest awscli curl clang-format clang libclang-rt-14-dev)
 
 missing_pkgs() {
   local p

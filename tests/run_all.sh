@@ -28,6 +28,22 @@ build build/asan RelWithDebInfo -DDDBD_SANITIZE=ON
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$JOBS"
 
+echo "== fuzzers (libFuzzer, ${FUZZ_SECONDS:-20} s each)"
+cmake -S "$ROOT" -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  -DDDBD_FUZZ=ON -DDDBD_BUILD_TESTS=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
+cmake --build build/fuzz -j "$JOBS" --target expression_fuzz json_fuzz
+for fuzzer in expression json; do
+  work=$(mktemp -d)
+  if ! build/fuzz/${fuzzer}_fuzz -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
+      "$work" "tests/fuzz/corpus/$fuzzer" >"$work.log" 2>&1; then
+    tail -50 "$work.log"
+    echo "fuzzer $fuzzer failed"
+    exit 1
+  fi
+  grep -E "stat::number_of_executed_units" "$work.log" | sed "s/^/$fuzzer: /"
+  rm -rf "$work" "$work.log"
+done
+
 echo "== conformance: boto3 + AWS CLI (pytest)"
 export DDBD_BIN="$ROOT/build/release/ddbd"
 /usr/bin/python3 -m pytest -q conformance

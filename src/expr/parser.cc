@@ -13,6 +13,7 @@ namespace ddbd::expr {
 namespace {
 
 constexpr int kMaxDepth = 64;
+constexpr int kMaxOperators = 300;
 constexpr size_t kMaxPathDepth = 32;
 
 enum class Tok : uint8_t {
@@ -43,7 +44,8 @@ struct Token {
   size_t begin, end;  // byte offsets into the text
 };
 
-bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+// Names start with a letter ("__typename" is a syntax error at the first '_').
+bool IsNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)); }
 bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 std::vector<Token> Lex(std::string_view s) {
@@ -151,6 +153,14 @@ std::vector<Token> Lex(std::string_view s) {
   return out;
 }
 
+bool SamePath(const Path& a, const Path& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].kind != b[i].kind || a[i].name != b[i].name || a[i].index != b[i].index) return false;
+  }
+  return true;
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -207,6 +217,10 @@ class Parser {
     DDBD_RETURN_IF_ERROR(CheckPreconditions());
     DDBD_ASSIGN_OR_RETURN(Condition c, ParseOr(0));
     if (Peek().kind != Tok::kEnd) return SyntaxError();
+    if (operators_ > kMaxOperators) {
+      return Error("The expression contains too many operators; operator count: " +
+                   std::to_string(operators_));
+    }
     return c;
   }
 
@@ -392,13 +406,17 @@ class Parser {
                    name + ", number of operands: " + std::to_string(call.args.size()));
     }
     // Functions whose first operand must be a document path.
-    bool needs_path =
-        info->kind == FunctionKind::kAttributeExists ||
-        info->kind == FunctionKind::kAttributeNotExists ||
-        info->kind == FunctionKind::kAttributeType || info->kind == FunctionKind::kSize ||
-        info->kind == FunctionKind::kIfNotExists || info->kind == FunctionKind::kContains;
+    bool needs_path = info->kind == FunctionKind::kAttributeExists ||
+                      info->kind == FunctionKind::kAttributeNotExists ||
+                      info->kind == FunctionKind::kAttributeType ||
+                      info->kind == FunctionKind::kIfNotExists ||
+                      info->kind == FunctionKind::kContains;
     if (needs_path && call.args[0].kind != Operand::Kind::kPath) {
       return Error("Operator or function requires a document path; operator or function: " + name);
+    }
+    if (info->kind == FunctionKind::kContains && call.args[1].kind == Operand::Kind::kPath &&
+        SamePath(call.args[0].path, call.args[1].path)) {
+      return Error("The path and the operand of a function must be distinct; function: " + name);
     }
     return call;
   }
@@ -469,7 +487,9 @@ class Parser {
     DDBD_ASSIGN_OR_RETURN(Condition left, ParseAnd(depth + 1));
     while (IsKeyword(Peek(), "OR")) {
       Advance();
+      ++operators_;
       DDBD_ASSIGN_OR_RETURN(Condition right, ParseAnd(depth + 1));
+      just_closed_group_ = false;
       Condition c;
       c.kind = Condition::Kind::kOr;
       c.children.push_back(std::move(left));
@@ -483,7 +503,9 @@ class Parser {
     DDBD_ASSIGN_OR_RETURN(Condition left, ParseNot(depth + 1));
     while (IsKeyword(Peek(), "AND")) {
       Advance();
+      ++operators_;
       DDBD_ASSIGN_OR_RETURN(Condition right, ParseNot(depth + 1));
+      just_closed_group_ = false;
       Condition c;
       c.kind = Condition::Kind::kAnd;
       c.children.push_back(std::move(left));
@@ -498,6 +520,8 @@ class Parser {
     if (IsKeyword(Peek(), "NOT")) {
       Advance();
       DDBD_ASSIGN_OR_RETURN(Condition inner, ParseNot(depth + 1));
+      ++operators_;
+      just_closed_group_ = false;
       Condition c;
       c.kind = Condition::Kind::kNot;
       c.children.push_back(std::move(inner));
@@ -509,11 +533,17 @@ class Parser {
   Result<Condition> ParsePredicate(int depth) {
     if (Peek().kind == Tok::kLParen) {
       Advance();
+      just_closed_group_ = false;
       DDBD_ASSIGN_OR_RETURN(Condition inner, ParseOr(depth + 1));
+      // "((a = :v))": a group whose whole content is another group.
+      if (just_closed_group_) return Error("The expression has redundant parentheses;");
       if (Peek().kind != Tok::kRParen) return SyntaxError();
       Advance();
+      just_closed_group_ = true;
       return inner;
     }
+    just_closed_group_ = false;
+    ++operators_;
     if (AtFunctionCall()) {
       const FunctionInfo* info = FindFunction(TokenText(Peek()));
       if (info != nullptr && info->boolean) {
@@ -593,6 +623,8 @@ class Parser {
   ExpressionKind kind_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int operators_ = 0;               // comparisons, functions, AND, OR, NOT
+  bool just_closed_group_ = false;  // the last thing parsed was a parenthesized group
 };
 
 }  // namespace

@@ -10,6 +10,35 @@ namespace {
 using model::AttributeValue;
 using model::AttrType;
 
+bool IsOrderable(AttrType t) { return t == AttrType::kN || t == AttrType::kS || t == AttrType::kB; }
+
+// The long type names the service uses in ADD/DELETE operand errors.
+std::string LongTypeName(AttrType t) {
+  switch (t) {
+    case AttrType::kS:
+      return "STRING";
+    case AttrType::kN:
+      return "NUMBER";
+    case AttrType::kB:
+      return "BINARY";
+    case AttrType::kBool:
+      return "BOOLEAN";
+    case AttrType::kNull:
+      return "NULL";
+    case AttrType::kM:
+      return "MAP";
+    case AttrType::kL:
+      return "LIST";
+    case AttrType::kSS:
+      return "STRING_SET";
+    case AttrType::kNS:
+      return "NUMBER_SET";
+    case AttrType::kBS:
+      return "BINARY_SET";
+  }
+  return "UNKNOWN";
+}
+
 class Resolver {
  public:
   Resolver(ExpressionKind kind, Placeholders& ph) : kind_(kind), ph_(ph) {}
@@ -88,6 +117,11 @@ class Resolver {
         }
         break;
       }
+      case FunctionKind::kSize: {
+        DDBD_ASSIGN_OR_RETURN(const AttributeValue* v, Value(call.args[0]));
+        if (v != nullptr) return IncorrectType("size", *v);
+        break;
+      }
       case FunctionKind::kBeginsWith:
         for (const auto& arg : call.args) {
           DDBD_ASSIGN_OR_RETURN(const AttributeValue* v, Value(arg));
@@ -111,7 +145,21 @@ class Resolver {
   Status Condition(const expr::Condition& c) {
     for (const auto& child : c.children) DDBD_RETURN_IF_ERROR(Condition(child));
     for (const auto& op : c.operands) DDBD_RETURN_IF_ERROR(Operand(op));
+    if (c.kind == Condition::Kind::kCompare && c.comparator != Condition::Comparator::kEq &&
+        c.comparator != Condition::Comparator::kNe) {
+      static constexpr const char* kSymbols[] = {"=", "<>", "<", "<=", ">", ">="};
+      for (const auto& op : c.operands) {
+        DDBD_ASSIGN_OR_RETURN(const AttributeValue* v, Value(op));
+        if (v != nullptr && !IsOrderable(v->type)) {
+          return IncorrectType(kSymbols[static_cast<int>(c.comparator)], *v);
+        }
+      }
+    }
     if (c.kind == Condition::Kind::kBetween) {
+      for (const auto& op : c.operands) {
+        DDBD_ASSIGN_OR_RETURN(const AttributeValue* v, Value(op));
+        if (v != nullptr && !IsOrderable(v->type)) return IncorrectType("BETWEEN", *v);
+      }
       DDBD_ASSIGN_OR_RETURN(const AttributeValue* low, Value(c.operands[1]));
       DDBD_ASSIGN_OR_RETURN(const AttributeValue* high, Value(c.operands[2]));
       if (low != nullptr && high != nullptr) {
@@ -197,14 +245,14 @@ Status ResolveUpdate(const UpdateExpression& update, Placeholders& ph) {
       return r.Error(
           "Incorrect operand type for operator or function; operator: ADD, operand "
           "type: " +
-          std::string(model::AttrTypeName(v->type)));
+          LongTypeName(v->type));
     }
     if (action.kind == UpdateAction::Kind::kDelete && v->type != AttrType::kSS &&
         v->type != AttrType::kNS && v->type != AttrType::kBS) {
       return r.Error(
           "Incorrect operand type for operator or function; operator: DELETE, "
           "operand type: " +
-          std::string(model::AttrTypeName(v->type)));
+          LongTypeName(v->type));
     }
   }
   return CheckPathsDisjoint(paths, ExpressionKind::kUpdate, ph);

@@ -119,9 +119,6 @@ const char* JsonTokenName(const Value& json) {
 
 Status DecodeAttributeValue(const Value& json, AttributeValue* out, int depth) {
   if (!json.IsObject()) return WrongType(json, "AttributeValue");
-  if (depth > kMaxNestingDepth) {
-    return Status::Validation("Nesting Levels have exceeded supported limits");
-  }
   const Value* payload = nullptr;
   int found = 0;
   for (const auto& key : kTypeKeys) {
@@ -139,6 +136,13 @@ Status DecodeAttributeValue(const Value& json, AttributeValue* out, int depth) {
     return Status::Validation(
         "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
         "the supported datatypes");
+  }
+  // The top-level attribute's container is level 1; the service allows 31 nested containers
+  // (JsonCodecTest.NestingDepthMatchesService).
+  if ((out->type == AttrType::kM || out->type == AttrType::kL) && depth >= kMaxNestingDepth - 1) {
+    return Status::Validation(
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels "
+        "beyond supported limit");
   }
   switch (out->type) {
     case AttrType::kS:

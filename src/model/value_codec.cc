@@ -49,6 +49,7 @@ void AppendValue(std::string* out, const AttributeValue& value) {
 
 bool ConsumeValue(std::string_view* in, AttributeValue* out, int depth) {
   if (in->empty() || depth > kMaxDecodeDepth) return false;
+  *out = AttributeValue();
   out->type = static_cast<AttrType>(in->front());
   in->remove_prefix(1);
   std::string_view bytes;

@@ -122,6 +122,26 @@ TEST_F(DispatcherTest, MalformedJsonIsSerializationException) {
   EXPECT_EQ(reply.body, kBody);
 }
 
+TEST_F(DispatcherTest, BodyIsReadOnlyWithinItsLength) {
+  // The body view may sit inside a larger buffer: the parser must stop at its end.
+  const std::string buffer = R"({"Limit":2}{"garbage")";
+  ApiReply whole = dispatcher_->Handle("DynamoDB_20120810.ListTables",
+                                       std::string_view(buffer.data(), 11), caller_);
+  EXPECT_EQ(whole.http_status, 200) << whole.body;
+  EXPECT_EQ(whole.body, R"({"TableNames":[]})");
+  ApiReply cut = dispatcher_->Handle("DynamoDB_20120810.ListTables",
+                                     std::string_view(buffer.data(), 10), caller_);
+  EXPECT_EQ(ErrorOf(cut), "SerializationException");
+}
+
+TEST_F(DispatcherTest, TrivialOperations) {
+  EXPECT_EQ(Body("DescribeEndpoints", "{}"),
+            R"({"Endpoints":[{"Address":"localhost","CachePeriodInMinutes":1440}]})");
+  EXPECT_EQ(Body("DescribeLimits", "{}"),
+            R"({"AccountMaxReadCapacityUnits":80000,"AccountMaxWriteCapacityUnits":80000,)"
+            R"("TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000})");
+}
+
 TEST_F(DispatcherTest, ErrorReplyRendering) {
   ApiReply validation = Dispatcher::ErrorReply(Status::Validation("bad \"quoted\"\n"));
   EXPECT_EQ(validation.http_status, 400);
@@ -179,6 +199,9 @@ TEST_F(DispatcherTest, CreateTableConstraintErrors) {
       Validation("1 validation error detected: Value '" + std::string(256, 'x') +
                  "' at 'tableName' failed to satisfy constraint: Member must have length "
                  "less than or equal to 255"));
+  // The limits themselves are fine, and the pattern allows '_', '-' and '.'.
+  Ok("CreateTable", CreateBody(R"(")" + std::string(255, 'x') + R"(")", kDefsPk, kSchemaPk));
+  Ok("CreateTable", CreateBody(R"("a_b-c.D9")", kDefsPk, kSchemaPk));
   EXPECT_EQ(Error("CreateTable", CreateBody(R"("!")", kDefsPk, kSchemaPk)),
             Validation("2 validation errors detected: Value '!' at 'tableName' failed to satisfy "
                        "constraint: Member must satisfy regular expression pattern: "

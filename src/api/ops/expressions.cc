@@ -205,6 +205,13 @@ Result<Condition> TranslateExpected(const std::string& name, const Json& spec,
     if (args[0].type != args[1].type) {
       return LegacyInvalid("AttributeValues inside AttributeValueList must be of same type");
     }
+    bool reversed = args[0].type == model::AttrType::kN ? args[0].num.Compare(args[1].num) > 0
+                                                        : args[0].str > args[1].str;
+    if (reversed) {  // message unverified
+      return LegacyInvalid(
+          "The BETWEEN condition was provided a range where the lower bound is greater than the "
+          "upper bound");
+    }
     Condition c;
     c.kind = Condition::Kind::kBetween;
     c.operands = {PathOperand(name), ValueOperand(ph, std::move(args[0])),
