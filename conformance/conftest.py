@@ -49,16 +49,7 @@ def pytest_addoption(parser):
 # Tests of operations ddbd does not implement yet (see docs/compatibility.md), skipped when
 # running against ddbd and run against any other endpoint. Each entry names its issue; remove
 # it when the operation lands.
-NOT_YET_IN_DDBD = {
-    # Query and Scan: issue 4.
-    "test_filter_expression_errors_carry_their_own_prefix", "test_key_condition",
-    "test_key_condition_not_supported", "test_key_condition_reserved_keyword",
-    "test_key_condition_twice_on_one_key", "test_key_condition_value_of_the_wrong_type",
-    "test_key_condition_with_in", "test_key_condition_with_other_operators",
-    "test_key_condition_with_two_names_in_one_condition",
-    "test_key_condition_without_the_partition_key", "test_query_filter_and_projection",
-    "test_query_without_any_key_condition", "test_scan_filter", "test_mixing_on_query",
-}
+NOT_YET_IN_DDBD = set()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1401,11 +1401,21 @@ def test_key_condition(ddb, table_sr, query_pk, condition, values, expected):
 
 def test_query_filter_and_projection(ddb, table_sr, query_pk):
     resp = ddb.query(TableName=table_sr, ConsistentRead=True, KeyConditionExpression="pk = :p AND sk > :s",
-                     FilterExpression="n <> :three AND NOT begins_with(sk, :c)", ProjectionExpression="sk, #n",
+                     FilterExpression="n <> :three AND n < :five", ProjectionExpression="sk, #n",
                      ExpressionAttributeNames={"#n": "n"},
-                     ExpressionAttributeValues={":p": S(query_pk), ":s": S("a1"), ":three": N(3), ":c": S("c")})
+                     ExpressionAttributeValues={":p": S(query_pk), ":s": S("a1"), ":three": N(3), ":five": N(5)})
     assert resp["Items"] == [{"sk": S("a2"), "n": N(2)}, {"sk": S("b2"), "n": N(4)}]
     assert (resp["Count"], resp["ScannedCount"]) == (2, 4)
+
+
+def test_query_filter_may_not_name_key_attributes(ddb, table_sr, query_pk):
+    # "A filter expression cannot contain partition key or sort key attributes" (developer
+    # guide, "Filter expressions for Query").
+    code, message = rejected(ddb.query, TableName=table_sr, KeyConditionExpression="pk = :p",
+                             FilterExpression="begins_with(sk, :c)",
+                             ExpressionAttributeValues={":p": S(query_pk), ":c": S("c")})
+    assert (code, message) == (VALIDATION, "Filter Expression can only contain non-primary key attributes: "
+                                           "Primary key attribute: sk")
 
 
 def test_scan_filter(ddb, table_sr, query_pk):

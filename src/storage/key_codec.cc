@@ -44,6 +44,38 @@ std::string EncodePrimaryKey(uint32_t index_id, const model::AttributeValue& par
   return out;
 }
 
+std::string EncodePartitionPrefix(uint32_t index_id, const model::AttributeValue& partition_key) {
+  return EncodePrimaryKey(index_id, partition_key, nullptr);
+}
+
+void AppendKeyPrefixComponent(std::string* out, const model::AttributeValue& prefix) {
+  for (char c : prefix.str) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xFF');
+  }
+}
+
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (!prefix.empty())
+    prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::pair<std::string, std::string> HashRange(uint32_t index_id, uint64_t hash_begin,
+                                              uint64_t hash_end) {
+  std::string lower, upper;
+  PutFixed32BE(&lower, index_id);
+  PutFixed64BE(&lower, hash_begin);
+  if (hash_end == 0) {
+    upper = IndexUpperBound(index_id);
+  } else {
+    PutFixed32BE(&upper, index_id);
+    PutFixed64BE(&upper, hash_end);
+  }
+  return {lower, upper};
+}
+
 std::string IndexLowerBound(uint32_t index_id) {
   std::string out;
   PutFixed32BE(&out, index_id);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "model/attribute_value.h"
 
@@ -30,6 +31,21 @@ uint64_t PartitionHash(const model::AttributeValue& partition_key);
 // The full storage key. `sort_key` may be null for hash-only tables.
 std::string EncodePrimaryKey(uint32_t index_id, const model::AttributeValue& partition_key,
                              const model::AttributeValue* sort_key);
+
+// index_id | hash | partition key component: the common prefix of one partition key's items.
+std::string EncodePartitionPrefix(uint32_t index_id, const model::AttributeValue& partition_key);
+
+// Appends the escaped bytes of an S or B value without the terminator: every encoded key
+// component whose value starts with `prefix` starts with these bytes (begins_with ranges).
+void AppendKeyPrefixComponent(std::string* out, const model::AttributeValue& prefix);
+
+// The smallest string greater than every string that starts with `prefix` ("" if none).
+std::string PrefixEnd(std::string prefix);
+
+// [lower, upper) of the keys of `index_id` whose partition hash lies in
+// [hash_begin, hash_end); hash_end == 0 means "to the end of the hash space".
+std::pair<std::string, std::string> HashRange(uint32_t index_id, uint64_t hash_begin,
+                                              uint64_t hash_end);
 
 // [lower, upper) bounds covering every key of one index.
 std::string IndexLowerBound(uint32_t index_id);

@@ -66,6 +66,8 @@ class RocksIterator final : public Iterator {
     if (!upper_.empty()) options.iterate_upper_bound = &upper_slice_;
     it_.reset(db->NewIterator(options, cf));
   }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
   void Seek(std::string_view key) override { it_->Seek(ToSlice(key)); }
   void SeekForPrev(std::string_view key) override { it_->SeekForPrev(ToSlice(key)); }
   bool Valid() const override { return it_->Valid(); }

@@ -53,6 +53,8 @@ class WriteBatch {
 class Iterator {
  public:
   virtual ~Iterator() = default;
+  virtual void SeekToFirst() = 0;
+  virtual void SeekToLast() = 0;
   virtual void Seek(std::string_view key) = 0;
   virtual void SeekForPrev(std::string_view key) = 0;
   virtual bool Valid() const = 0;

@@ -318,6 +318,16 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
     if (Present(request, "AttributesToGet")) legacy.push_back("AttributesToGet");
     if (Present(request, "ProjectionExpression")) modern.push_back("ProjectionExpression");
   }
+  if (params.filter) {
+    for (const char* name : {"QueryFilter", "ScanFilter", "ConditionalOperator"}) {
+      if (Present(request, name)) legacy.push_back(name);
+    }
+    if (Present(request, "FilterExpression")) modern.push_back("FilterExpression");
+  }
+  if (params.key_condition) {
+    if (Present(request, "KeyConditions")) legacy.push_back("KeyConditions");
+    if (Present(request, "KeyConditionExpression")) modern.push_back("KeyConditionExpression");
+  }
   if (!legacy.empty() && !modern.empty()) {
     return Status::Validation(
         "Can not use both expression and non-expression parameters in the same request: "
@@ -396,6 +406,35 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
       return LegacyInvalid(
           "ConditionalOperator can only be used when Expected has at least one "
           "entry");  // message unverified
+    }
+  }
+  if (params.key_condition) {
+    DDBD_ASSIGN_OR_RETURN(auto text, GetString(request, "KeyConditionExpression"));
+    if (text) {
+      DDBD_ASSIGN_OR_RETURN(out.key_condition,
+                            expr::ParseCondition(*text, expr::ExpressionKind::kKeyCondition));
+      DDBD_RETURN_IF_ERROR(
+          expr::ResolveCondition(*out.key_condition, expr::ExpressionKind::kKeyCondition, out.ph));
+    }
+  }
+  if (params.filter) {
+    DDBD_ASSIGN_OR_RETURN(auto text, GetString(request, "FilterExpression"));
+    DDBD_ASSIGN_OR_RETURN(auto conditional_op, GetString(request, "ConditionalOperator"));
+    if (conditional_op && *conditional_op != "AND" && *conditional_op != "OR") {
+      ConstraintErrors errors;
+      errors.Enum(*conditional_op, "conditionalOperator", "[AND, OR]");
+      return errors.ToStatus();
+    }
+    const char* legacy_name = Present(request, "QueryFilter") ? "QueryFilter" : "ScanFilter";
+    if (text) {
+      DDBD_ASSIGN_OR_RETURN(out.condition,
+                            expr::ParseCondition(*text, expr::ExpressionKind::kFilter));
+      DDBD_RETURN_IF_ERROR(
+          expr::ResolveCondition(*out.condition, expr::ExpressionKind::kFilter, out.ph));
+    } else if (Present(request, legacy_name)) {
+      DDBD_ASSIGN_OR_RETURN(const Json* filter, GetObject(request, legacy_name));
+      DDBD_ASSIGN_OR_RETURN(out.condition,
+                            TranslateExpectedMap(*filter, conditional_op.value_or("AND"), out.ph));
     }
   }
   if (params.projection) {

@@ -20,16 +20,20 @@ namespace ddbd::api {
 
 struct RequestExpressions {
   expr::Placeholders ph;
-  std::shared_ptr<const expr::Condition> condition;              // null if none
+  // ConditionExpression/Expected, or FilterExpression/QueryFilter/ScanFilter. Null if none.
+  std::shared_ptr<const expr::Condition> condition;
+  std::shared_ptr<const expr::Condition> key_condition;          // KeyConditionExpression
   std::shared_ptr<const expr::UpdateExpression> update;          // null if none
   std::shared_ptr<const expr::ProjectionExpression> projection;  // null if none
 };
 
 // Which expression parameters an operation accepts.
 struct ExpressionParams {
-  bool condition = false;   // ConditionExpression / Expected
-  bool update = false;      // UpdateExpression / AttributeUpdates
-  bool projection = false;  // ProjectionExpression / AttributesToGet
+  bool condition = false;      // ConditionExpression / Expected
+  bool update = false;         // UpdateExpression / AttributeUpdates
+  bool projection = false;     // ProjectionExpression / AttributesToGet
+  bool filter = false;         // FilterExpression / QueryFilter / ScanFilter
+  bool key_condition = false;  // KeyConditionExpression / KeyConditions (Query)
 };
 
 Result<RequestExpressions> ReadExpressions(const Json& request, const ExpressionParams& params);

@@ -29,6 +29,8 @@ DDBD_DECLARE_OP(PutItem)
 DDBD_DECLARE_OP(GetItem)
 DDBD_DECLARE_OP(DeleteItem)
 DDBD_DECLARE_OP(UpdateItem)
+DDBD_DECLARE_OP(Query)
+DDBD_DECLARE_OP(Scan)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)

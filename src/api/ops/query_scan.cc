@@ -1,0 +1,579 @@
+// Query and Scan: key conditions (KeyConditionExpression or legacy KeyConditions), filters
+// (FilterExpression or legacy QueryFilter/ScanFilter), projections, Select, Limit, paging with
+// ExclusiveStartKey/LastEvaluatedKey, parallel scan segments, and capacity.
+#include "engine/query_scan.h"
+
+#include <set>
+
+#include "api/ops/expressions.h"
+#include "api/ops/ops.h"
+#include "engine/capacity.h"
+#include "expr/eval.h"
+
+namespace ddbd::api {
+namespace {
+
+using engine::KeyCondition;
+using expr::Condition;
+using expr::Operand;
+using model::AttributeValue;
+using model::Item;
+using SortOp = KeyCondition::SortOp;
+
+enum class Select { kAll, kProjected, kSpecific, kCount };
+
+struct ReadParams {
+  std::string table_name;
+  std::optional<std::string> index_name;
+  bool capacity = false, capacity_indexes = false;
+  bool consistent = false;
+  std::optional<int64_t> limit;
+  std::optional<Select> select;
+  const Json* exclusive_start_key = nullptr;
+};
+
+Status ReadReadParams(const Json& request, ReadParams* p) {
+  ConstraintErrors errors;
+  DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
+  errors.TableName(name ? &*name : nullptr);
+  if (name) p->table_name = *name;
+  DDBD_ASSIGN_OR_RETURN(p->index_name, GetString(request, "IndexName"));
+  if (p->index_name) errors.Length(*p->index_name, "indexName", 3, 255);
+  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
+  if (capacity) {
+    if (*capacity == "TOTAL") {
+      p->capacity = true;
+    } else if (*capacity == "INDEXES") {
+      p->capacity = p->capacity_indexes = true;
+    } else if (*capacity != "NONE") {
+      errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
+    }
+  }
+  DDBD_ASSIGN_OR_RETURN(auto consistent, GetBool(request, "ConsistentRead"));
+  p->consistent = consistent.value_or(false);
+  DDBD_ASSIGN_OR_RETURN(p->limit, GetInt(request, "Limit"));
+  if (p->limit) errors.Min(*p->limit, "limit", 1);
+  DDBD_ASSIGN_OR_RETURN(auto select, GetString(request, "Select"));
+  if (select) {
+    if (*select == "ALL_ATTRIBUTES") {
+      p->select = Select::kAll;
+    } else if (*select == "ALL_PROJECTED_ATTRIBUTES") {
+      p->select = Select::kProjected;
+    } else if (*select == "SPECIFIC_ATTRIBUTES") {
+      p->select = Select::kSpecific;
+    } else if (*select == "COUNT") {
+      p->select = Select::kCount;
+    } else {
+      errors.Enum(*select, "select",
+                  "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]");
+    }
+  }
+  DDBD_ASSIGN_OR_RETURN(p->exclusive_start_key, GetObject(request, "ExclusiveStartKey"));
+  return errors.ToStatus();
+}
+
+Status CheckSelect(const ReadParams& p, const RequestExpressions& e, bool legacy_projection) {
+  if (!p.select) return Status::OK();
+  const char* what = legacy_projection ? "AttributesToGet" : "ProjectionExpression";
+  if (e.projection && *p.select != Select::kSpecific) {
+    const char* mode = *p.select == Select::kAll     ? "ALL_ATTRIBUTES"
+                       : *p.select == Select::kCount ? "COUNT"
+                                                     : "ALL_PROJECTED_ATTRIBUTES";
+    return Status::Validation(std::string("Cannot specify the ") + what + " when choosing to get " +
+                              mode);
+  }
+  if (!e.projection && *p.select == Select::kSpecific) {
+    return Status::Validation(
+        "Must specify the AttributesToGet or ProjectionExpression when choosing to get "
+        "SPECIFIC_ATTRIBUTES");
+  }
+  if (*p.select == Select::kProjected && !p.index_name) {
+    return Status::Validation(
+        "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
+  return Status::OK();
+}
+
+Result<std::shared_ptr<engine::Table>> FindReadTable(OpContext& ctx, const ReadParams& p) {
+  DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
+  if (p.index_name) {
+    return Status::Validation("The table does not have the specified index: " + *p.index_name);
+  }
+  return table;
+}
+
+// ExclusiveStartKey -> storage key, validated against the table's key schema.
+Result<std::optional<std::string>> StartKey(const engine::Table& table, const Json* json) {
+  if (json == nullptr) return std::optional<std::string>();
+  model::AttributeMap key;
+  DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*json, &key));
+  auto validated = engine::ValidateKey(table, key);
+  if (!validated.ok()) {
+    return Status::Validation("The provided starting key is invalid: " +
+                              validated.status().message());
+  }
+  return std::optional<std::string>(engine::StorageKeyOf(*validated));
+}
+
+// Filters on the page, projection, and the response.
+struct PageOutput {
+  const ReadParams& p;
+  const RequestExpressions& e;
+  const engine::Table& table;
+};
+
+void WriteReadResponse(const PageOutput& o, const engine::PageResult& page, JsonWriter& out) {
+  out.StartObject();
+  size_t count = 0;
+  bool write_items = !(o.p.select && *o.p.select == Select::kCount);
+  if (write_items) {
+    WriteKey(out, "Items");
+    out.StartArray();
+  }
+  for (const auto& item : page.items) {
+    if (o.e.condition && !expr::EvaluateCondition(*o.e.condition, &item, o.e.ph)) continue;
+    ++count;
+    if (!write_items) continue;
+    if (o.e.projection) {
+      model::WriteAttributeMap(out, expr::Project(item, o.e.projection->paths, o.e.ph));
+    } else {
+      model::WriteAttributeMap(out, item);
+    }
+  }
+  if (write_items) out.EndArray();
+  WriteKey(out, "Count");
+  out.Uint64(count);
+  WriteKey(out, "ScannedCount");
+  out.Uint64(page.items.size());
+  if (page.stopped_early && !page.items.empty()) {
+    const Item& last = page.items.back();
+    Item key;
+    key.emplace(o.table.hash_key().name, last.at(o.table.hash_key().name));
+    if (o.table.range_key()) {
+      key.emplace(o.table.range_key()->name, last.at(o.table.range_key()->name));
+    }
+    WriteKey(out, "LastEvaluatedKey");
+    model::WriteAttributeMap(out, key);
+  }
+  if (o.p.capacity) {
+    double units = engine::ReadUnits(page.bytes_read, o.p.consistent);
+    WriteKey(out, "ConsumedCapacity");
+    out.StartObject();
+    WriteKey(out, "TableName");
+    WriteString(out, o.p.table_name);
+    WriteKey(out, "CapacityUnits");
+    out.Double(units);
+    if (o.p.capacity_indexes) {
+      WriteKey(out, "Table");
+      out.StartObject();
+      WriteKey(out, "CapacityUnits");
+      out.Double(units);
+      out.EndObject();
+    }
+    out.EndObject();
+  }
+  out.EndObject();
+}
+
+// ---- Key conditions ----
+
+Status KeyConditionError(const std::string& what) {
+  return Status::Validation("Invalid KeyConditionExpression: " + what);
+}
+
+struct KeyPredicate {
+  std::string attribute;
+  SortOp op = SortOp::kNone;
+  AttributeValue v1, v2;
+};
+
+Status MultipleNames() {
+  return Status::Validation(
+      "Invalid condition in KeyConditionExpression: multiple attribute names used in one "
+      "condition");
+}
+
+// True if more than one operand of a predicate is a document path.
+bool SeveralPaths(const std::vector<Operand>& operands) {
+  int paths = 0;
+  for (const auto& op : operands) paths += op.kind == Operand::Kind::kPath;
+  return paths > 1;
+}
+
+Status OperatorNotAllowed(const std::string& op) {
+  return Status::Validation("Invalid operator used in KeyConditionExpression: " + op);
+}
+
+const AttributeValue* PlaceholderValue(const Operand& op, const expr::Placeholders& ph) {
+  if (op.kind != Operand::Kind::kValue) return nullptr;
+  auto it = ph.values.find(op.value);
+  return it == ph.values.end() ? nullptr : &it->second;
+}
+
+Result<std::string> KeyPath(const Operand& op, const expr::Placeholders& ph) {
+  if (op.path.size() != 1) return Status::Validation("Query key condition not supported");
+  return expr::ElementName(op.path[0], ph);
+}
+
+Status CollectPredicates(const Condition& c, const expr::Placeholders& ph,
+                         std::vector<KeyPredicate>* out) {
+  static constexpr const char* kSymbols[] = {"=", "<>", "<", "<=", ">", ">="};
+  switch (c.kind) {
+    case Condition::Kind::kAnd:
+      DDBD_RETURN_IF_ERROR(CollectPredicates(c.children[0], ph, out));
+      return CollectPredicates(c.children[1], ph, out);
+    case Condition::Kind::kOr:
+      return OperatorNotAllowed("OR");
+    case Condition::Kind::kNot:
+      return OperatorNotAllowed("NOT");
+    case Condition::Kind::kIn:
+      return OperatorNotAllowed("IN");
+    case Condition::Kind::kFunction: {
+      const Operand& call = c.operands[0];
+      if (call.function != expr::FunctionKind::kBeginsWith) {
+        static constexpr const char* kNames[] = {"attribute_exists", "attribute_not_exists",
+                                                 "attribute_type",   "begins_with",
+                                                 "contains",         "size"};
+        return OperatorNotAllowed(kNames[static_cast<int>(call.function)]);
+      }
+      if (SeveralPaths(call.args)) return MultipleNames();
+      if (call.args[0].kind != Operand::Kind::kPath || call.args[1].kind != Operand::Kind::kValue) {
+        return Status::Validation("Query key condition not supported");
+      }
+      KeyPredicate p;
+      DDBD_ASSIGN_OR_RETURN(p.attribute, KeyPath(call.args[0], ph));
+      p.op = SortOp::kBeginsWith;
+      p.v1 = *PlaceholderValue(call.args[1], ph);
+      out->push_back(std::move(p));
+      return Status::OK();
+    }
+    case Condition::Kind::kBetween: {
+      if (SeveralPaths(c.operands)) return MultipleNames();
+      if (c.operands[0].kind != Operand::Kind::kPath ||
+          c.operands[1].kind != Operand::Kind::kValue ||
+          c.operands[2].kind != Operand::Kind::kValue) {
+        return Status::Validation("Query key condition not supported");
+      }
+      KeyPredicate p;
+      DDBD_ASSIGN_OR_RETURN(p.attribute, KeyPath(c.operands[0], ph));
+      p.op = SortOp::kBetween;
+      p.v1 = *PlaceholderValue(c.operands[1], ph);
+      p.v2 = *PlaceholderValue(c.operands[2], ph);
+      out->push_back(std::move(p));
+      return Status::OK();
+    }
+    case Condition::Kind::kCompare: {
+      if (c.comparator == Condition::Comparator::kNe) return OperatorNotAllowed("<>");
+      const Operand& a = c.operands[0];
+      const Operand& b = c.operands[1];
+      if (a.kind == Operand::Kind::kPath && b.kind == Operand::Kind::kPath) {
+        return MultipleNames();
+      }
+      bool path_left = a.kind == Operand::Kind::kPath;
+      const Operand& path = path_left ? a : b;
+      const Operand& value = path_left ? b : a;
+      if (path.kind != Operand::Kind::kPath || value.kind != Operand::Kind::kValue) {
+        return Status::Validation("Query key condition not supported");
+      }
+      KeyPredicate p;
+      DDBD_ASSIGN_OR_RETURN(p.attribute, KeyPath(path, ph));
+      auto cmp = c.comparator;
+      if (!path_left) {  // ":v < sk" is "sk > :v"
+        if (cmp == Condition::Comparator::kLt)
+          cmp = Condition::Comparator::kGt;
+        else if (cmp == Condition::Comparator::kLe)
+          cmp = Condition::Comparator::kGe;
+        else if (cmp == Condition::Comparator::kGt)
+          cmp = Condition::Comparator::kLt;
+        else if (cmp == Condition::Comparator::kGe)
+          cmp = Condition::Comparator::kLe;
+      }
+      switch (cmp) {
+        case Condition::Comparator::kEq:
+          p.op = SortOp::kEq;
+          break;
+        case Condition::Comparator::kLt:
+          p.op = SortOp::kLt;
+          break;
+        case Condition::Comparator::kLe:
+          p.op = SortOp::kLe;
+          break;
+        case Condition::Comparator::kGt:
+          p.op = SortOp::kGt;
+          break;
+        case Condition::Comparator::kGe:
+          p.op = SortOp::kGe;
+          break;
+        default:
+          return OperatorNotAllowed(kSymbols[static_cast<int>(cmp)]);
+      }
+      p.v1 = *PlaceholderValue(value, ph);
+      out->push_back(std::move(p));
+      return Status::OK();
+    }
+  }
+  return Status::Validation("Query key condition not supported");
+}
+
+Status TypeMismatch() {
+  return Status::Validation(
+      "One or more parameter values were invalid: Condition parameter type does not match schema "
+      "type");
+}
+
+// Checks predicates against the key schema and builds the engine's key condition.
+Result<KeyCondition> BuildKeyCondition(const engine::Table& table,
+                                       std::vector<KeyPredicate> predicates) {
+  const KeyPredicate* hash = nullptr;
+  const KeyPredicate* range = nullptr;
+  for (const auto& p : predicates) {
+    bool is_hash = p.attribute == table.hash_key().name;
+    bool is_range = table.range_key() && p.attribute == table.range_key()->name;
+    if (!is_hash && !is_range) continue;
+    const KeyPredicate*& slot = is_hash ? hash : range;
+    if (slot != nullptr) {
+      return Status::Validation("KeyConditionExpressions must only contain one condition per key");
+    }
+    slot = &p;
+  }
+  if (hash == nullptr) {
+    return Status::Validation("Query condition missed key schema element: " +
+                              table.hash_key().name);
+  }
+  if (predicates.size() > (range ? 2u : 1u)) {
+    // A condition on an attribute that is not part of the key.
+    if (table.range_key() && range == nullptr) {
+      return Status::Validation("Query condition missed key schema element: " +
+                                table.range_key()->name);
+    }
+    return Status::Validation("Query key condition not supported");
+  }
+  if (hash->op != SortOp::kEq) return Status::Validation("Query key condition not supported");
+  if (hash->v1.type != table.hash_key().type) return TypeMismatch();
+  KeyCondition out;
+  out.hash = hash->v1;
+  if (range != nullptr) {
+    auto type = table.range_key()->type;
+    if (range->v1.type != type || (range->op == SortOp::kBetween && range->v2.type != type)) {
+      if (range->op == SortOp::kBeginsWith && range->v1.type != model::AttrType::kS &&
+          range->v1.type != model::AttrType::kB) {
+        return KeyConditionError(
+            "Incorrect operand type for operator or function; operator or function: begins_with, "
+            "operand type: " +
+            std::string(model::AttrTypeName(range->v1.type)));
+      }
+      return TypeMismatch();
+    }
+    if (range->op == SortOp::kBeginsWith && type == model::AttrType::kN) {
+      return KeyConditionError(
+          "Incorrect operand type for operator or function; operator or function: begins_with, "
+          "operand type: N");
+    }
+    if (range->op == SortOp::kBetween) {
+      bool reversed = type == model::AttrType::kN ? range->v1.num.Compare(range->v2.num) > 0
+                                                  : range->v1.str > range->v2.str;
+      if (reversed) {
+        return KeyConditionError(
+            "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+            "bound; lower bound operand: AttributeValue: " +
+            expr::DescribeValue(range->v1) +
+            ", upper bound operand: AttributeValue: " + expr::DescribeValue(range->v2));
+      }
+    }
+    out.sort_op = range->op;
+    out.sort_value = range->v1;
+    out.sort_value2 = range->v2;
+  }
+  return out;
+}
+
+// Legacy KeyConditions: {attr: {ComparisonOperator, AttributeValueList}}.
+Result<std::vector<KeyPredicate>> LegacyKeyConditions(const Json& conditions) {
+  std::vector<KeyPredicate> out;
+  for (const auto& m : conditions.GetObject()) {
+    if (!m.value.IsObject()) return Status::Serialization("Unexpected value type in payload");
+    KeyPredicate p;
+    p.attribute.assign(m.name.GetString(), m.name.GetStringLength());
+    DDBD_ASSIGN_OR_RETURN(auto op, GetString(m.value, "ComparisonOperator"));
+    DDBD_ASSIGN_OR_RETURN(const Json* list, GetArray(m.value, "AttributeValueList"));
+    if (!op) {
+      ConstraintErrors errors;
+      errors.NotNull("keyConditions.member.comparisonOperator");
+      return errors.ToStatus();
+    }
+    std::vector<AttributeValue> args;
+    if (list != nullptr) {
+      for (const auto& v : list->GetArray()) {
+        AttributeValue decoded;
+        DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(v, &decoded));
+        args.push_back(std::move(decoded));
+      }
+    }
+    size_t arity = 1;
+    if (*op == "EQ")
+      p.op = SortOp::kEq;
+    else if (*op == "LT")
+      p.op = SortOp::kLt;
+    else if (*op == "LE")
+      p.op = SortOp::kLe;
+    else if (*op == "GT")
+      p.op = SortOp::kGt;
+    else if (*op == "GE")
+      p.op = SortOp::kGe;
+    else if (*op == "BEGINS_WITH")
+      p.op = SortOp::kBeginsWith;
+    else if (*op == "BETWEEN")
+      p.op = SortOp::kBetween, arity = 2;
+    else
+      return Status::Validation("Attempted conditional constraint is not an indexable operation");
+    if (args.size() != arity) {
+      return Status::Validation(
+          "One or more parameter values were invalid: Invalid number of "
+          "argument(s) for the " +
+          *op + " ComparisonOperator");
+    }
+    p.v1 = args[0];
+    if (arity == 2) {
+      p.v2 = args[1];
+      if (p.v1.type == p.v2.type && p.v1.is_scalar_key_type()) {
+        bool reversed =
+            p.v1.type == model::AttrType::kN ? p.v1.num.Compare(p.v2.num) > 0 : p.v1.str > p.v2.str;
+        if (reversed) {
+          return Status::Validation(
+              "The BETWEEN condition was provided a range where the lower bound is bigger than "
+              "the upper bound");
+        }
+      }
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// The filter of a Query may not name key attributes.
+Status CheckFilterAvoidsKeys(const engine::Table& table, const RequestExpressions& e,
+                             const Condition& c) {
+  for (const auto& child : c.children) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(table, e, child));
+  std::vector<const Operand*> stack;
+  for (const auto& op : c.operands) stack.push_back(&op);
+  while (!stack.empty()) {
+    const Operand* op = stack.back();
+    stack.pop_back();
+    for (const auto& arg : op->args) stack.push_back(&arg);
+    if (op->kind != Operand::Kind::kPath || op->path.empty()) continue;
+    const std::string& name = expr::ElementName(op->path[0], e.ph);
+    if (name == table.hash_key().name || (table.range_key() && name == table.range_key()->name)) {
+      return Status::Validation(
+          "Filter Expression can only contain non-primary key attributes: "
+          "Primary key attribute: " +
+          name);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
+  ReadParams p;
+  DDBD_RETURN_IF_ERROR(ReadReadParams(request, &p));
+  DDBD_ASSIGN_OR_RETURN(auto forward, GetBool(request, "ScanIndexForward"));
+  bool has_kce =
+      request.HasMember("KeyConditionExpression") && !request["KeyConditionExpression"].IsNull();
+  bool has_kc = request.HasMember("KeyConditions") && !request["KeyConditions"].IsNull();
+  DDBD_ASSIGN_OR_RETURN(
+      RequestExpressions e,
+      ReadExpressions(request,
+                      ExpressionParams{.projection = true, .filter = true, .key_condition = true}));
+  if (!has_kce && !has_kc) {
+    return Status::Validation(
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+        "request.");
+  }
+  DDBD_RETURN_IF_ERROR(CheckSelect(p, e, request.HasMember("AttributesToGet")));
+  DDBD_ASSIGN_OR_RETURN(auto table, FindReadTable(ctx, p));
+  std::vector<KeyPredicate> predicates;
+  if (e.key_condition) {
+    DDBD_RETURN_IF_ERROR(CollectPredicates(*e.key_condition, e.ph, &predicates));
+  } else {
+    DDBD_ASSIGN_OR_RETURN(const Json* kc, GetObject(request, "KeyConditions"));
+    DDBD_ASSIGN_OR_RETURN(predicates, LegacyKeyConditions(*kc));
+  }
+  DDBD_ASSIGN_OR_RETURN(KeyCondition condition, BuildKeyCondition(*table, std::move(predicates)));
+  if (e.condition) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(*table, e, *e.condition));
+  engine::PageRequest page;
+  page.forward = forward.value_or(true);
+  page.limit = static_cast<size_t>(p.limit.value_or(0));
+  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(*table, p.exclusive_start_key));
+  if (page.start_after && p.exclusive_start_key) {
+    // The start key must lie in the queried partition.
+    const auto& hash_json = (*p.exclusive_start_key)[table->hash_key().name.c_str()];
+    AttributeValue start_hash;
+    DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(hash_json, &start_hash));
+    if (!model::Equal(start_hash, condition.hash)) {
+      return Status::Validation(
+          "The provided starting key is outside query boundaries based on provided conditions");
+    }
+  }
+  DDBD_ASSIGN_OR_RETURN(engine::PageResult result,
+                        engine::QueryPage(ctx.catalog, *table, condition, page));
+  WriteReadResponse(PageOutput{p, e, *table}, result, out);
+  return Status::OK();
+}
+
+Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
+  ReadParams p;
+  DDBD_RETURN_IF_ERROR(ReadReadParams(request, &p));
+  DDBD_ASSIGN_OR_RETURN(auto segment, GetInt(request, "Segment"));
+  DDBD_ASSIGN_OR_RETURN(auto total, GetInt(request, "TotalSegments"));
+  ConstraintErrors errors;
+  if (segment) {
+    errors.Min(*segment, "segment", 0);
+    if (*segment > 999999) {
+      errors.Add("Value '" + std::to_string(*segment) +
+                 "' at 'segment' failed to satisfy constraint: Member must have value less than "
+                 "or equal to 999999");
+    }
+  }
+  if (total) {
+    errors.Min(*total, "totalSegments", 1);
+    if (*total > 1000000) {
+      errors.Add("Value '" + std::to_string(*total) +
+                 "' at 'totalSegments' failed to satisfy constraint: Member must have value less "
+                 "than or equal to 1000000");
+    }
+  }
+  DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  if (segment && !total) {
+    return Status::Validation(
+        "The TotalSegments parameter is required but was not present in the request when "
+        "Segment parameter is present");
+  }
+  if (total && !segment) {
+    return Status::Validation(
+        "The Segment parameter is required but was not present in the request when parameter "
+        "TotalSegments is present");
+  }
+  if (segment && *segment >= *total) {
+    return Status::Validation(
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+        "Segment: " +
+        std::to_string(*segment) + " is not less than TotalSegments: " + std::to_string(*total));
+  }
+  DDBD_ASSIGN_OR_RETURN(
+      RequestExpressions e,
+      ReadExpressions(request, ExpressionParams{.projection = true, .filter = true}));
+  DDBD_RETURN_IF_ERROR(CheckSelect(p, e, request.HasMember("AttributesToGet")));
+  DDBD_ASSIGN_OR_RETURN(auto table, FindReadTable(ctx, p));
+  engine::PageRequest page;
+  page.limit = static_cast<size_t>(p.limit.value_or(0));
+  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(*table, p.exclusive_start_key));
+  DDBD_ASSIGN_OR_RETURN(
+      engine::PageResult result,
+      engine::ScanPage(ctx.catalog, *table, static_cast<uint32_t>(segment.value_or(0)),
+                       static_cast<uint32_t>(total.value_or(1)), page));
+  WriteReadResponse(PageOutput{p, e, *table}, result, out);
+  return Status::OK();
+}
+
+}  // namespace ddbd::api

@@ -1,0 +1,128 @@
+#include "engine/query_scan.h"
+
+#include "common/coding.h"
+#include "model/item_size.h"
+#include "model/value_codec.h"
+#include "storage/key_codec.h"
+
+namespace ddbd::engine {
+namespace {
+
+using SortOp = KeyCondition::SortOp;
+
+std::string WithComponent(const std::string& prefix, const model::AttributeValue& value) {
+  std::string out = prefix;
+  storage::AppendKeyComponent(&out, value);
+  return out;
+}
+
+// Reads one page of [lower, upper) in the requested direction.
+Result<PageResult> ReadRange(Catalog& catalog, const Table& table, std::string lower,
+                             std::string upper, const PageRequest& page) {
+  PageResult result;
+  auto it = catalog.store()->NewIterator(table.data(), std::move(lower), std::move(upper));
+  if (page.forward) {
+    if (page.start_after) {
+      it->Seek(*page.start_after);
+      if (it->Valid() && it->key() == *page.start_after) it->Next();
+    } else {
+      it->SeekToFirst();
+    }
+  } else {
+    if (page.start_after) {
+      it->SeekForPrev(*page.start_after);
+      if (it->Valid() && it->key() == *page.start_after) it->Prev();
+    } else {
+      it->SeekToLast();
+    }
+  }
+  for (; it->Valid(); page.forward ? it->Next() : it->Prev()) {
+    model::Item item;
+    if (!model::DecodeItem(it->value(), &item)) {
+      return Status::Internal("corrupt item in table " + table.name());
+    }
+    result.bytes_read += model::ItemSize(item);
+    result.items.push_back(std::move(item));
+    if ((page.limit != 0 && result.items.size() >= page.limit) ||
+        result.bytes_read >= page.max_bytes) {
+      result.stopped_early = true;
+      break;
+    }
+  }
+  DDBD_RETURN_IF_ERROR(it->status());
+  return result;
+}
+
+}  // namespace
+
+Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const KeyCondition& c,
+                             const PageRequest& page) {
+  const std::string prefix = storage::EncodePartitionPrefix(storage::kBaseIndexId, c.hash);
+  std::string lower = prefix;
+  std::string upper = storage::PrefixEnd(prefix);
+  switch (c.sort_op) {
+    case SortOp::kNone:
+      break;
+    case SortOp::kEq:
+      lower = WithComponent(prefix, c.sort_value);
+      upper = storage::PrefixEnd(lower);
+      break;
+    case SortOp::kLt:
+      upper = WithComponent(prefix, c.sort_value);
+      break;
+    case SortOp::kLe:
+      upper = storage::PrefixEnd(WithComponent(prefix, c.sort_value));
+      break;
+    case SortOp::kGt:
+      lower = storage::PrefixEnd(WithComponent(prefix, c.sort_value));
+      break;
+    case SortOp::kGe:
+      lower = WithComponent(prefix, c.sort_value);
+      break;
+    case SortOp::kBetween:
+      lower = WithComponent(prefix, c.sort_value);
+      upper = storage::PrefixEnd(WithComponent(prefix, c.sort_value2));
+      break;
+    case SortOp::kBeginsWith: {
+      lower = prefix;
+      storage::AppendKeyPrefixComponent(&lower, c.sort_value);
+      upper = storage::PrefixEnd(lower);
+      break;
+    }
+  }
+  if (upper.empty()) upper = storage::IndexUpperBound(storage::kBaseIndexId);
+  if (lower >= upper) return PageResult();
+  return ReadRange(catalog, table, std::move(lower), std::move(upper), page);
+}
+
+Result<PageResult> ScanPage(Catalog& catalog, const Table& table, uint32_t segment,
+                            uint32_t total_segments, const PageRequest& page) {
+  // Segment i owns hashes [i * 2^64 / n, (i + 1) * 2^64 / n).
+  auto bound = [&](uint32_t i) -> uint64_t {
+    if (i >= total_segments) return 0;  // end of the hash space
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(i) << 64) / total_segments);
+  };
+  auto [lower, upper] =
+      storage::HashRange(storage::kBaseIndexId, bound(segment), bound(segment + 1));
+  return ReadRange(catalog, table, std::move(lower), std::move(upper), page);
+}
+
+std::string StorageKeyOf(const PrimaryKey& key) {
+  return storage::EncodePrimaryKey(storage::kBaseIndexId, key.hash,
+                                   key.range ? &*key.range : nullptr);
+}
+
+std::string StorageKeyOfItem(const Table& table, const model::Item& item) {
+  const auto& hash = item.at(table.hash_key().name);
+  const model::AttributeValue* range =
+      table.range_key() ? &item.at(table.range_key()->name) : nullptr;
+  return storage::EncodePrimaryKey(storage::kBaseIndexId, hash, range);
+}
+
+uint32_t SegmentOf(std::string_view storage_key, uint32_t total_segments) {
+  if (storage_key.size() < 12) return 0;
+  uint64_t hash = DecodeFixed64BE(storage_key.data() + 4);
+  return static_cast<uint32_t>((static_cast<unsigned __int128>(hash) * total_segments) >> 64);
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,66 @@
+// Range reads for Query and Scan. A Query reads one contiguous key range (one partition key,
+// optionally narrowed by a sort-key condition), so its cost grows with the page it returns,
+// never with the size of the partition; a Scan reads a range of the partition-hash space
+// (all of it, or one segment of a parallel scan). Pages stop at a item count limit or at
+// 1 MB of items read (measured before any filter, as the service does).
+// Thread-safe; reads see a consistent snapshot per page.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ddbd/status.h"
+
+#include "engine/catalog.h"
+#include "engine/item_ops.h"
+#include "model/attribute_value.h"
+
+namespace ddbd::engine {
+
+// A validated key condition of a Query.
+struct KeyCondition {
+  model::AttributeValue hash;
+  enum class SortOp {
+    kNone,
+    kEq,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kBetween,
+    kBeginsWith
+  } sort_op = SortOp::kNone;
+  model::AttributeValue sort_value;   // the operand (lower bound for BETWEEN)
+  model::AttributeValue sort_value2;  // upper bound for BETWEEN
+};
+
+struct PageRequest {
+  bool forward = true;
+  // Storage key of the ExclusiveStartKey: reading starts strictly after (or before) it.
+  std::optional<std::string> start_after;
+  size_t limit = 0;  // 0 = no item limit
+  size_t max_bytes = 1024 * 1024;
+};
+
+struct PageResult {
+  std::vector<model::Item> items;  // in key order (reversed for backward queries)
+  size_t bytes_read = 0;           // item sizes, for capacity
+  bool stopped_early = false;      // a limit was hit: there may be more (LastEvaluatedKey)
+};
+
+Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const KeyCondition& condition,
+                             const PageRequest& page);
+// Segment `segment` of `total_segments` (0 of 1 = the whole table).
+Result<PageResult> ScanPage(Catalog& catalog, const Table& table, uint32_t segment,
+                            uint32_t total_segments, const PageRequest& page);
+
+// The storage key of a primary key (for ExclusiveStartKey).
+std::string StorageKeyOf(const PrimaryKey& key);
+// The storage key of an item's primary key. REQUIRES: the item has the table's key.
+std::string StorageKeyOfItem(const Table& table, const model::Item& item);
+// Which scan segment a storage key belongs to.
+uint32_t SegmentOf(std::string_view storage_key, uint32_t total_segments);
+
+}  // namespace ddbd::engine
