@@ -31,6 +31,8 @@ DDBD_DECLARE_OP(DeleteItem)
 DDBD_DECLARE_OP(UpdateItem)
 DDBD_DECLARE_OP(Query)
 DDBD_DECLARE_OP(Scan)
+DDBD_DECLARE_OP(BatchGetItem)
+DDBD_DECLARE_OP(BatchWriteItem)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)

@@ -1,0 +1,326 @@
+// BatchGetItem and BatchWriteItem. The whole request is validated before anything is read or
+// written; each write is then applied on its own through the single write path (a batch is
+// not a transaction, as on the service). Nothing is left unprocessed today: there is no
+// throttling yet, and BatchGetItem moves keys to UnprocessedKeys only past the 16 MB reply
+// limit.
+#include <set>
+
+#include "api/ops/expressions.h"
+#include "api/ops/ops.h"
+#include "engine/capacity.h"
+#include "engine/item_ops.h"
+#include "engine/query_scan.h"
+#include "expr/eval.h"
+#include "model/item_size.h"
+
+namespace ddbd::api {
+namespace {
+
+using engine::MutationDecision;
+using model::AttributeMap;
+using model::Item;
+
+constexpr size_t kMaxBatchGetKeys = 100;
+constexpr size_t kMaxBatchWriteRequests = 25;
+constexpr size_t kMaxBatchGetBytes = 16 * 1024 * 1024;
+
+struct CapacityRequest {
+  bool total = false, indexes = false;
+};
+
+Result<CapacityRequest> ReadCapacityMode(const Json& request) {
+  CapacityRequest out;
+  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
+  if (!capacity) return out;
+  if (*capacity == "TOTAL") {
+    out.total = true;
+  } else if (*capacity == "INDEXES") {
+    out.total = out.indexes = true;
+  } else if (*capacity != "NONE") {
+    ConstraintErrors errors;
+    errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
+    return errors.ToStatus();
+  }
+  return out;
+}
+
+void WriteCapacityList(JsonWriter& out, const CapacityRequest& mode,
+                       const std::vector<std::pair<std::string, double>>& per_table) {
+  if (!mode.total) return;
+  WriteKey(out, "ConsumedCapacity");
+  out.StartArray();
+  for (const auto& [table, units] : per_table) {
+    out.StartObject();
+    WriteKey(out, "TableName");
+    WriteString(out, table);
+    WriteKey(out, "CapacityUnits");
+    out.Double(units);
+    if (mode.indexes) {
+      WriteKey(out, "Table");
+      out.StartObject();
+      WriteKey(out, "CapacityUnits");
+      out.Double(units);
+      out.EndObject();
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+Status RequestItemsConstraint(const Json* items) {
+  if (items == nullptr) {
+    ConstraintErrors errors;
+    errors.NotNull("requestItems");
+    return errors.ToStatus();
+  }
+  if (items->MemberCount() == 0) {
+    return Status::Validation(
+        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1");
+  }
+  return Status::OK();
+}
+
+Status CheckTableName(const std::string& name) {
+  ConstraintErrors errors;
+  errors.TableName(&name, "requestItems.member.key");
+  return errors.ToStatus();
+}
+
+struct GetTableRequest {
+  std::string name;
+  std::shared_ptr<engine::Table> table;
+  RequestExpressions expressions;
+  bool consistent = false;
+  std::vector<engine::PrimaryKey> keys;
+  const Json* json = nullptr;  // KeysAndAttributes, echoed in UnprocessedKeys
+};
+
+}  // namespace
+
+Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
+  DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
+  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items));
+  DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
+  size_t total_keys = 0;
+  for (const auto& m : items->GetObject()) {
+    if (!m.value.IsObject()) return Status::Serialization("Unexpected value type in payload");
+    DDBD_ASSIGN_OR_RETURN(const Json* keys, GetArray(m.value, "Keys"));
+    if (keys != nullptr) total_keys += keys->Size();
+  }
+  if (total_keys > kMaxBatchGetKeys) {
+    return Status::Validation("Too many items requested for the BatchGetItem call");
+  }
+  std::vector<GetTableRequest> tables;
+  for (const auto& m : items->GetObject()) {
+    GetTableRequest t;
+    t.name.assign(m.name.GetString(), m.name.GetStringLength());
+    t.json = &m.value;
+    DDBD_RETURN_IF_ERROR(CheckTableName(t.name));
+    DDBD_ASSIGN_OR_RETURN(const Json* keys, GetArray(m.value, "Keys"));
+    if (keys == nullptr || keys->Empty()) {
+      return Status::Validation(
+          "1 validation error detected: Value null at 'requestItems." + t.name +
+          ".member.keys' failed to satisfy constraint: Member must have length greater than or "
+          "equal to 1");
+    }
+    DDBD_ASSIGN_OR_RETURN(auto consistent, GetBool(m.value, "ConsistentRead"));
+    t.consistent = consistent.value_or(false);
+    DDBD_ASSIGN_OR_RETURN(t.expressions,
+                          ReadExpressions(m.value, ExpressionParams{.projection = true}));
+    std::vector<AttributeMap> key_maps(keys->Size());
+    for (rapidjson::SizeType i = 0; i < keys->Size(); ++i) {
+      DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap((*keys)[i], &key_maps[i]));
+    }
+    DDBD_ASSIGN_OR_RETURN(t.table, FindTableForItemOp(ctx, t.name));
+    std::set<std::string> seen;
+    for (const auto& key_map : key_maps) {
+      DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*t.table, key_map));
+      if (!seen.insert(engine::StorageKeyOf(key)).second) {
+        return Status::Validation("Provided list of item keys contains duplicates");
+      }
+      t.keys.push_back(std::move(key));
+    }
+    tables.push_back(std::move(t));
+  }
+
+  // Reads, up to the 16 MB reply limit; the rest is returned as UnprocessedKeys.
+  std::vector<std::pair<std::string, double>> consumed;
+  std::vector<std::vector<Item>> found(tables.size());
+  std::vector<std::vector<const engine::PrimaryKey*>> unprocessed(tables.size());
+  size_t reply_bytes = 0;
+  for (size_t ti = 0; ti < tables.size(); ++ti) {
+    auto& t = tables[ti];
+    double units = 0;
+    for (const auto& key : t.keys) {
+      if (reply_bytes > kMaxBatchGetBytes) {
+        unprocessed[ti].push_back(&key);
+        continue;
+      }
+      DDBD_ASSIGN_OR_RETURN(engine::ReadResult r, engine::GetItem(ctx.catalog, *t.table, key));
+      units += engine::ReadUnits(r.size, t.consistent);
+      if (!r.item) continue;
+      reply_bytes += r.size;
+      if (t.expressions.projection) {
+        found[ti].push_back(
+            expr::Project(*r.item, t.expressions.projection->paths, t.expressions.ph));
+      } else {
+        found[ti].push_back(std::move(*r.item));
+      }
+    }
+    consumed.emplace_back(t.name, units);
+  }
+
+  out.StartObject();
+  WriteKey(out, "Responses");
+  out.StartObject();
+  for (size_t ti = 0; ti < tables.size(); ++ti) {
+    WriteKey(out, tables[ti].name);
+    out.StartArray();
+    for (const auto& item : found[ti]) model::WriteAttributeMap(out, item);
+    out.EndArray();
+  }
+  out.EndObject();
+  WriteKey(out, "UnprocessedKeys");
+  out.StartObject();
+  for (size_t ti = 0; ti < tables.size(); ++ti) {
+    if (unprocessed[ti].empty()) continue;
+    const auto& t = tables[ti];
+    WriteKey(out, t.name);
+    out.StartObject();
+    WriteKey(out, "Keys");
+    out.StartArray();
+    for (const auto* key : unprocessed[ti]) {
+      Item key_item;
+      key_item.emplace(t.table->hash_key().name, key->hash);
+      if (key->range) key_item.emplace(t.table->range_key()->name, *key->range);
+      model::WriteAttributeMap(out, key_item);
+    }
+    out.EndArray();
+    for (const char* member : {"ProjectionExpression", "ExpressionAttributeNames",
+                               "AttributesToGet", "ConsistentRead"}) {
+      auto it = t.json->FindMember(member);
+      if (it == t.json->MemberEnd() || it->value.IsNull()) continue;
+      WriteKey(out, member);
+      it->value.Accept(out);
+    }
+    out.EndObject();
+  }
+  out.EndObject();
+  WriteCapacityList(out, capacity, consumed);
+  out.EndObject();
+  return Status::OK();
+}
+
+namespace {
+
+struct WriteOp {
+  std::shared_ptr<engine::Table> table;
+  std::string table_name;
+  bool is_put = false;
+  Item item;  // put: the item; delete: the key
+  engine::PrimaryKey key;
+};
+
+}  // namespace
+
+Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
+  DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
+  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items));
+  DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
+  DDBD_ASSIGN_OR_RETURN(auto metrics, GetString(request, "ReturnItemCollectionMetrics"));
+  if (metrics && *metrics != "SIZE" && *metrics != "NONE") {
+    ConstraintErrors errors;
+    errors.Enum(*metrics, "returnItemCollectionMetrics", "[SIZE, NONE]");
+    return errors.ToStatus();
+  }
+  size_t total = 0;
+  for (const auto& m : items->GetObject()) {
+    if (!m.value.IsArray()) return Status::Serialization("Unexpected value type in payload");
+    total += m.value.Size();
+    if (m.value.Empty()) {
+      return Status::Validation(
+          "1 validation error detected: Value '[]' at 'requestItems." +
+          std::string(m.name.GetString()) +
+          ".member' failed to satisfy constraint: Member must have length greater than or equal "
+          "to 1");
+    }
+  }
+  if (total > kMaxBatchWriteRequests) {
+    return Status::Validation("Too many items requested for the BatchWriteItem call");
+  }
+
+  // Validate everything first: a bad request writes nothing.
+  std::vector<WriteOp> ops;
+  for (const auto& m : items->GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    DDBD_RETURN_IF_ERROR(CheckTableName(name));
+    std::vector<WriteOp> table_ops;
+    for (const auto& w : m.value.GetArray()) {
+      if (!w.IsObject()) return Status::Serialization("Unexpected value type in payload");
+      DDBD_ASSIGN_OR_RETURN(const Json* put, GetObject(w, "PutRequest"));
+      DDBD_ASSIGN_OR_RETURN(const Json* del, GetObject(w, "DeleteRequest"));
+      if ((put == nullptr) == (del == nullptr)) {
+        return Status::Validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
+            "the supported datatypes");
+      }
+      WriteOp op;
+      op.table_name = name;
+      op.is_put = put != nullptr;
+      const Json* body = op.is_put ? put : del;
+      DDBD_ASSIGN_OR_RETURN(const Json* attrs, GetObject(*body, op.is_put ? "Item" : "Key"));
+      if (attrs == nullptr) {
+        ConstraintErrors errors;
+        errors.NotNull(op.is_put ? "requestItems.member.member.putRequest.item"
+                                 : "requestItems.member.member.deleteRequest.key");
+        return errors.ToStatus();
+      }
+      DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*attrs, &op.item));
+      table_ops.push_back(std::move(op));
+    }
+    DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, name));
+    for (auto& op : table_ops) {
+      op.table = table;
+      if (op.is_put) {
+        DDBD_ASSIGN_OR_RETURN(op.key, engine::ValidateItemKey(*table, op.item));
+      } else {
+        DDBD_ASSIGN_OR_RETURN(op.key, engine::ValidateKey(*table, op.item));
+      }
+      ops.push_back(std::move(op));
+    }
+  }
+  std::set<std::pair<const engine::Table*, std::string>> seen;
+  for (const auto& op : ops) {
+    if (!seen.emplace(op.table.get(), engine::StorageKeyOf(op.key)).second) {
+      return Status::Validation("Provided list of item keys contains duplicates");
+    }
+  }
+
+  std::vector<std::pair<std::string, double>> consumed;
+  for (auto& op : ops) {
+    DDBD_ASSIGN_OR_RETURN(
+        engine::MutationResult result,
+        engine::Mutate(
+            ctx.catalog, *op.table, op.key, [&](const Item*) -> Result<MutationDecision> {
+              if (op.is_put) {
+                return MutationDecision{MutationDecision::Kind::kPut, std::move(op.item)};
+              }
+              return MutationDecision{MutationDecision::Kind::kDelete, {}};
+            }));
+    double units = engine::WriteUnits(std::max(result.old_size, result.new_size));
+    if (consumed.empty() || consumed.back().first != op.table_name) {
+      consumed.emplace_back(op.table_name, 0);
+    }
+    consumed.back().second += units;
+  }
+  out.StartObject();
+  WriteKey(out, "UnprocessedItems");
+  out.StartObject();
+  out.EndObject();
+  WriteCapacityList(out, capacity, consumed);
+  out.EndObject();
+  return Status::OK();
+}
+
+}  // namespace ddbd::api
