@@ -12,6 +12,8 @@ namespace {
 
 constexpr char kTablePrefix[] = "table/";
 
+constexpr size_t kUuidLength = 36;
+
 std::string DataFamily(const std::string& table_id) { return "d-" + table_id; }
 std::string LogFamily(const std::string& table_id) { return "l-" + table_id; }
 
@@ -44,6 +46,14 @@ uint64_t NextSequenceOf(storage::Store* store, storage::ColumnFamily* log) {
 
 }  // namespace
 
+std::string TableStatsKey(const std::string& table_id) { return table_id; }
+std::string IndexStatsKey(const std::string& table_id, uint32_t index_id) {
+  return table_id + "/" + std::to_string(index_id);
+}
+std::string IndexFamilyName(const std::string& table_id, uint32_t index_id) {
+  return "x-" + table_id + "-" + std::to_string(index_id);
+}
+
 Table::Table(storage::Store* store, TableMeta meta, storage::ColumnFamily* data,
              storage::ColumnFamily* log, uint64_t next_sequence)
     : store_(store),
@@ -57,11 +67,37 @@ Table::Table(storage::Store* store, TableMeta meta, storage::ColumnFamily* data,
       next_sequence_(next_sequence) {}
 
 Table::~Table() {
-  if (!dropped_) return;
-  // Last reference of a deleted table: its data goes with it.
-  if (!store_->DropColumnFamily(data_).ok() || !store_->DropColumnFamily(log_).ok()) {
-    DDBD_LOG_ERROR("catalog: could not drop the families of table {}", table_id_);
+  std::vector<storage::ColumnFamily*> doomed = retired_cfs_;
+  if (dropped_) {
+    // Last reference of a deleted table: its data goes with it.
+    doomed.push_back(data_);
+    doomed.push_back(log_);
+    for (const auto& [id, cf] : index_cfs_) doomed.push_back(cf);
   }
+  for (auto* cf : doomed) {
+    if (!store_->DropColumnFamily(cf).ok()) {
+      DDBD_LOG_ERROR("catalog: could not drop a column family of table {}", table_id_);
+    }
+  }
+}
+
+storage::ColumnFamily* Table::IndexFamily(uint32_t index_id) const {
+  std::lock_guard lock(mu_);
+  auto it = index_cfs_.find(index_id);
+  return it == index_cfs_.end() ? nullptr : it->second;
+}
+
+void Table::SetIndexFamily(uint32_t index_id, storage::ColumnFamily* cf) {
+  std::lock_guard lock(mu_);
+  index_cfs_[index_id] = cf;
+}
+
+void Table::RetireIndexFamily(uint32_t index_id) {
+  std::lock_guard lock(mu_);
+  auto it = index_cfs_.find(index_id);
+  if (it == index_cfs_.end()) return;
+  retired_cfs_.push_back(it->second);
+  index_cfs_.erase(it);
 }
 
 TableMeta Table::meta() const {
@@ -96,14 +132,30 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store) {
     DDBD_ASSIGN_OR_RETURN(auto* log, store->CreateColumnFamily(LogFamily(meta.table_id)));
     uint64_t next = NextSequenceOf(store, log);
     Key key{meta.account, meta.region, meta.name};
-    catalog->tables_[key] = std::make_shared<Table>(store, std::move(meta), data, log, next);
+    std::vector<uint32_t> gsi_ids;
+    for (const auto& index : meta.indexes) {
+      if (index.global) gsi_ids.push_back(index.id);
+    }
+    auto table = std::make_shared<Table>(store, std::move(meta), data, log, next);
+    for (uint32_t id : gsi_ids) {
+      DDBD_ASSIGN_OR_RETURN(auto* cf,
+                            store->CreateColumnFamily(IndexFamilyName(table->table_id(), id)));
+      table->SetIndexFamily(id, cf);
+    }
+    catalog->tables_[key] = std::move(table);
   }
   DDBD_RETURN_IF_ERROR(it->status());
   // Families left behind by a crash between catalog delete and drop.
   for (const auto& name : store->ColumnFamilyNames()) {
-    std::string id = name.size() > 2 ? name.substr(2) : "";
+    std::string id = name.size() > 2 ? name.substr(2, kUuidLength) : "";
     bool used = false;
-    for (const auto& [k, table] : catalog->tables_) used |= (table->table_id() == id);
+    for (const auto& [k, table] : catalog->tables_) {
+      if (table->table_id() != id) continue;
+      used = name[0] != 'x';
+      for (const auto& index : table->meta().indexes) {
+        used |= index.global && name == IndexFamilyName(id, index.id);
+      }
+    }
     if (!used) {
       if (auto* cf = store->Find(name)) DDBD_RETURN_IF_ERROR(store->DropColumnFamily(cf));
     }
@@ -124,7 +176,12 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
   storage::WriteBatch batch;
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
   DDBD_RETURN_IF_ERROR(store_->Write(&batch));
+  std::vector<uint32_t> gsi_ids;
+  for (const auto& index : meta.indexes) {
+    if (index.global) gsi_ids.push_back(index.id);
+  }
   auto table = std::make_shared<Table>(store_, std::move(meta), data, log, 1);
+  for (uint32_t id : gsi_ids) DDBD_RETURN_IF_ERROR(CreateIndexFamily(*table, id));
   tables_[key] = table;
   return table;
 }
@@ -184,12 +241,46 @@ Status Catalog::Update(Table& table, TableMeta meta) {
   return Status::OK();
 }
 
+Result<TableMeta> Catalog::Modify(Table& table, const std::function<Status(TableMeta*)>& change) {
+  std::lock_guard lock(modify_mu_);
+  TableMeta meta = table.meta();
+  DDBD_RETURN_IF_ERROR(change(&meta));
+  DDBD_RETURN_IF_ERROR(Update(table, meta));
+  return meta;
+}
+
 TableStats Catalog::Stats(const Table& table) const {
   TableStats stats;
-  if (!store_->GetStats(table.table_id(), &stats.item_count, &stats.size_bytes).ok()) {
+  if (!store_->GetStats(TableStatsKey(table.table_id()), &stats.item_count, &stats.size_bytes)
+           .ok()) {
     return TableStats();
   }
   return stats;
+}
+
+TableStats Catalog::IndexStats(const Table& table, uint32_t index_id) const {
+  TableStats stats;
+  if (!store_
+           ->GetStats(IndexStatsKey(table.table_id(), index_id), &stats.item_count,
+                      &stats.size_bytes)
+           .ok()) {
+    return TableStats();
+  }
+  return stats;
+}
+
+std::vector<std::shared_ptr<Table>> Catalog::AllTables() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<Table>> out;
+  for (const auto& [key, table] : tables_) out.push_back(table);
+  return out;
+}
+
+Status Catalog::CreateIndexFamily(Table& table, uint32_t index_id) {
+  DDBD_ASSIGN_OR_RETURN(auto* cf,
+                        store_->CreateColumnFamily(IndexFamilyName(table.table_id(), index_id)));
+  table.SetIndexFamily(index_id, cf);
+  return Status::OK();
 }
 
 }  // namespace ddbd::engine

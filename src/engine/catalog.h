@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,21 @@ class Table {
   storage::ColumnFamily* data() const { return data_; }
   storage::ColumnFamily* log() const { return log_; }
   LockTable& locks() { return locks_; }
-  uint64_t NextSequence() { return next_sequence_.fetch_add(1); }
+
+  // Change-log sequence numbers are taken and committed under this mutex, so records become
+  // visible in sequence order (a log reader that sees record N has seen every record < N).
+  std::mutex& commit_mutex() { return commit_mu_; }
+  // REQUIRES: commit_mutex() held.
+  uint64_t NextSequence() { return next_sequence_++; }
+  // The last sequence number handed out (0 if none). REQUIRES: commit_mutex() held, or an
+  // approximate value is fine.
+  uint64_t LastSequence() const { return next_sequence_.load() - 1; }
+
+  // The column family of a global secondary index, or nullptr.
+  storage::ColumnFamily* IndexFamily(uint32_t index_id) const;
+  void SetIndexFamily(uint32_t index_id, storage::ColumnFamily* cf);
+  // Forgets a deleted GSI's family; it is dropped with the table or at the next start.
+  void RetireIndexFamily(uint32_t index_id);
 
   // Applies `update` to the descriptor and returns the new one. The catalog persists it.
   void SetMeta(TableMeta meta);
@@ -65,11 +80,20 @@ class Table {
   storage::ColumnFamily* const data_;
   storage::ColumnFamily* const log_;
   mutable std::mutex mu_;
-  TableMeta meta_;  // GUARDED_BY(mu_)
+  TableMeta meta_;                                        // GUARDED_BY(mu_)
+  std::map<uint32_t, storage::ColumnFamily*> index_cfs_;  // GUARDED_BY(mu_)
+  std::vector<storage::ColumnFamily*> retired_cfs_;       // GUARDED_BY(mu_)
+  std::mutex commit_mu_;
   LockTable locks_;
   std::atomic<uint64_t> next_sequence_;
   std::atomic<bool> dropped_{false};
 };
+
+// Stats keys (in the stats family) of a table and of one of its indexes.
+std::string TableStatsKey(const std::string& table_id);
+std::string IndexStatsKey(const std::string& table_id, uint32_t index_id);
+// Column family names.
+std::string IndexFamilyName(const std::string& table_id, uint32_t index_id);
 
 // Live counters of a table.
 struct TableStats {
@@ -95,7 +119,21 @@ class Catalog {
                                 const std::string& exclusive_start, size_t limit, bool* more) const;
   // Persists a changed descriptor.
   Status Update(Table& table, TableMeta meta);
+  // Read-modify-write of a descriptor, serialized with every other Modify: `change` edits a
+  // copy (returning an error leaves the table as it was), which is then persisted.
+  Result<TableMeta> Modify(Table& table, const std::function<Status(TableMeta*)>& change);
   TableStats Stats(const Table& table) const;
+  TableStats IndexStats(const Table& table, uint32_t index_id) const;
+  // Every table (for background services).
+  std::vector<std::shared_ptr<Table>> AllTables() const;
+  // Creates the column family of a new GSI of `table`.
+  Status CreateIndexFamily(Table& table, uint32_t index_id);
+
+  // Background services that follow writes (the GSI applier) register here to be woken.
+  void SetWriteListener(std::function<void()> listener) { write_listener_ = std::move(listener); }
+  void NotifyWrite() const {
+    if (write_listener_) write_listener_();
+  }
 
   storage::Store* store() const { return store_; }
 
@@ -107,6 +145,8 @@ class Catalog {
   storage::Store* store_;
   mutable std::mutex mu_;
   std::map<Key, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
+  std::function<void()> write_listener_;          // set once at start
+  std::mutex modify_mu_;                          // serializes Modify
 };
 
 }  // namespace ddbd::engine

@@ -4,6 +4,7 @@
 
 #include "common/coding.h"
 #include "common/hash.h"
+#include "engine/index.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
@@ -79,6 +80,31 @@ std::string EncodeChange(int64_t time_us, const std::string& key,
 
 }  // namespace
 
+void AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
+                     const std::string& table_id, const std::optional<model::Item>& old_item,
+                     const std::optional<model::Item>& new_item, storage::WriteBatch* batch) {
+  std::optional<std::string> old_key, new_key;
+  size_t old_size = 0, new_size = 0;
+  if (old_item) old_key = IndexEntryKey(meta, index, *old_item);
+  std::string new_value;
+  if (new_item) {
+    new_key = IndexEntryKey(meta, index, *new_item);
+    if (new_key) {
+      model::Item projected = ProjectForIndex(meta, index, *new_item);
+      new_size = model::ItemSize(projected);
+      new_value = model::EncodeItem(projected);
+    }
+  }
+  if (old_key) old_size = model::ItemSize(ProjectForIndex(meta, index, *old_item));
+  if (old_key && old_key != new_key) batch->Delete(cf, *old_key);
+  if (new_key) batch->Put(cf, *new_key, new_value);
+  int64_t count_delta = (new_key ? 1 : 0) - (old_key ? 1 : 0);
+  int64_t size_delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+  if (count_delta != 0 || size_delta != 0) {
+    batch->AddStats(IndexStatsKey(table_id, index.id), count_delta, size_delta);
+  }
+}
+
 Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key) {
   size_t expected = table.range_key() ? 2 : 1;
   if (key.size() != expected) return SchemaMismatch();
@@ -146,6 +172,7 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
   if (decision.kind == MutationDecision::Kind::kNoChange) return result;
   if (decision.kind == MutationDecision::Kind::kDelete && !found) return result;
 
+  const TableMeta meta = table.meta();
   storage::WriteBatch batch;
   int64_t count_delta = 0;
   int64_t size_delta = -static_cast<int64_t>(result.old_size);
@@ -154,6 +181,7 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
     if (result.new_size > model::kMaxItemSize) {
       return Status::Validation("Item size has exceeded the maximum allowed size");
     }
+    DDBD_RETURN_IF_ERROR(ValidateIndexKeys(meta, decision.new_item));
     batch.Put(table.data(), storage_key, model::EncodeItem(decision.new_item));
     result.new_item = std::move(decision.new_item);
     size_delta += static_cast<int64_t>(result.new_size);
@@ -162,12 +190,26 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
     batch.Delete(table.data(), storage_key);
     count_delta = -1;
   }
-  std::string log_key;
-  PutFixed64BE(&log_key, table.NextSequence());
-  batch.Put(table.log(), log_key,
-            EncodeChange(NowMicros(), storage_key, result.old_item, result.new_item));
-  batch.AddStats(table.table_id(), count_delta, size_delta);
-  DDBD_RETURN_IF_ERROR(store->Write(&batch));
+  // Local secondary indexes: entries change in the same batch (synchronous, atomic).
+  bool has_global = false;
+  for (const auto& index : meta.indexes) {
+    if (index.global) {
+      has_global = true;
+      continue;
+    }
+    AddIndexChanges(meta, index, table.data(), table.table_id(), result.old_item, result.new_item,
+                    &batch);
+  }
+  batch.AddStats(TableStatsKey(table.table_id()), count_delta, size_delta);
+  {
+    std::lock_guard commit(table.commit_mutex());
+    std::string log_key;
+    PutFixed64BE(&log_key, table.NextSequence());
+    batch.Put(table.log(), log_key,
+              EncodeChange(NowMicros(), storage_key, result.old_item, result.new_item));
+    DDBD_RETURN_IF_ERROR(store->Write(&batch));
+  }
+  if (has_global) catalog.NotifyWrite();
   return result;
 }
 

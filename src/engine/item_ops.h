@@ -49,6 +49,12 @@ struct MutationResult {
 Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& key,
                               const MutationFn& decide);
 
+// Adds to `batch` the changes of `index`'s entries (in `cf`) for an item going from
+// `old_item` to `new_item` (either may be absent), with the index's counter deltas.
+void AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
+                     const std::string& table_id, const std::optional<model::Item>& old_item,
+                     const std::optional<model::Item>& new_item, storage::WriteBatch* batch);
+
 struct ReadResult {
   std::optional<model::Item> item;
   size_t size = 0;

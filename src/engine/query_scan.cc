@@ -17,10 +17,20 @@ std::string WithComponent(const std::string& prefix, const model::AttributeValue
 }
 
 // Reads one page of [lower, upper) in the requested direction.
-Result<PageResult> ReadRange(Catalog& catalog, const Table& table, std::string lower,
-                             std::string upper, const PageRequest& page) {
+// Where an index's entries live: (column family, index id within it).
+Result<std::pair<storage::ColumnFamily*, uint32_t>> Location(const Table& table,
+                                                             const IndexMeta* index) {
+  if (index == nullptr) return std::make_pair(table.data(), storage::kBaseIndexId);
+  if (!index->global) return std::make_pair(table.data(), index->id);
+  storage::ColumnFamily* cf = table.IndexFamily(index->id);
+  if (cf == nullptr) return Status::Internal("missing column family of index " + index->name);
+  return std::make_pair(cf, storage::kBaseIndexId);
+}
+
+Result<PageResult> ReadRange(Catalog& catalog, const Table& table, storage::ColumnFamily* cf,
+                             std::string lower, std::string upper, const PageRequest& page) {
   PageResult result;
-  auto it = catalog.store()->NewIterator(table.data(), std::move(lower), std::move(upper));
+  auto it = catalog.store()->NewIterator(cf, std::move(lower), std::move(upper));
   if (page.forward) {
     if (page.start_after) {
       it->Seek(*page.start_after);
@@ -55,9 +65,10 @@ Result<PageResult> ReadRange(Catalog& catalog, const Table& table, std::string l
 
 }  // namespace
 
-Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const KeyCondition& c,
-                             const PageRequest& page) {
-  const std::string prefix = storage::EncodePartitionPrefix(storage::kBaseIndexId, c.hash);
+Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMeta* index,
+                             const KeyCondition& c, const PageRequest& page) {
+  DDBD_ASSIGN_OR_RETURN(auto location, Location(table, index));
+  const std::string prefix = storage::EncodePartitionPrefix(location.second, c.hash);
   std::string lower = prefix;
   std::string upper = storage::PrefixEnd(prefix);
   switch (c.sort_op) {
@@ -90,21 +101,21 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const KeyCond
       break;
     }
   }
-  if (upper.empty()) upper = storage::IndexUpperBound(storage::kBaseIndexId);
+  if (upper.empty()) upper = storage::IndexUpperBound(location.second);
   if (lower >= upper) return PageResult();
-  return ReadRange(catalog, table, std::move(lower), std::move(upper), page);
+  return ReadRange(catalog, table, location.first, std::move(lower), std::move(upper), page);
 }
 
-Result<PageResult> ScanPage(Catalog& catalog, const Table& table, uint32_t segment,
-                            uint32_t total_segments, const PageRequest& page) {
+Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
+                            uint32_t segment, uint32_t total_segments, const PageRequest& page) {
+  DDBD_ASSIGN_OR_RETURN(auto location, Location(table, index));
   // Segment i owns hashes [i * 2^64 / n, (i + 1) * 2^64 / n).
   auto bound = [&](uint32_t i) -> uint64_t {
     if (i >= total_segments) return 0;  // end of the hash space
     return static_cast<uint64_t>((static_cast<unsigned __int128>(i) << 64) / total_segments);
   };
-  auto [lower, upper] =
-      storage::HashRange(storage::kBaseIndexId, bound(segment), bound(segment + 1));
-  return ReadRange(catalog, table, std::move(lower), std::move(upper), page);
+  auto [lower, upper] = storage::HashRange(location.second, bound(segment), bound(segment + 1));
+  return ReadRange(catalog, table, location.first, std::move(lower), std::move(upper), page);
 }
 
 std::string StorageKeyOf(const PrimaryKey& key) {

@@ -50,11 +50,13 @@ struct PageResult {
   bool stopped_early = false;      // a limit was hit: there may be more (LastEvaluatedKey)
 };
 
-Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const KeyCondition& condition,
-                             const PageRequest& page);
-// Segment `segment` of `total_segments` (0 of 1 = the whole table).
-Result<PageResult> ScanPage(Catalog& catalog, const Table& table, uint32_t segment,
-                            uint32_t total_segments, const PageRequest& page);
+// `index` is null for the table itself, else one of its secondary indexes (whose items are
+// the index's projected items).
+Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMeta* index,
+                             const KeyCondition& condition, const PageRequest& page);
+// Segment `segment` of `total_segments` (0 of 1 = the whole table or index).
+Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
+                            uint32_t segment, uint32_t total_segments, const PageRequest& page);
 
 // The storage key of a primary key (for ExclusiveStartKey).
 std::string StorageKeyOf(const PrimaryKey& key);

@@ -73,6 +73,24 @@ std::string EncodeTableMeta(const TableMeta& m) {
     PutString(&out, k);
     PutString(&out, v);
   }
+  PutInt(&out, m.next_index_id);
+  PutInt(&out, static_cast<int64_t>(m.indexes.size()));
+  for (const auto& index : m.indexes) {
+    out.push_back(index.global ? 1 : 0);
+    PutString(&out, index.name);
+    PutInt(&out, index.id);
+    PutKey(&out, index.hash_key);
+    out.push_back(index.range_key ? 1 : 0);
+    if (index.range_key) PutKey(&out, *index.range_key);
+    out.push_back(static_cast<char>(index.projection));
+    PutInt(&out, static_cast<int64_t>(index.non_key_attributes.size()));
+    for (const auto& a : index.non_key_attributes) PutString(&out, a);
+    PutInt(&out, index.read_capacity);
+    PutInt(&out, index.write_capacity);
+    out.push_back(static_cast<char>(index.status));
+    out.push_back(index.backfilling ? 1 : 0);
+    PutInt(&out, static_cast<int64_t>(index.backfill_start_sequence));
+  }
   return out;
 }
 
@@ -102,7 +120,26 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     std::string k = r.String();
     m->tags.emplace_back(std::move(k), r.String());
   }
-  return r.ok;
+  m->next_index_id = static_cast<uint32_t>(r.Int());
+  n = r.Int();
+  for (int64_t i = 0; r.ok && i < n; ++i) {
+    IndexMeta index;
+    index.global = r.Byte() != 0;
+    index.name = r.String();
+    index.id = static_cast<uint32_t>(r.Int());
+    index.hash_key = r.Key();
+    if (r.Byte()) index.range_key = r.Key();
+    index.projection = static_cast<ProjectionType>(r.Byte());
+    int64_t attrs = r.Int();
+    for (int64_t j = 0; r.ok && j < attrs; ++j) index.non_key_attributes.push_back(r.String());
+    index.read_capacity = r.Int();
+    index.write_capacity = r.Int();
+    index.status = static_cast<IndexStatus>(r.Byte());
+    index.backfilling = r.Byte() != 0;
+    index.backfill_start_sequence = static_cast<uint64_t>(r.Int());
+    m->indexes.push_back(std::move(index));
+  }
+  return r.ok && r.in.empty();
 }
 
 }  // namespace ddbd::engine

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +18,28 @@ enum class BillingMode : uint8_t { kProvisioned = 0, kPayPerRequest = 1 };  // D
 struct KeyElement {
   std::string name;
   model::AttrType type = model::AttrType::kS;  // S, N or B
+};
+
+// Part of the stored descriptor: DO NOT CHANGE values.
+enum class ProjectionType : uint8_t { kAll = 0, kKeysOnly = 1, kInclude = 2 };
+enum class IndexStatus : uint8_t { kActive = 0, kCreating = 1, kDeleting = 2 };
+
+// A local or global secondary index.
+struct IndexMeta {
+  bool global = false;
+  std::string name;
+  // LSIs: the index id of their entries in the table's data family (1..5).
+  // GSIs: names the index's own column family.
+  uint32_t id = 0;
+  KeyElement hash_key;
+  std::optional<KeyElement> range_key;
+  ProjectionType projection = ProjectionType::kAll;
+  std::vector<std::string> non_key_attributes;  // for kInclude
+  int64_t read_capacity = 0;                    // GSIs of provisioned tables
+  int64_t write_capacity = 0;
+  IndexStatus status = IndexStatus::kActive;
+  bool backfilling = false;
+  uint64_t backfill_start_sequence = 0;  // first change-log record the applier owes the index
 };
 
 struct TableMeta {
@@ -38,6 +61,15 @@ struct TableMeta {
   bool deletion_protection = false;
   std::string table_class;  // empty = STANDARD, never set explicitly
   std::vector<std::pair<std::string, std::string>> tags;
+  std::vector<IndexMeta> indexes;  // LSIs and GSIs, in creation order
+  uint32_t next_index_id = 1;
+
+  const IndexMeta* FindIndex(std::string_view index_name) const {
+    for (const auto& index : indexes) {
+      if (index.name == index_name) return &index;
+    }
+    return nullptr;
+  }
 
   std::string Arn() const {
     return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + name;

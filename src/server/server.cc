@@ -9,6 +9,7 @@
 #include "common/crc32.h"
 #include "common/logging.h"
 #include "engine/catalog.h"
+#include "engine/gsi_applier.h"
 #include "http/listener.h"
 #include "storage/rocks.h"
 
@@ -29,6 +30,7 @@ struct Server::Impl {
   ServerOptions options;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<engine::Catalog> catalog;
+  std::unique_ptr<engine::GsiApplier> gsi_applier;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::optional<auth::CredentialStore> credentials;
   std::unique_ptr<http::Listener> listener;
@@ -97,6 +99,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   store_options.sync_writes = options.sync_writes;
   DDBD_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(store_options));
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get()));
+  impl->gsi_applier = std::make_unique<engine::GsiApplier>(impl->catalog.get());
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
 
   http::ListenerOptions listener_options;

@@ -8,6 +8,7 @@
 #include "api/ops/expressions.h"
 #include "api/ops/ops.h"
 #include "engine/capacity.h"
+#include "engine/index.h"
 #include "expr/eval.h"
 
 namespace ddbd::api {
@@ -94,35 +95,122 @@ Status CheckSelect(const ReadParams& p, const RequestExpressions& e, bool legacy
   return Status::OK();
 }
 
-Result<std::shared_ptr<engine::Table>> FindReadTable(OpContext& ctx, const ReadParams& p) {
-  DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
-  if (p.index_name) {
-    return Status::Validation("The table does not have the specified index: " + *p.index_name);
+// What a Query or Scan reads: the table, or one of its indexes.
+struct ReadTarget {
+  std::shared_ptr<engine::Table> table;
+  engine::TableMeta meta;
+  const engine::IndexMeta* index = nullptr;  // points into meta
+  engine::KeyElement hash;                   // the partition key of what is read
+  std::optional<engine::KeyElement> range;   // its sort key
+  bool fetch_base_items = false;             // LSI reads needing unprojected attributes
+};
+
+// Top-level attribute names an expression refers to.
+void CollectNames(const expr::Condition& c, const expr::Placeholders& ph,
+                  std::set<std::string>* out) {
+  for (const auto& child : c.children) CollectNames(child, ph, out);
+  std::vector<const Operand*> stack;
+  for (const auto& op : c.operands) stack.push_back(&op);
+  while (!stack.empty()) {
+    const Operand* op = stack.back();
+    stack.pop_back();
+    for (const auto& arg : op->args) stack.push_back(&arg);
+    if (op->kind == Operand::Kind::kPath && !op->path.empty()) {
+      out->insert(expr::ElementName(op->path[0], ph));
+    }
   }
-  return table;
 }
 
-// ExclusiveStartKey -> storage key, validated against the table's key schema.
-Result<std::optional<std::string>> StartKey(const engine::Table& table, const Json* json) {
+Result<ReadTarget> FindReadTarget(OpContext& ctx, const ReadParams& p,
+                                  const RequestExpressions& e) {
+  ReadTarget t;
+  DDBD_ASSIGN_OR_RETURN(t.table, FindTableForItemOp(ctx, p.table_name));
+  t.meta = t.table->meta();
+  t.hash = t.meta.hash_key;
+  t.range = t.meta.range_key;
+  if (!p.index_name) return t;
+  t.index = t.meta.FindIndex(*p.index_name);
+  if (t.index == nullptr || t.index->status == engine::IndexStatus::kDeleting) {
+    return Status::Validation("The table does not have the specified index: " + *p.index_name);
+  }
+  if (t.index->global && t.index->status != engine::IndexStatus::kActive) {
+    return Status::Validation("Cannot read from backfilling global secondary index: " +
+                              t.index->name);  // message unverified
+  }
+  t.hash = t.index->hash_key;
+  t.range = t.index->range_key;
+  if (t.index->global && p.consistent) {
+    return Status::Validation("Consistent reads are not supported on global secondary indexes");
+  }
+  bool all_projected = t.index->projection == engine::ProjectionType::kAll;
+  if (p.select && *p.select == Select::kAll && !all_projected) {
+    if (t.index->global) {
+      return Status::Validation(
+          "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
+          "supported for global secondary index " +
+          t.index->name + " because its projection type is not ALL");
+    }
+    t.fetch_base_items = true;
+  }
+  if (!t.index->global && !all_projected && !t.fetch_base_items) {
+    std::set<std::string> wanted;
+    if (e.projection) {
+      for (const auto& path : e.projection->paths) {
+        wanted.insert(expr::ElementName(path[0], e.ph));
+      }
+    }
+    if (e.condition) CollectNames(*e.condition, e.ph, &wanted);
+    for (const auto& name : wanted) {
+      if (!engine::IndexHasAttribute(t.meta, *t.index, name)) t.fetch_base_items = true;
+    }
+  }
+  return t;
+}
+
+// ExclusiveStartKey -> storage key, validated against the key schema of what is read.
+Result<std::optional<std::string>> StartKey(const ReadTarget& t, const Json* json) {
   if (json == nullptr) return std::optional<std::string>();
   model::AttributeMap key;
   DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*json, &key));
-  auto validated = engine::ValidateKey(table, key);
-  if (!validated.ok()) {
-    return Status::Validation("The provided starting key is invalid: " +
-                              validated.status().message());
+  const Status invalid = Status::Validation(
+      "The provided starting key is invalid: The provided key element does not match the schema");
+  if (t.index == nullptr) {
+    auto validated = engine::ValidateKey(*t.table, key);
+    if (!validated.ok()) {
+      return Status::Validation("The provided starting key is invalid: " +
+                                validated.status().message());
+    }
+    return std::optional<std::string>(engine::StorageKeyOf(*validated));
   }
-  return std::optional<std::string>(engine::StorageKeyOf(*validated));
+  if (engine::IndexKeyOf(t.meta, t.index, key).size() != key.size()) return invalid;
+  auto storage_key = engine::IndexEntryKey(t.meta, *t.index, key);
+  if (!storage_key) return invalid;
+  return std::optional<std::string>(std::move(*storage_key));
 }
 
 // Filters on the page, projection, and the response.
 struct PageOutput {
+  OpContext& ctx;
   const ReadParams& p;
   const RequestExpressions& e;
-  const engine::Table& table;
+  const ReadTarget& target;
 };
 
-void WriteReadResponse(const PageOutput& o, const engine::PageResult& page, JsonWriter& out) {
+void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter& out) {
+  size_t extra_bytes = 0;
+  if (o.target.fetch_base_items) {
+    // An LSI read asking for unprojected attributes fetches them from the table, and pays.
+    for (auto& item : page.items) {
+      auto key =
+          engine::ValidateKey(*o.target.table, engine::IndexKeyOf(o.target.meta, nullptr, item));
+      if (!key.ok()) continue;
+      auto base = engine::GetItem(o.ctx.catalog, *o.target.table, *key);
+      if (base.ok() && base->item) {
+        extra_bytes += base->size;
+        item = std::move(*base->item);
+      }
+    }
+  }
   out.StartObject();
   size_t count = 0;
   bool write_items = !(o.p.select && *o.p.select == Select::kCount);
@@ -146,15 +234,11 @@ void WriteReadResponse(const PageOutput& o, const engine::PageResult& page, Json
   WriteKey(out, "ScannedCount");
   out.Uint64(page.items.size());
   if (page.stopped_early && !page.items.empty()) {
-    const Item& last = page.items.back();
-    Item key;
-    key.emplace(o.table.hash_key().name, last.at(o.table.hash_key().name));
-    if (o.table.range_key()) {
-      key.emplace(o.table.range_key()->name, last.at(o.table.range_key()->name));
-    }
     WriteKey(out, "LastEvaluatedKey");
-    model::WriteAttributeMap(out, key);
+    model::WriteAttributeMap(out,
+                             engine::IndexKeyOf(o.target.meta, o.target.index, page.items.back()));
   }
+  page.bytes_read += extra_bytes;
   if (o.p.capacity) {
     double units = engine::ReadUnits(page.bytes_read, o.p.consistent);
     WriteKey(out, "ConsumedCapacity");
@@ -322,8 +406,14 @@ Status TypeMismatch() {
 }
 
 // Checks predicates against the key schema and builds the engine's key condition.
-Result<KeyCondition> BuildKeyCondition(const engine::Table& table,
+Result<KeyCondition> BuildKeyCondition(const ReadTarget& target,
                                        std::vector<KeyPredicate> predicates) {
+  struct KeySchema {
+    const engine::KeyElement& hash_key() const { return hash; }
+    const std::optional<engine::KeyElement>& range_key() const { return range; }
+    const engine::KeyElement& hash;
+    const std::optional<engine::KeyElement>& range;
+  } table{target.hash, target.range};
   const KeyPredicate* hash = nullptr;
   const KeyPredicate* range = nullptr;
   for (const auto& p : predicates) {
@@ -451,9 +541,8 @@ Result<std::vector<KeyPredicate>> LegacyKeyConditions(const Json& conditions) {
 }
 
 // The filter of a Query may not name key attributes.
-Status CheckFilterAvoidsKeys(const engine::Table& table, const RequestExpressions& e,
-                             const Condition& c) {
-  for (const auto& child : c.children) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(table, e, child));
+Status CheckFilterAvoidsKeys(const ReadTarget& t, const RequestExpressions& e, const Condition& c) {
+  for (const auto& child : c.children) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(t, e, child));
   std::vector<const Operand*> stack;
   for (const auto& op : c.operands) stack.push_back(&op);
   while (!stack.empty()) {
@@ -462,7 +551,7 @@ Status CheckFilterAvoidsKeys(const engine::Table& table, const RequestExpression
     for (const auto& arg : op->args) stack.push_back(&arg);
     if (op->kind != Operand::Kind::kPath || op->path.empty()) continue;
     const std::string& name = expr::ElementName(op->path[0], e.ph);
-    if (name == table.hash_key().name || (table.range_key() && name == table.range_key()->name)) {
+    if (name == t.hash.name || (t.range && name == t.range->name)) {
       return Status::Validation(
           "Filter Expression can only contain non-primary key attributes: "
           "Primary key attribute: " +
@@ -491,7 +580,7 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
         "request.");
   }
   DDBD_RETURN_IF_ERROR(CheckSelect(p, e, request.HasMember("AttributesToGet")));
-  DDBD_ASSIGN_OR_RETURN(auto table, FindReadTable(ctx, p));
+  DDBD_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, p, e));
   std::vector<KeyPredicate> predicates;
   if (e.key_condition) {
     DDBD_RETURN_IF_ERROR(CollectPredicates(*e.key_condition, e.ph, &predicates));
@@ -499,15 +588,15 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
     DDBD_ASSIGN_OR_RETURN(const Json* kc, GetObject(request, "KeyConditions"));
     DDBD_ASSIGN_OR_RETURN(predicates, LegacyKeyConditions(*kc));
   }
-  DDBD_ASSIGN_OR_RETURN(KeyCondition condition, BuildKeyCondition(*table, std::move(predicates)));
-  if (e.condition) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(*table, e, *e.condition));
+  DDBD_ASSIGN_OR_RETURN(KeyCondition condition, BuildKeyCondition(target, std::move(predicates)));
+  if (e.condition) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(target, e, *e.condition));
   engine::PageRequest page;
   page.forward = forward.value_or(true);
   page.limit = static_cast<size_t>(p.limit.value_or(0));
-  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(*table, p.exclusive_start_key));
+  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
   if (page.start_after && p.exclusive_start_key) {
     // The start key must lie in the queried partition.
-    const auto& hash_json = (*p.exclusive_start_key)[table->hash_key().name.c_str()];
+    const auto& hash_json = (*p.exclusive_start_key)[target.hash.name.c_str()];
     AttributeValue start_hash;
     DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(hash_json, &start_hash));
     if (!model::Equal(start_hash, condition.hash)) {
@@ -515,9 +604,10 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
           "The provided starting key is outside query boundaries based on provided conditions");
     }
   }
-  DDBD_ASSIGN_OR_RETURN(engine::PageResult result,
-                        engine::QueryPage(ctx.catalog, *table, condition, page));
-  WriteReadResponse(PageOutput{p, e, *table}, result, out);
+  DDBD_ASSIGN_OR_RETURN(
+      engine::PageResult result,
+      engine::QueryPage(ctx.catalog, *target.table, target.index, condition, page));
+  WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
   return Status::OK();
 }
 
@@ -564,15 +654,15 @@ Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
       RequestExpressions e,
       ReadExpressions(request, ExpressionParams{.projection = true, .filter = true}));
   DDBD_RETURN_IF_ERROR(CheckSelect(p, e, request.HasMember("AttributesToGet")));
-  DDBD_ASSIGN_OR_RETURN(auto table, FindReadTable(ctx, p));
+  DDBD_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, p, e));
   engine::PageRequest page;
   page.limit = static_cast<size_t>(p.limit.value_or(0));
-  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(*table, p.exclusive_start_key));
-  DDBD_ASSIGN_OR_RETURN(
-      engine::PageResult result,
-      engine::ScanPage(ctx.catalog, *table, static_cast<uint32_t>(segment.value_or(0)),
-                       static_cast<uint32_t>(total.value_or(1)), page));
-  WriteReadResponse(PageOutput{p, e, *table}, result, out);
+  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
+  DDBD_ASSIGN_OR_RETURN(engine::PageResult result,
+                        engine::ScanPage(ctx.catalog, *target.table, target.index,
+                                         static_cast<uint32_t>(segment.value_or(0)),
+                                         static_cast<uint32_t>(total.value_or(1)), page));
+  WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
   return Status::OK();
 }
 

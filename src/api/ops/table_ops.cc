@@ -3,8 +3,10 @@
 #include <chrono>
 #include <set>
 
+#include "api/ops/index_defs.h"
 #include "api/ops/ops.h"
 #include "engine/catalog.h"
+#include "engine/gsi_applier.h"
 
 namespace ddbd::api {
 namespace {
@@ -42,7 +44,8 @@ void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
 
 // The TableDescription shape of CreateTable, DescribeTable, UpdateTable and DeleteTable.
 void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::TableStats& stats,
-                           std::string_view status) {
+                           std::string_view status, const engine::Catalog& catalog,
+                           const engine::Table* table) {
   w.StartObject();
   WriteKey(w, "AttributeDefinitions");
   w.StartArray();
@@ -107,6 +110,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteString(w, m.table_class);
     w.EndObject();
   }
+  WriteIndexDescriptions(w, m, catalog, table);
   WriteKey(w, "DeletionProtectionEnabled");
   w.Bool(m.deletion_protection);
   w.EndObject();
@@ -162,6 +166,129 @@ std::string NameList(const std::vector<std::string>& names) {
     out += names[i];
   }
   return out + "]";
+}
+
+// One GlobalSecondaryIndexUpdates entry: Create (backfilled by the GSI applier), Delete, or
+// Update (throughput).
+Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& updates,
+                           engine::Table& table) {
+  if (updates.Size() > 1) {
+    return Status(ErrorCode::kLimitExceeded,
+                  "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+                  "simultaneously per table");
+  }
+  const Json& update = updates[0];
+  if (!update.IsObject()) return Status::Serialization("Unexpected value type in payload");
+  ConstraintErrors errors;
+  DDBD_ASSIGN_OR_RETURN(const Json* create, GetObject(update, "Create"));
+  DDBD_ASSIGN_OR_RETURN(const Json* remove, GetObject(update, "Delete"));
+  DDBD_ASSIGN_OR_RETURN(const Json* change, GetObject(update, "Update"));
+  if (create != nullptr) {
+    DDBD_ASSIGN_OR_RETURN(
+        IndexSpec spec,
+        ParseIndexSpec(*create, true, "globalSecondaryIndexUpdates.1.member.create", errors));
+    DDBD_RETURN_IF_ERROR(errors.ToStatus());
+    std::vector<KeyElement> new_definitions;
+    DDBD_ASSIGN_OR_RETURN(const Json* defs, GetArray(request, "AttributeDefinitions"));
+    if (defs != nullptr) {
+      for (const auto& d : defs->GetArray()) {
+        if (!d.IsObject()) return Status::Serialization("Unexpected value type in payload");
+        DDBD_ASSIGN_OR_RETURN(auto attr_name, GetString(d, "AttributeName"));
+        DDBD_ASSIGN_OR_RETURN(auto attr_type, GetString(d, "AttributeType"));
+        KeyElement e;
+        e.name = attr_name.value_or("");
+        std::string t = attr_type.value_or("");
+        e.type =
+            t == "N" ? model::AttrType::kN : (t == "B" ? model::AttrType::kB : model::AttrType::kS);
+        new_definitions.push_back(e);
+      }
+    }
+    uint32_t new_id = 0;
+    DDBD_ASSIGN_OR_RETURN(TableMeta meta, ctx.catalog.Modify(table, [&](TableMeta* m) -> Status {
+      for (const auto& d : new_definitions) {
+        bool known = false;
+        for (const auto& existing : m->attribute_definitions) {
+          if (existing.name != d.name) continue;
+          known = true;
+          if (existing.type != d.type) {
+            return Status::Validation(
+                "One or more parameter values were invalid: Attribute " + d.name +
+                " is already defined with a different type");  // message unverified
+          }
+        }
+        if (!known) m->attribute_definitions.push_back(d);
+      }
+      if (m->FindIndex(spec.meta.name) != nullptr) {
+        return Status::Validation("One or more parameter values were invalid: Index with name " +
+                                  spec.meta.name + " already exists");
+      }
+      new_id = m->next_index_id;
+      spec.meta.status = engine::IndexStatus::kCreating;
+      spec.meta.backfilling = true;
+      DDBD_RETURN_IF_ERROR(AddIndexes({spec}, m));
+      DDBD_RETURN_IF_ERROR(ctx.catalog.CreateIndexFamily(table, new_id));
+      // Every record from here on is owed to the index after its backfill scan.
+      std::lock_guard commit(table.commit_mutex());
+      m->indexes.back().backfill_start_sequence = table.LastSequence() + 1;
+      return Status::OK();
+    }));
+    (void)meta;
+    ctx.catalog.NotifyWrite();
+    return Status::OK();
+  }
+  if (remove != nullptr) {
+    DDBD_ASSIGN_OR_RETURN(auto index_name, GetString(*remove, "IndexName"));
+    std::string name = index_name.value_or("");
+    uint32_t id = 0;
+    DDBD_RETURN_IF_ERROR(
+        ctx.catalog
+            .Modify(table,
+                    [&](TableMeta* m) -> Status {
+                      for (auto it = m->indexes.begin(); it != m->indexes.end(); ++it) {
+                        if (it->global && it->name == name) {
+                          id = it->id;
+                          m->indexes.erase(it);
+                          return Status::OK();
+                        }
+                      }
+                      return Status::ResourceNotFound("Requested resource not found: Index: " +
+                                                      name + " not found");  // message unverified
+                    })
+            .status());
+    table.RetireIndexFamily(id);
+    return Status::OK();
+  }
+  if (change != nullptr) {
+    DDBD_ASSIGN_OR_RETURN(auto index_name, GetString(*change, "IndexName"));
+    DDBD_ASSIGN_OR_RETURN(auto pt, ReadThroughput(*change, errors));
+    DDBD_RETURN_IF_ERROR(errors.ToStatus());
+    std::string name = index_name.value_or("");
+    return ctx.catalog
+        .Modify(table,
+                [&](TableMeta* m) -> Status {
+                  for (auto& index : m->indexes) {
+                    if (!index.global || index.name != name) continue;
+                    if (m->billing_mode == BillingMode::kPayPerRequest && pt) {
+                      return Status::Validation(
+                          "One or more parameter values were invalid: ProvisionedThroughput should "
+                          "not be "
+                          "specified for index: " +
+                          name + " when BillingMode is PAY_PER_REQUEST");
+                    }
+                    if (pt) {
+                      index.read_capacity = *pt->read;
+                      index.write_capacity = *pt->write;
+                    }
+                    return Status::OK();
+                  }
+                  return Status::ResourceNotFound("Requested resource not found: Index: " + name +
+                                                  " not found");
+                })
+        .status();
+  }
+  return Status::Validation(
+      "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
+      "Update or Delete must be specified");
 }
 
 }  // namespace
@@ -238,7 +365,12 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
       elements.push_back(element);
     }
   }
-  ConstraintErrors throughput_errors;
+  DDBD_ASSIGN_OR_RETURN(const Json* lsi_json, GetArray(request, "LocalSecondaryIndexes"));
+  DDBD_ASSIGN_OR_RETURN(const Json* gsi_json, GetArray(request, "GlobalSecondaryIndexes"));
+  DDBD_ASSIGN_OR_RETURN(auto lsi_specs,
+                        ParseIndexSpecs(lsi_json, false, "localSecondaryIndexes", errors));
+  DDBD_ASSIGN_OR_RETURN(auto gsi_specs,
+                        ParseIndexSpecs(gsi_json, true, "globalSecondaryIndexes", errors));
   DDBD_ASSIGN_OR_RETURN(auto throughput, ReadThroughput(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto billing, ReadBillingMode(request, errors));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
@@ -292,10 +424,13 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "AttributeDefinitions. Keys: " +
         NameList(key_names) + ", AttributeDefinitions: " + NameList(def_names));
   }
-  if (definitions.size() != elements.size()) {
-    return Status::Validation(
-        "One or more parameter values were invalid: Number of attributes in KeySchema does not "
-        "exactly match number of attributes defined in AttributeDefinitions");
+  std::set<std::string> key_attributes;
+  for (const auto& e : elements) key_attributes.insert(e.name);
+  for (const auto* specs : {&lsi_specs, &gsi_specs}) {
+    for (const auto& spec : *specs) {
+      key_attributes.insert(spec.hash_name);
+      if (spec.range_name) key_attributes.insert(*spec.range_name);
+    }
   }
 
   TableMeta meta;
@@ -317,6 +452,13 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     meta.read_capacity = *throughput->read;
     meta.write_capacity = *throughput->write;
   }
+  DDBD_RETURN_IF_ERROR(AddIndexes(std::move(lsi_specs), &meta));
+  DDBD_RETURN_IF_ERROR(AddIndexes(std::move(gsi_specs), &meta));
+  if (definitions.size() != key_attributes.size()) {
+    return Status::Validation(
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not "
+        "exactly match number of attributes defined in AttributeDefinitions");
+  }
   DDBD_ASSIGN_OR_RETURN(auto deletion_protection, GetBool(request, "DeletionProtectionEnabled"));
   meta.deletion_protection = deletion_protection.value_or(false);
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));
@@ -336,7 +478,8 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   WriteKey(out, "TableDescription");
   // Like the service, the creating call reports CREATING; the table is usable at once and
   // DescribeTable reports ACTIVE.
-  WriteTableDescription(out, table->meta(), engine::TableStats(), "CREATING");
+  WriteTableDescription(out, table->meta(), engine::TableStats(), "CREATING", ctx.catalog,
+                        table.get());
   out.EndObject();
   return Status::OK();
 }
@@ -347,7 +490,8 @@ Status DescribeTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   if (!table) return TableNotFound(name);
   out.StartObject();
   WriteKey(out, "Table");
-  WriteTableDescription(out, table->meta(), ctx.catalog.Stats(*table), "ACTIVE");
+  WriteTableDescription(out, table->meta(), ctx.catalog.Stats(*table), "ACTIVE", ctx.catalog,
+                        table.get());
   out.EndObject();
   return Status::OK();
 }
@@ -366,7 +510,7 @@ Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ctx.catalog.Drop(ctx.caller.account, ctx.caller.region, name));
   out.StartObject();
   WriteKey(out, "TableDescription");
-  WriteTableDescription(out, meta, stats, "DELETING");
+  WriteTableDescription(out, meta, stats, "DELETING", ctx.catalog, nullptr);
   out.EndObject();
   return Status::OK();
 }
@@ -409,11 +553,26 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
-  for (const char* unsupported : {"GlobalSecondaryIndexUpdates", "StreamSpecification",
-                                  "ReplicaUpdates", "SSESpecification", "OnDemandThroughput"}) {
+  for (const char* unsupported :
+       {"StreamSpecification", "ReplicaUpdates", "SSESpecification", "OnDemandThroughput"}) {
     if (request.HasMember(unsupported) && !request[unsupported].IsNull()) {
       return Status::Validation(std::string("ddbd does not support ") + unsupported + " yet");
     }
+  }
+  DDBD_ASSIGN_OR_RETURN(const Json* gsi_updates, GetArray(request, "GlobalSecondaryIndexUpdates"));
+  if (gsi_updates != nullptr && !gsi_updates->Empty()) {
+    if (throughput || billing || deletion_protection || table_class) {
+      return Status::Validation(
+          "One or more parameter values were invalid: GlobalSecondaryIndexUpdates cannot be "
+          "combined with other table updates in ddbd yet");
+    }
+    DDBD_RETURN_IF_ERROR(UpdateGlobalIndexes(ctx, request, *gsi_updates, *table));
+    out.StartObject();
+    WriteKey(out, "TableDescription");
+    WriteTableDescription(out, table->meta(), ctx.catalog.Stats(*table), "UPDATING", ctx.catalog,
+                          table.get());
+    out.EndObject();
+    return Status::OK();
   }
   if (!throughput && !billing && !deletion_protection && !table_class) {
     return Status::Validation(
@@ -468,7 +627,7 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(ctx.catalog.Update(*table, meta));
   out.StartObject();
   WriteKey(out, "TableDescription");
-  WriteTableDescription(out, meta, ctx.catalog.Stats(*table), "ACTIVE");
+  WriteTableDescription(out, meta, ctx.catalog.Stats(*table), "UPDATING", ctx.catalog, table.get());
   out.EndObject();
   return Status::OK();
 }

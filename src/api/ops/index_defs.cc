@@ -1,0 +1,276 @@
+#include "api/ops/index_defs.h"
+
+#include <set>
+
+namespace ddbd::api {
+namespace {
+
+using engine::IndexMeta;
+using engine::KeyElement;
+using engine::ProjectionType;
+
+Status Invalid(const std::string& what) {
+  return Status::Validation("One or more parameter values were invalid: " + what);
+}
+
+constexpr size_t kMaxLocalIndexes = 5;
+constexpr size_t kMaxGlobalIndexes = 20;
+constexpr size_t kMaxProjectedAttributes = 100;
+
+}  // namespace
+
+Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::string& path,
+                                 ConstraintErrors& errors) {
+  if (!json.IsObject()) return Status::Serialization("Unexpected value type in payload");
+  IndexSpec spec;
+  spec.meta.global = global;
+  DDBD_ASSIGN_OR_RETURN(auto name, GetString(json, "IndexName"));
+  if (!name) {
+    errors.NotNull((path + ".indexName").c_str());
+  } else {
+    std::string p = path + ".indexName";
+    errors.TableName(&*name, p.c_str());
+    spec.meta.name = *name;
+  }
+  DDBD_ASSIGN_OR_RETURN(const Json* schema, GetArray(json, "KeySchema"));
+  if (schema == nullptr) {
+    errors.NotNull((path + ".keySchema").c_str());
+  } else {
+    for (rapidjson::SizeType i = 0; i < schema->Size(); ++i) {
+      const Json& e = (*schema)[i];
+      if (!e.IsObject()) return Status::Serialization("Unexpected value type in payload");
+      DDBD_ASSIGN_OR_RETURN(auto attr, GetString(e, "AttributeName"));
+      DDBD_ASSIGN_OR_RETURN(auto type, GetString(e, "KeyType"));
+      if (!attr || !type) {
+        errors.NotNull((path + ".keySchema.member").c_str());
+        continue;
+      }
+      if (*type == "HASH" && i == 0) {
+        spec.hash_name = *attr;
+      } else if (*type == "RANGE" && i == 1) {
+        spec.range_name = *attr;
+      } else if (*type != "HASH" && *type != "RANGE") {
+        errors.Enum(*type, (path + ".keySchema.member.keyType").c_str(), "[HASH, RANGE]");
+      } else {
+        return Status::Validation(i == 0 ? "Invalid KeySchema: The first KeySchemaElement is not "
+                                           "a HASH key type"
+                                         : "Invalid KeySchema: The second KeySchemaElement is "
+                                           "not a RANGE key type");
+      }
+    }
+    if (schema->Empty() || schema->Size() > 2) {
+      errors.Add("Value '[]' at '" + path +
+                 ".keySchema' failed to satisfy constraint: Member must have length " +
+                 (schema->Empty() ? "greater than or equal to 1" : "less than or equal to 2"));
+    }
+  }
+  DDBD_ASSIGN_OR_RETURN(const Json* projection, GetObject(json, "Projection"));
+  if (projection == nullptr) {
+    errors.NotNull((path + ".projection").c_str());
+  } else {
+    DDBD_ASSIGN_OR_RETURN(auto type, GetString(*projection, "ProjectionType"));
+    DDBD_ASSIGN_OR_RETURN(const Json* attrs, GetArray(*projection, "NonKeyAttributes"));
+    std::string t = type.value_or("");
+    if (t == "ALL") {
+      spec.meta.projection = ProjectionType::kAll;
+    } else if (t == "KEYS_ONLY") {
+      spec.meta.projection = ProjectionType::kKeysOnly;
+    } else if (t == "INCLUDE") {
+      spec.meta.projection = ProjectionType::kInclude;
+    } else if (type) {
+      errors.Enum(t, (path + ".projection.projectionType").c_str(), "[ALL, KEYS_ONLY, INCLUDE]");
+    } else {
+      return Invalid("Unknown ProjectionType: null");
+    }
+    if (attrs != nullptr) {
+      for (const auto& a : attrs->GetArray()) {
+        if (!a.IsString()) return Status::Serialization("Unexpected value type in payload");
+        spec.meta.non_key_attributes.emplace_back(a.GetString(), a.GetStringLength());
+      }
+      if (type && t != "INCLUDE") {
+        return Invalid("ProjectionType is " + t + ", but NonKeyAttributes is specified");
+      }
+    } else if (t == "INCLUDE") {
+      return Invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+    }
+  }
+  if (global) {
+    DDBD_ASSIGN_OR_RETURN(const Json* pt, GetObject(json, "ProvisionedThroughput"));
+    if (pt != nullptr) {
+      DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*pt, "ReadCapacityUnits"));
+      DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*pt, "WriteCapacityUnits"));
+      spec.has_throughput = true;
+      spec.meta.read_capacity = read.value_or(0);
+      spec.meta.write_capacity = write.value_or(0);
+      errors.Min(spec.meta.read_capacity,
+                 (path + ".provisionedThroughput.readCapacityUnits").c_str(), 1);
+      errors.Min(spec.meta.write_capacity,
+                 (path + ".provisionedThroughput.writeCapacityUnits").c_str(), 1);
+    }
+  }
+  return spec;
+}
+
+Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, const char* path,
+                                               ConstraintErrors& errors) {
+  std::vector<IndexSpec> specs;
+  if (json == nullptr) return specs;
+  for (rapidjson::SizeType i = 0; i < json->Size(); ++i) {
+    DDBD_ASSIGN_OR_RETURN(
+        IndexSpec spec,
+        ParseIndexSpec((*json)[i], global,
+                       std::string(path) + "." + std::to_string(i + 1) + ".member", errors));
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+Status AddIndexes(std::vector<IndexSpec> specs, engine::TableMeta* meta) {
+  size_t locals = 0, globals = 0;
+  for (const auto& index : meta->indexes) (index.global ? globals : locals)++;
+  std::set<std::string> names;
+  for (const auto& index : meta->indexes) names.insert(index.name);
+  for (const auto& spec : specs) (spec.meta.global ? globals : locals)++;
+  if (locals > kMaxLocalIndexes) {
+    return Invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  }
+  if (globals > kMaxGlobalIndexes) {
+    return Invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20");
+  }
+  auto type_of = [&](const std::string& attr) -> std::optional<model::AttrType> {
+    for (const auto& d : meta->attribute_definitions) {
+      if (d.name == attr) return d.type;
+    }
+    return std::nullopt;
+  };
+  size_t projected = 0;
+  for (const auto& index : meta->indexes) projected += index.non_key_attributes.size();
+  for (auto& spec : specs) {
+    IndexMeta& index = spec.meta;
+    if (!names.insert(index.name).second) return Invalid("Duplicate index name: " + index.name);
+    if (!index.global) {
+      if (!meta->range_key) {
+        return Invalid(
+            "Table KeySchema does not have a range key, which is required when "
+            "specifying a LocalSecondaryIndex");
+      }
+      if (spec.hash_name != meta->hash_key.name) {
+        return Invalid(
+            "Index KeySchema does not have the same leading hash key as table "
+            "KeySchema for index: " +
+            index.name + ". index hash key: " + spec.hash_name +
+            ", table hash key: " + meta->hash_key.name);
+      }
+      if (!spec.range_name) {
+        return Invalid("Index KeySchema for LocalSecondaryIndex must have a range key for index: " +
+                       index.name);
+      }
+    }
+    std::vector<std::string> keys{spec.hash_name};
+    if (spec.range_name) keys.push_back(*spec.range_name);
+    for (const auto& k : keys) {
+      if (!type_of(k)) {
+        std::string defs;
+        for (const auto& d : meta->attribute_definitions)
+          defs += (defs.empty() ? "" : ", ") + d.name;
+        std::string key_list;
+        for (const auto& kk : keys) key_list += (key_list.empty() ? "" : ", ") + kk;
+        return Invalid(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+            key_list + "], AttributeDefinitions: [" + defs + "]");
+      }
+    }
+    index.hash_key = KeyElement{spec.hash_name, *type_of(spec.hash_name)};
+    if (spec.range_name) index.range_key = KeyElement{*spec.range_name, *type_of(*spec.range_name)};
+    if (index.global) {
+      if (meta->billing_mode == engine::BillingMode::kProvisioned && !spec.has_throughput) {
+        return Invalid("ProvisionedThroughput must be specified for index: " + index.name);
+      }
+      if (meta->billing_mode == engine::BillingMode::kPayPerRequest && spec.has_throughput) {
+        return Invalid("ProvisionedThroughput should not be specified for index: " + index.name +
+                       " when BillingMode is PAY_PER_REQUEST");
+      }
+    }
+    projected += index.non_key_attributes.size();
+    if (projected > kMaxProjectedAttributes) {
+      return Invalid("Number of projected attributes in all indexes exceeds limit of 100");
+    }
+    index.id = meta->next_index_id++;
+    meta->indexes.push_back(index);
+  }
+  return Status::OK();
+}
+
+void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
+                            const engine::Catalog& catalog, const engine::Table* table) {
+  for (bool global : {false, true}) {
+    bool any = false;
+    for (const auto& index : meta.indexes) any |= index.global == global;
+    if (!any) continue;
+    WriteKey(w, global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    w.StartArray();
+    for (const auto& index : meta.indexes) {
+      if (index.global != global) continue;
+      w.StartObject();
+      WriteKey(w, "IndexName");
+      WriteString(w, index.name);
+      WriteKey(w, "KeySchema");
+      w.StartArray();
+      for (const KeyElement* k : {&index.hash_key, index.range_key ? &*index.range_key : nullptr}) {
+        if (k == nullptr) continue;
+        w.StartObject();
+        WriteKey(w, "AttributeName");
+        WriteString(w, k->name);
+        WriteKey(w, "KeyType");
+        WriteString(w, k == &index.hash_key ? "HASH" : "RANGE");
+        w.EndObject();
+      }
+      w.EndArray();
+      WriteKey(w, "Projection");
+      w.StartObject();
+      WriteKey(w, "ProjectionType");
+      WriteString(w, index.projection == ProjectionType::kAll        ? "ALL"
+                     : index.projection == ProjectionType::kKeysOnly ? "KEYS_ONLY"
+                                                                     : "INCLUDE");
+      if (index.projection == ProjectionType::kInclude) {
+        WriteKey(w, "NonKeyAttributes");
+        w.StartArray();
+        for (const auto& a : index.non_key_attributes) WriteString(w, a);
+        w.EndArray();
+      }
+      w.EndObject();
+      if (global) {
+        WriteKey(w, "IndexStatus");
+        WriteString(w, index.status == engine::IndexStatus::kActive     ? "ACTIVE"
+                       : index.status == engine::IndexStatus::kCreating ? "CREATING"
+                                                                        : "DELETING");
+        if (index.backfilling) {
+          WriteKey(w, "Backfilling");
+          w.Bool(true);
+        }
+        WriteKey(w, "ProvisionedThroughput");
+        w.StartObject();
+        WriteKey(w, "NumberOfDecreasesToday");
+        w.Int64(0);
+        bool provisioned = meta.billing_mode == engine::BillingMode::kProvisioned;
+        WriteKey(w, "ReadCapacityUnits");
+        w.Int64(provisioned ? index.read_capacity : 0);
+        WriteKey(w, "WriteCapacityUnits");
+        w.Int64(provisioned ? index.write_capacity : 0);
+        w.EndObject();
+      }
+      engine::TableStats stats;
+      if (table != nullptr) stats = catalog.IndexStats(*table, index.id);
+      WriteKey(w, "IndexSizeBytes");
+      w.Int64(stats.size_bytes);
+      WriteKey(w, "ItemCount");
+      w.Int64(stats.item_count);
+      WriteKey(w, "IndexArn");
+      WriteString(w, meta.Arn() + "/index/" + index.name);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+}
+
+}  // namespace ddbd::api
