@@ -19,6 +19,8 @@ struct ServerOptions {
   int threads = 0;           // 0 = number of cores
   bool sync_writes = false;  // fsync every write (power-loss durability)
   std::string default_account = "000000000000";
+  int backfill_pause_ms = 0;  // test hook: pause between GSI backfill chunks
+  int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB
 };
 
 // What the command line asked for.

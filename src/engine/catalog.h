@@ -129,6 +129,10 @@ class Catalog {
   // Creates the column family of a new GSI of `table`.
   Status CreateIndexFamily(Table& table, uint32_t index_id);
 
+  // The size limit of an item collection of a table with LSIs (10 GB; smaller for tests).
+  int64_t item_collection_limit() const { return item_collection_limit_; }
+  void set_item_collection_limit(int64_t bytes) { item_collection_limit_ = bytes; }
+
   // Background services that follow writes (the GSI applier) register here to be woken.
   void SetWriteListener(std::function<void()> listener) { write_listener_ = std::move(listener); }
   void NotifyWrite() const {
@@ -147,6 +151,7 @@ class Catalog {
   std::map<Key, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
   std::function<void()> write_listener_;          // set once at start
   std::mutex modify_mu_;                          // serializes Modify
+  int64_t item_collection_limit_ = int64_t{10} << 30;
 };
 
 }  // namespace ddbd::engine

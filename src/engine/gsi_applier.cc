@@ -74,7 +74,8 @@ std::string GsiBackfillKey(const std::string& table_id, uint32_t index_id) {
   return "gsi-backfill/" + table_id + "/" + std::to_string(index_id);
 }
 
-GsiApplier::GsiApplier(Catalog* catalog) : catalog_(catalog) {
+GsiApplier::GsiApplier(Catalog* catalog, int backfill_pause_ms)
+    : catalog_(catalog), backfill_pause_ms_(backfill_pause_ms) {
   catalog_->SetWriteListener([this] { Notify(); });
   thread_ = std::thread([this] { Loop(); });
 }
@@ -131,6 +132,9 @@ bool GsiApplier::Step() {
       if (!index.global || index.status == IndexStatus::kDeleting) continue;
       if (index.backfilling) {
         worked |= Backfill(*table, index);
+        if (backfill_pause_ms_ > 0) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(backfill_pause_ms_));
+        }
       } else {
         worked |= ApplyLog(*table, meta, index);
       }

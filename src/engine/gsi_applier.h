@@ -31,7 +31,9 @@ namespace ddbd::engine {
 class GsiApplier {
  public:
   // Starts the background thread. REQUIRES: `catalog` outlives the applier.
-  explicit GsiApplier(Catalog* catalog);
+  // `backfill_pause_ms` pauses between backfill chunks (tests use it to catch a backfill in
+  // progress; 0 in production).
+  explicit GsiApplier(Catalog* catalog, int backfill_pause_ms = 0);
   ~GsiApplier();  // stops and joins
 
   void Notify();
@@ -58,6 +60,7 @@ class GsiApplier {
   bool Backfill(Table& table, const IndexMeta& index);
 
   Catalog* catalog_;
+  const int backfill_pause_ms_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool notified_ = false;  // GUARDED_BY(mu_)

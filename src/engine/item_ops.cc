@@ -78,11 +78,17 @@ std::string EncodeChange(int64_t time_us, const std::string& key,
   return out;
 }
 
+std::string CollectionStatsKey(const std::string& table_id, const model::AttributeValue& hash) {
+  std::string key = "coll/" + table_id + "/";
+  storage::AppendKeyComponent(&key, hash);
+  return key;
+}
+
 }  // namespace
 
-void AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
-                     const std::string& table_id, const std::optional<model::Item>& old_item,
-                     const std::optional<model::Item>& new_item, storage::WriteBatch* batch) {
+int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
+                        const std::string& table_id, const std::optional<model::Item>& old_item,
+                        const std::optional<model::Item>& new_item, storage::WriteBatch* batch) {
   std::optional<std::string> old_key, new_key;
   size_t old_size = 0, new_size = 0;
   if (old_item) old_key = IndexEntryKey(meta, index, *old_item);
@@ -103,6 +109,7 @@ void AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::Col
   if (count_delta != 0 || size_delta != 0) {
     batch->AddStats(IndexStatsKey(table_id, index.id), count_delta, size_delta);
   }
+  return size_delta;
 }
 
 Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key) {
@@ -191,16 +198,30 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
     count_delta = -1;
   }
   // Local secondary indexes: entries change in the same batch (synchronous, atomic).
-  bool has_global = false;
+  bool has_global = false, has_local = false;
+  int64_t collection_delta = size_delta;
   for (const auto& index : meta.indexes) {
     if (index.global) {
       has_global = true;
       continue;
     }
-    AddIndexChanges(meta, index, table.data(), table.table_id(), result.old_item, result.new_item,
-                    &batch);
+    has_local = true;
+    collection_delta += AddIndexChanges(meta, index, table.data(), table.table_id(),
+                                        result.old_item, result.new_item, &batch);
   }
   batch.AddStats(TableStatsKey(table.table_id()), count_delta, size_delta);
+  if (has_local) {
+    // Item collections (one partition key's items and LSI entries) are limited in size.
+    std::string collection_key = CollectionStatsKey(table.table_id(), key.hash);
+    int64_t items = 0, bytes = 0;
+    DDBD_RETURN_IF_ERROR(store->GetStats(collection_key, &items, &bytes));
+    if (collection_delta > 0 && bytes + collection_delta > catalog.item_collection_limit()) {
+      return Status(ErrorCode::kItemCollectionSizeLimitExceeded,
+                    "Item collection size limit exceeded for the partition key of this item");
+    }
+    batch.AddStats(collection_key, count_delta, collection_delta);
+    result.collection_size = bytes + collection_delta;
+  }
   {
     std::lock_guard commit(table.commit_mutex());
     std::string log_key;

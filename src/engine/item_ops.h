@@ -42,6 +42,9 @@ struct MutationResult {
   std::optional<model::Item> new_item;
   size_t old_size = 0;
   size_t new_size = 0;
+  // For tables with local secondary indexes: the size of the item collection (the items and
+  // LSI entries of one partition key) after the write.
+  std::optional<int64_t> collection_size;
 };
 
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is
@@ -51,9 +54,10 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
 
 // Adds to `batch` the changes of `index`'s entries (in `cf`) for an item going from
 // `old_item` to `new_item` (either may be absent), with the index's counter deltas.
-void AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
-                     const std::string& table_id, const std::optional<model::Item>& old_item,
-                     const std::optional<model::Item>& new_item, storage::WriteBatch* batch);
+// Returns the change in bytes of the index's entries.
+int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
+                        const std::string& table_id, const std::optional<model::Item>& old_item,
+                        const std::optional<model::Item>& new_item, storage::WriteBatch* batch);
 
 struct ReadResult {
   std::optional<model::Item> item;

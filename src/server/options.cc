@@ -17,6 +17,11 @@ A DynamoDB-compatible database server.
                       Without it, any well-formed credentials are accepted.
   --sync              fsync the write-ahead log on every write (survive power loss)
   --threads N         I/O threads (default: number of cores)
+  --item-collection-limit BYTES
+                      size limit of an item collection of a table with local secondary
+                      indexes (default 10 GB, as the service; small values help tests)
+  --test-backfill-pause-ms N
+                      (tests) pause N ms between GSI backfill chunks
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
   --help              this text
   --version           print the version
@@ -61,6 +66,12 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--threads") {
       if (!take_int(1, 256, &n)) return bad("--threads needs a number from 1 to 256");
       options->threads = static_cast<int>(n);
+    } else if (flag == "--item-collection-limit") {
+      if (!take_int(1, int64_t{1} << 50, &n)) return bad("--item-collection-limit needs bytes");
+      options->item_collection_limit = n;
+    } else if (flag == "--test-backfill-pause-ms") {
+      if (!take_int(0, 60000, &n)) return bad("--test-backfill-pause-ms needs milliseconds");
+      options->backfill_pause_ms = static_cast<int>(n);
     } else if (flag == "--bind") {
       if (!take_value()) return bad("--bind needs an address");
       options->bind_address = value;

@@ -55,11 +55,47 @@ struct Server::Impl {
     return Status::OK();
   }
 
+  // Prometheus text exposition of the server's metrics.
+  std::string MetricsText() const {
+    std::string out;
+    out += "# HELP ddbd_tables Number of tables.\n# TYPE ddbd_tables gauge\n";
+    out += "ddbd_tables " + std::to_string(catalog->AllTables().size()) + "\n";
+    out +=
+        "# HELP ddbd_gsi_lag_records Change-log records not yet applied to a global secondary "
+        "index.\n# TYPE ddbd_gsi_lag_records gauge\n";
+    auto lags = gsi_applier->Lags();
+    for (const auto& lag : lags) {
+      out += "ddbd_gsi_lag_records{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
+             std::to_string(lag.records) + "\n";
+    }
+    out +=
+        "# HELP ddbd_gsi_lag_seconds Age of the oldest change not yet applied to a global "
+        "secondary index.\n# TYPE ddbd_gsi_lag_seconds gauge\n";
+    for (const auto& lag : lags) {
+      out += "ddbd_gsi_lag_seconds{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
+             std::to_string(lag.oldest_seconds) + "\n";
+    }
+    out +=
+        "# HELP ddbd_gsi_backfilling 1 while a global secondary index is backfilling.\n"
+        "# TYPE ddbd_gsi_backfilling gauge\n";
+    for (const auto& lag : lags) {
+      out += "ddbd_gsi_backfilling{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
+             (lag.backfilling ? "1" : "0") + "\n";
+    }
+    return out;
+  }
+
   void Handle(const http::Request& request, http::Response* response) const {
     if (request.method == "GET" && (request.target == "/health" || request.target == "/")) {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "application/json");
       response->body = R"({"status":"ok"})";
+      return;
+    }
+    if (request.method == "GET" && request.target == "/metrics") {
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+      response->body = MetricsText();
       return;
     }
     api::ApiReply reply;
@@ -99,7 +135,9 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   store_options.sync_writes = options.sync_writes;
   DDBD_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(store_options));
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get()));
-  impl->gsi_applier = std::make_unique<engine::GsiApplier>(impl->catalog.get());
+  impl->catalog->set_item_collection_limit(options.item_collection_limit);
+  impl->gsi_applier =
+      std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
 
   http::ListenerOptions listener_options;

@@ -298,6 +298,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   }
 
   std::vector<std::pair<std::string, double>> consumed;
+  std::vector<std::pair<const WriteOp*, int64_t>> collections;
   for (auto& op : ops) {
     DDBD_ASSIGN_OR_RETURN(
         engine::MutationResult result,
@@ -308,6 +309,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
               }
               return MutationDecision{MutationDecision::Kind::kDelete, {}};
             }));
+    if (result.collection_size) collections.emplace_back(&op, *result.collection_size);
     double units = engine::WriteUnits(std::max(result.old_size, result.new_size));
     if (consumed.empty() || consumed.back().first != op.table_name) {
       consumed.emplace_back(op.table_name, 0);
@@ -318,6 +320,22 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   WriteKey(out, "UnprocessedItems");
   out.StartObject();
   out.EndObject();
+  if (metrics && *metrics == "SIZE" && !collections.empty()) {
+    WriteKey(out, "ItemCollectionMetrics");
+    out.StartObject();
+    std::set<std::string> tables_done;
+    for (const auto& [op, size] : collections) {
+      if (!tables_done.insert(op->table_name).second) continue;
+      WriteKey(out, op->table_name);
+      out.StartArray();
+      for (const auto& [other, other_size] : collections) {
+        if (other->table_name != op->table_name) continue;
+        WriteItemCollectionMetrics(out, *other->table, other->key, other_size);
+      }
+      out.EndArray();
+    }
+    out.EndObject();
+  }
   WriteCapacityList(out, capacity, consumed);
   out.EndObject();
   return Status::OK();

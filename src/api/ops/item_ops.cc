@@ -25,6 +25,7 @@ struct CommonParams {
   CapacityMode capacity = CapacityMode::kNone;
   ReturnValues return_values = ReturnValues::kNone;
   bool return_old_on_condition_failure = false;
+  bool collection_metrics = false;  // ReturnItemCollectionMetrics=SIZE
 };
 
 Status ReadCommon(const Json& request, bool is_write, CommonParams* out) {
@@ -57,6 +58,14 @@ Status ReadCommon(const Json& request, bool is_write, CommonParams* out) {
         out->return_values = ReturnValues::kUpdatedNew;
       } else {
         errors.Enum(*rv, "returnValues", "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]");
+      }
+    }
+    DDBD_ASSIGN_OR_RETURN(auto metrics, GetString(request, "ReturnItemCollectionMetrics"));
+    if (metrics) {
+      if (*metrics == "SIZE") {
+        out->collection_metrics = true;
+      } else if (*metrics != "NONE") {
+        errors.Enum(*metrics, "returnItemCollectionMetrics", "[SIZE, NONE]");
       }
     }
     DDBD_ASSIGN_OR_RETURN(auto on_failure,
@@ -101,6 +110,13 @@ void WriteConsumedCapacity(JsonWriter& out, const CommonParams& p, double units)
   out.EndObject();
 }
 
+void WriteCollectionMetrics(JsonWriter& out, const CommonParams& p, const engine::Table& table,
+                            const engine::PrimaryKey& key, const engine::MutationResult& result) {
+  if (!p.collection_metrics || !result.collection_size) return;
+  WriteKey(out, "ItemCollectionMetrics");
+  WriteItemCollectionMetrics(out, table, key, *result.collection_size);
+}
+
 void WriteAttributes(JsonWriter& out, const AttributeMap& attributes) {
   if (attributes.empty()) return;
   WriteKey(out, "Attributes");
@@ -139,6 +155,23 @@ Status CheckKeyNotUpdated(const engine::Table& table, const RequestExpressions& 
 
 }  // namespace
 
+void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
+                                const engine::PrimaryKey& key, int64_t collection_bytes) {
+  out.StartObject();
+  WriteKey(out, "ItemCollectionKey");
+  Item collection_key;
+  collection_key.emplace(table.hash_key().name, key.hash);
+  model::WriteAttributeMap(out, collection_key);
+  WriteKey(out, "SizeEstimateRangeGB");
+  double gb = static_cast<double>(std::max<int64_t>(collection_bytes, 0)) / (1 << 30);
+  double low = static_cast<double>(static_cast<int64_t>(gb));
+  out.StartArray();
+  out.Double(low);
+  out.Double(low + 1);
+  out.EndArray();
+  out.EndObject();
+}
+
 Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx, const std::string& name) {
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return Status::ResourceNotFound("Requested resource not found");
@@ -166,6 +199,7 @@ Status PutItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     WriteAttributes(out, *result.old_item);
   }
   WriteConsumedCapacity(out, p, engine::WriteUnits(std::max(result.old_size, result.new_size)));
+  WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();
 }
@@ -216,6 +250,7 @@ Status DeleteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     WriteAttributes(out, *result.old_item);
   }
   WriteConsumedCapacity(out, p, engine::WriteUnits(result.old_size));
+  WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();
 }
@@ -264,6 +299,7 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     }
   }
   WriteConsumedCapacity(out, p, engine::WriteUnits(std::max(result.old_size, result.new_size)));
+  WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();
 }

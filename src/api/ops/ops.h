@@ -6,6 +6,7 @@
 #include "api/dispatcher.h"
 #include "api/json_util.h"
 #include "engine/catalog.h"
+#include "engine/item_ops.h"
 #include "model/attribute_value.h"
 
 namespace ddbd::api {
@@ -41,6 +42,10 @@ struct ItemPayload : Status::Payload {
   explicit ItemPayload(model::Item i) : item(std::move(i)) {}
   model::Item item;
 };
+
+// {"ItemCollectionKey": {...}, "SizeEstimateRangeGB": [lo, hi]} of a table with LSIs.
+void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
+                                const engine::PrimaryKey& key, int64_t collection_bytes);
 
 // Finds the caller's table named by the request's TableName (already validated), or
 // ResourceNotFoundException "Requested resource not found" (the item operations' wording).
