@@ -22,12 +22,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import delete_table_quietly, error_of, unique_table_name, wait_for_table
-from test_query_scan import batch_write_all, create_table, query_all
+from test_query_scan import batch_write_all, create_table
 
 VALIDATION = "ValidationException"
 GSI_WAIT = 10.0
 INDEX_BUILD_WAIT = 1800.0
-ARN_TABLE_RE = r"^arn:aws:dynamodb:us-east-1:\d{12}:table/"
 
 
 def new_key():

@@ -8,6 +8,7 @@
 #include "api/ops/expressions.h"
 #include "api/ops/ops.h"
 #include "engine/capacity.h"
+#include "engine/index.h"
 #include "engine/item_ops.h"
 #include "engine/query_scan.h"
 #include "expr/eval.h"
@@ -67,16 +68,10 @@ void WriteCapacityList(JsonWriter& out, const CapacityRequest& mode,
   out.EndArray();
 }
 
-Status RequestItemsConstraint(const Json* items) {
-  if (items == nullptr) {
-    ConstraintErrors errors;
-    errors.NotNull("requestItems");
-    return errors.ToStatus();
-  }
-  if (items->MemberCount() == 0) {
-    return Status::Validation(
-        "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: "
-        "Member must have length greater than or equal to 1");
+Status RequestItemsConstraint(const Json* items, const char* operation) {
+  if (items == nullptr || items->MemberCount() == 0) {
+    return Status::Validation(std::string("The requestItems parameter is required for ") +
+                              operation);
   }
   return Status::OK();
 }
@@ -100,7 +95,7 @@ struct GetTableRequest {
 
 Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
-  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items));
+  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items, "BatchGetItem"));
   DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
   size_t total_keys = 0;
   for (const auto& m : items->GetObject()) {
@@ -120,7 +115,7 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     DDBD_ASSIGN_OR_RETURN(const Json* keys, GetArray(m.value, "Keys"));
     if (keys == nullptr || keys->Empty()) {
       return Status::Validation(
-          "1 validation error detected: Value null at 'requestItems." + t.name +
+          "1 validation error detected: Value '[]' at 'requestItems." + t.name +
           ".member.keys' failed to satisfy constraint: Member must have length greater than or "
           "equal to 1");
     }
@@ -149,15 +144,22 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   std::vector<std::vector<Item>> found(tables.size());
   std::vector<std::vector<const engine::PrimaryKey*>> unprocessed(tables.size());
   size_t reply_bytes = 0;
+  bool full = false;
   for (size_t ti = 0; ti < tables.size(); ++ti) {
     auto& t = tables[ti];
     double units = 0;
     for (const auto& key : t.keys) {
-      if (reply_bytes > kMaxBatchGetBytes) {
+      if (full) {
         unprocessed[ti].push_back(&key);
         continue;
       }
       DDBD_ASSIGN_OR_RETURN(engine::ReadResult r, engine::GetItem(ctx.catalog, *t.table, key));
+      if (r.item && reply_bytes + r.size > kMaxBatchGetBytes) {
+        // The reply stays under 16 MB: this key and the rest are left for the next call.
+        full = true;
+        unprocessed[ti].push_back(&key);
+        continue;
+      }
       units += engine::ReadUnits(r.size, t.consistent);
       if (!r.item) continue;
       reply_bytes += r.size;
@@ -226,7 +228,7 @@ struct WriteOp {
 
 Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
-  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items));
+  DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items, "BatchWriteItem"));
   DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
   DDBD_ASSIGN_OR_RETURN(auto metrics, GetString(request, "ReturnItemCollectionMetrics"));
   if (metrics && *metrics != "SIZE" && *metrics != "NONE") {
@@ -238,12 +240,13 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   for (const auto& m : items->GetObject()) {
     if (!m.value.IsArray()) return Status::Serialization("Unexpected value type in payload");
     total += m.value.Size();
-    if (m.value.Empty()) {
+    if (m.value.Empty() || m.value.Size() > kMaxBatchWriteRequests) {
+      std::string shown = m.value.Empty() ? "[]" : "[...]";
       return Status::Validation(
-          "1 validation error detected: Value '[]' at 'requestItems." +
-          std::string(m.name.GetString()) +
-          ".member' failed to satisfy constraint: Member must have length greater than or equal "
-          "to 1");
+          "1 validation error detected: Value '{" + std::string(m.name.GetString()) + "=" + shown +
+          "}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
+          "[Member must have length less than or equal to 25, Member must have length greater "
+          "than or equal to 1]");
     }
   }
   if (total > kMaxBatchWriteRequests) {
@@ -283,7 +286,18 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     for (auto& op : table_ops) {
       op.table = table;
       if (op.is_put) {
-        DDBD_ASSIGN_OR_RETURN(op.key, engine::ValidateItemKey(*table, op.item));
+        auto key = engine::ValidateItemKey(*table, op.item);
+        if (!key.ok()) {
+          // A put whose key is missing or mistyped gets the Key wording in a batch.
+          const std::string& m = key.status().message();
+          if (m.find("Missing the key") != std::string::npos ||
+              m.find("Type mismatch for key") != std::string::npos) {
+            return Status::Validation("The provided key element does not match the schema");
+          }
+          return key.status();
+        }
+        op.key = std::move(*key);
+        DDBD_RETURN_IF_ERROR(engine::ValidateIndexKeys(table->meta(), op.item));
       } else {
         DDBD_ASSIGN_OR_RETURN(op.key, engine::ValidateKey(*table, op.item));
       }

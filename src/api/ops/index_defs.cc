@@ -184,7 +184,8 @@ Status AddIndexes(std::vector<IndexSpec> specs, engine::TableMeta* meta) {
     if (spec.range_name) index.range_key = KeyElement{*spec.range_name, *type_of(*spec.range_name)};
     if (index.global) {
       if (meta->billing_mode == engine::BillingMode::kProvisioned && !spec.has_throughput) {
-        return Invalid("ProvisionedThroughput must be specified for index: " + index.name);
+        return Status::Validation(
+            "No provisioned throughput specified for the global secondary index");
       }
       if (meta->billing_mode == engine::BillingMode::kPayPerRequest && spec.has_throughput) {
         return Invalid("ProvisionedThroughput should not be specified for index: " + index.name +

@@ -203,6 +203,15 @@ Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& upda
         new_definitions.push_back(e);
       }
     }
+    // The new index's keys must be defined in this request.
+    for (const auto* key : {&spec.hash_name, spec.range_name ? &*spec.range_name : nullptr}) {
+      if (key == nullptr) continue;
+      bool defined = false;
+      for (const auto& d : new_definitions) defined |= d.name == *key;
+      if (!defined) {
+        return Status::Validation("Invalid KeySchema: Some index key attribute have no definition");
+      }
+    }
     uint32_t new_id = 0;
     DDBD_ASSIGN_OR_RETURN(TableMeta meta, ctx.catalog.Modify(table, [&](TableMeta* m) -> Status {
       for (const auto& d : new_definitions) {
@@ -455,6 +464,14 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(AddIndexes(std::move(lsi_specs), &meta));
   DDBD_RETURN_IF_ERROR(AddIndexes(std::move(gsi_specs), &meta));
   if (definitions.size() != key_attributes.size()) {
+    if (!meta.indexes.empty()) {
+      std::vector<std::string> def_names, used(key_attributes.begin(), key_attributes.end());
+      for (const auto& d : definitions) def_names.push_back(d.name);
+      return Status::Validation(
+          "One or more parameter values were invalid: Some AttributeDefinitions are not used. "
+          "AttributeDefinitions: " +
+          NameList(def_names) + ", keys used: " + NameList(used));
+    }
     return Status::Validation(
         "One or more parameter values were invalid: Number of attributes in KeySchema does not "
         "exactly match number of attributes defined in AttributeDefinitions");
