@@ -87,13 +87,14 @@ class DdbdProcess:
     same data. The server always binds 127.0.0.1 on a fresh free port.
     """
 
-    def __init__(self, data_dir=None, extra_args=(), in_memory=False, log_dir=None):
+    def __init__(self, data_dir=None, extra_args=(), in_memory=False, log_dir=None, throttling=False):
         self._tmp = None
         if data_dir is None and not in_memory:
             self._tmp = tempfile.TemporaryDirectory(prefix="ddbd-conf-data-")
             data_dir = self._tmp.name
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
+        self.throttling = throttling
         self.in_memory = in_memory
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="ddbd-conf-log-"))
         self.proc = None
@@ -116,6 +117,10 @@ class DdbdProcess:
             args.append("--in-memory")
         else:
             args += ["--data-dir", str(self.data_dir)]
+        # Tests run with SDK retries off, so by default the server meters capacity without
+        # enforcing it; tests of throttling ask for it (throttling=True).
+        if not self.throttling:
+            args.append("--no-throttling")
         args += self.extra_args
         self._starts += 1
         self.log_path = self.log_dir / f"ddbd-{self.port}-{self._starts}.log"
@@ -409,8 +414,9 @@ def ddbd_factory(tmp_path):
     (and their temporary data removed) after the test."""
     servers = []
 
-    def make(extra_args=(), data_dir=None, start=True, in_memory=False):
+    def make(extra_args=(), data_dir=None, start=True, in_memory=False, throttling=False):
         server = DdbdProcess(data_dir=data_dir, extra_args=extra_args, in_memory=in_memory,
+                             throttling=throttling,
                              log_dir=tmp_path)
         servers.append(server)
         if start:

@@ -45,7 +45,8 @@ export async function startDdbd({ extraArgs = [], timeoutMs = 10000 } = {}) {
   const log = fs.openSync(logPath, "w");
   const child = spawn(
     binary,
-    ["--port", String(port), "--bind", "127.0.0.1", "--data-dir", dataDir, ...extraArgs],
+    // SDK-level behaviour is tested here; capacity is metered but not enforced.
+    ["--port", String(port), "--bind", "127.0.0.1", "--data-dir", dataDir, "--no-throttling", ...extraArgs],
     { stdio: ["ignore", log, log] },
   );
   fs.closeSync(log);

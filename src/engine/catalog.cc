@@ -110,6 +110,85 @@ void Table::SetMeta(TableMeta meta) {
   meta_ = std::move(meta);
 }
 
+PartitionMap* Table::IndexPartitions(uint32_t index_id) const {
+  std::lock_guard lock(mu_);
+  auto it = index_partitions_.find(index_id);
+  return it == index_partitions_.end() ? nullptr : it->second.get();
+}
+
+void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
+  TableMeta m = meta();
+  bool provisioned = m.billing_mode == BillingMode::kProvisioned;
+  size_t needed = PartitionMap::InitialPartitions(provisioned, m.read_capacity, m.write_capacity);
+  if (!partitions_) partitions_ = std::make_unique<PartitionMap>(PartitionMap::EvenStarts(needed));
+  partitions_->EnsurePartitions(needed);
+  partitions_->Configure(provisioned, m.read_capacity, m.write_capacity, throttling, burst_seconds);
+  std::lock_guard lock(mu_);
+  for (const auto& index : m.indexes) {
+    if (!index.global) continue;
+    auto& map = index_partitions_[index.id];
+    if (!map) {
+      map = std::make_shared<PartitionMap>(PartitionMap::EvenStarts(
+          PartitionMap::InitialPartitions(provisioned, index.read_capacity, index.write_capacity)));
+    }
+    map->Configure(provisioned, index.read_capacity, index.write_capacity, throttling,
+                   burst_seconds);
+  }
+}
+
+namespace {
+
+std::string PartitionsKey(const std::string& table_id) { return "partitions/" + table_id; }
+
+}  // namespace
+
+std::string Catalog::BucketStatsKey(const std::string& table_id, uint64_t hash) {
+  std::string key = "pb/" + table_id + "/";
+  uint16_t bucket = static_cast<uint16_t>(hash >> 52);
+  key.push_back(static_cast<char>(bucket >> 8));
+  key.push_back(static_cast<char>(bucket & 0xFF));
+  return key;
+}
+
+Status Catalog::LoadPartitions(Table& table) {
+  std::string value;
+  bool found = false;
+  DDBD_RETURN_IF_ERROR(
+      store_->Get(store_->catalog(), PartitionsKey(table.table_id()), &value, &found));
+  if (found && value.size() % 8 == 0 && !value.empty()) {
+    std::vector<uint64_t> starts;
+    for (size_t i = 0; i < value.size(); i += 8) starts.push_back(DecodeFixed64BE(&value[i]));
+    table.SetPartitionsForLoad(std::make_unique<PartitionMap>(std::move(starts)));
+  }
+  table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
+  DDBD_ASSIGN_OR_RETURN(auto buckets, store_->StatsWithPrefix("pb/" + table.table_id() + "/"));
+  for (const auto& bucket : buckets) {
+    if (bucket.key.size() < 2) continue;
+    uint64_t b =
+        (static_cast<uint64_t>(static_cast<unsigned char>(bucket.key[bucket.key.size() - 2]))
+         << 8) |
+        static_cast<unsigned char>(bucket.key.back());
+    table.partitions().AddContent(b << 52, bucket.a, bucket.b);
+  }
+  return Status::OK();
+}
+
+void Catalog::MaybeSplit(Table& table) {
+  if (!table.partitions().MaybeSplit(options_.partition_split_bytes)) return;
+  PersistPartitions(table);
+}
+
+void Catalog::PersistPartitions(Table& table) {
+  std::string value;
+  for (uint64_t start : table.partitions().starts()) PutFixed64BE(&value, start);
+  storage::WriteBatch batch;
+  batch.Put(store_->catalog(), PartitionsKey(table.table_id()), value);
+  if (!store_->Write(&batch).ok()) {
+    DDBD_LOG_ERROR("catalog: could not persist the partitions of table {}", table.name());
+  }
+  DDBD_LOG_INFO("table {}: split to {} partitions", table.name(), table.partitions().size());
+}
+
 std::string Catalog::CatalogKey(const TableMeta& meta) {
   std::string key = kTablePrefix;
   key += meta.account;
@@ -120,8 +199,8 @@ std::string Catalog::CatalogKey(const TableMeta& meta) {
   return key;
 }
 
-Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store) {
-  std::unique_ptr<Catalog> catalog(new Catalog(store));
+Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, CatalogOptions options) {
+  std::unique_ptr<Catalog> catalog(new Catalog(store, options));
   auto it = store->NewIterator(store->catalog(), kTablePrefix, "table0");
   for (it->Seek(kTablePrefix); it->Valid(); it->Next()) {
     TableMeta meta;
@@ -142,6 +221,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store) {
                             store->CreateColumnFamily(IndexFamilyName(table->table_id(), id)));
       table->SetIndexFamily(id, cf);
     }
+    DDBD_RETURN_IF_ERROR(catalog->LoadPartitions(*table));
     catalog->tables_[key] = std::move(table);
   }
   DDBD_RETURN_IF_ERROR(it->status());
@@ -182,6 +262,7 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
   }
   auto table = std::make_shared<Table>(store_, std::move(meta), data, log, 1);
   for (uint32_t id : gsi_ids) DDBD_RETURN_IF_ERROR(CreateIndexFamily(*table, id));
+  table->ConfigureCapacity(options_.throttling, options_.burst_seconds);
   tables_[key] = table;
   return table;
 }
@@ -238,6 +319,9 @@ Status Catalog::Update(Table& table, TableMeta meta) {
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
   DDBD_RETURN_IF_ERROR(store_->Write(&batch));
   table.SetMeta(std::move(meta));
+  size_t before = table.partitions().size();
+  table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
+  if (table.partitions().size() != before) PersistPartitions(table);
   return Status::OK();
 }
 

@@ -18,6 +18,7 @@
 
 #include "ddbd/status.h"
 
+#include "engine/partition_map.h"
 #include "engine/table_meta.h"
 #include "storage/rocks.h"
 
@@ -68,6 +69,16 @@ class Table {
 
   // Applies `update` to the descriptor and returns the new one. The catalog persists it.
   void SetMeta(TableMeta meta);
+
+  // The table's partitions (capacity, counters). Never null.
+  PartitionMap& partitions() const { return *partitions_; }
+  // A GSI's partitions, or nullptr.
+  PartitionMap* IndexPartitions(uint32_t index_id) const;
+  // (Re)creates partition maps for the current descriptor: the table's buckets follow its
+  // mode and throughput (adding partitions when throughput needs more), GSIs get their own.
+  void ConfigureCapacity(bool throttling, double burst_seconds);
+  // Partition boundaries read from the catalog at start (before ConfigureCapacity).
+  void SetPartitionsForLoad(std::unique_ptr<PartitionMap> map) { partitions_ = std::move(map); }
   // Marks the table dropped: its families are dropped when the last reference goes.
   void MarkDropped() { dropped_ = true; }
 
@@ -82,7 +93,9 @@ class Table {
   mutable std::mutex mu_;
   TableMeta meta_;                                        // GUARDED_BY(mu_)
   std::map<uint32_t, storage::ColumnFamily*> index_cfs_;  // GUARDED_BY(mu_)
-  std::vector<storage::ColumnFamily*> retired_cfs_;       // GUARDED_BY(mu_)
+  std::unique_ptr<PartitionMap> partitions_;
+  std::map<uint32_t, std::shared_ptr<PartitionMap>> index_partitions_;  // GUARDED_BY(mu_)
+  std::vector<storage::ColumnFamily*> retired_cfs_;                     // GUARDED_BY(mu_)
   std::mutex commit_mu_;
   LockTable locks_;
   std::atomic<uint64_t> next_sequence_;
@@ -101,10 +114,26 @@ struct TableStats {
   int64_t size_bytes = 0;
 };
 
+struct CatalogOptions {
+  bool throttling = true;                             // token buckets enforce capacity
+  double burst_seconds = 300;                         // banked unused provisioned capacity
+  int64_t partition_split_bytes = int64_t{10} << 30;  // 10 GB, as the service
+  int64_t item_collection_limit = int64_t{10} << 30;
+};
+
 class Catalog {
  public:
   // Loads every table of `store`. REQUIRES: store outlives the catalog.
-  static Result<std::unique_ptr<Catalog>> Open(storage::Store* store);
+  static Result<std::unique_ptr<Catalog>> Open(storage::Store* store,
+                                               CatalogOptions options = CatalogOptions());
+  const CatalogOptions& options() const { return options_; }
+
+  // Stats key of the hash bucket (top 12 bits of the partition hash) that counts a table's
+  // items and bytes per hash range, so partition sizes survive restarts.
+  static std::string BucketStatsKey(const std::string& table_id, uint64_t hash);
+  // Splits the table's partitions if needed and persists new boundaries.
+  void MaybeSplit(Table& table);
+  void PersistPartitions(Table& table);
 
   // Creates the table described by `meta` (table_id and creation time are filled in).
   // ResourceInUseException if a table of that name exists in the account and region.
@@ -130,8 +159,7 @@ class Catalog {
   Status CreateIndexFamily(Table& table, uint32_t index_id);
 
   // The size limit of an item collection of a table with LSIs (10 GB; smaller for tests).
-  int64_t item_collection_limit() const { return item_collection_limit_; }
-  void set_item_collection_limit(int64_t bytes) { item_collection_limit_ = bytes; }
+  int64_t item_collection_limit() const { return options_.item_collection_limit; }
 
   // Background services that follow writes (the GSI applier) register here to be woken.
   void SetWriteListener(std::function<void()> listener) { write_listener_ = std::move(listener); }
@@ -142,7 +170,9 @@ class Catalog {
   storage::Store* store() const { return store_; }
 
  private:
-  explicit Catalog(storage::Store* store) : store_(store) {}
+  Catalog(storage::Store* store, CatalogOptions options) : store_(store), options_(options) {}
+  // Loads the table's partition boundaries and per-bucket counters.
+  Status LoadPartitions(Table& table);
   using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
   static std::string CatalogKey(const TableMeta& meta);
 
@@ -151,7 +181,7 @@ class Catalog {
   std::map<Key, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
   std::function<void()> write_listener_;          // set once at start
   std::mutex modify_mu_;                          // serializes Modify
-  int64_t item_collection_limit_ = int64_t{10} << 30;
+  const CatalogOptions options_;
 };
 
 }  // namespace ddbd::engine

@@ -4,6 +4,7 @@
 
 #include "common/coding.h"
 #include "common/hash.h"
+#include "engine/capacity.h"
 #include "engine/index.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
@@ -78,6 +79,36 @@ std::string EncodeChange(int64_t time_us, const std::string& key,
   return out;
 }
 
+// Write units of one index for an item going from `old_item` to `new_item`: nothing when
+// neither version is in the index or its entry is unchanged, one write of the entry's size
+// for a put or delete, and two (delete + put) when the index key changes. Entry sizes
+// include the service's 100 bytes of per-entry overhead.
+double IndexWriteUnits(const TableMeta& meta, const IndexMeta& index,
+                       const std::optional<model::Item>& old_item,
+                       const std::optional<model::Item>& new_item) {
+  constexpr size_t kEntryOverhead = 100;
+  std::optional<std::string> old_key, new_key;
+  model::Item old_entry, new_entry;
+  if (old_item && (old_key = IndexEntryKey(meta, index, *old_item))) {
+    old_entry = ProjectForIndex(meta, index, *old_item);
+  }
+  if (new_item && (new_key = IndexEntryKey(meta, index, *new_item))) {
+    new_entry = ProjectForIndex(meta, index, *new_item);
+  }
+  double units = 0;
+  if (old_key && new_key && *old_key == *new_key) {
+    bool same = old_entry.size() == new_entry.size();
+    for (auto a = old_entry.begin(), b = new_entry.begin(); same && a != old_entry.end();
+         ++a, ++b) {
+      same = a->first == b->first && model::Equal(a->second, b->second);
+    }
+    return same ? 0 : WriteUnits(model::ItemSize(new_entry) + kEntryOverhead);
+  }
+  if (old_key) units += WriteUnits(model::ItemSize(old_entry) + kEntryOverhead);
+  if (new_key) units += WriteUnits(model::ItemSize(new_entry) + kEntryOverhead);
+  return units;
+}
+
 std::string CollectionStatsKey(const std::string& table_id, const model::AttributeValue& hash) {
   std::string key = "coll/" + table_id + "/";
   storage::AppendKeyComponent(&key, hash);
@@ -110,6 +141,27 @@ int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::
     batch->AddStats(IndexStatsKey(table_id, index.id), count_delta, size_delta);
   }
   return size_delta;
+}
+
+Status ThrottleError(const TableMeta& meta, bool index) {
+  if (index) {
+    return Status(ErrorCode::kProvisionedThroughputExceeded,
+                  "The level of configured provisioned throughput for one or more global "
+                  "secondary indexes of the table was exceeded. Consider increasing your "
+                  "provisioning level for the under-provisioned global secondary indexes with "
+                  "the UpdateTable API");
+  }
+  if (meta.billing_mode == BillingMode::kProvisioned) {
+    return Status(ErrorCode::kProvisionedThroughputExceeded,
+                  "The level of configured provisioned throughput for the table was exceeded. "
+                  "Consider increasing your provisioning level with the UpdateTable API.");
+  }
+  return Status(ErrorCode::kProvisionedThroughputExceeded,
+                "Throughput exceeds the current capacity of your table or index. DynamoDB is "
+                "automatically scaling your table or index so please try again shortly. If "
+                "exceptions persist, check if you have a hot key: "
+                "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+                "bp-partition-key-design.html");
 }
 
 Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key) {
@@ -160,6 +212,12 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
                               const MutationFn& decide) {
   storage::Store* store = catalog.store();
   std::string storage_key = StorageKey(key);
+  const uint64_t hash = storage::PartitionHash(key.hash);
+  const TableMeta meta = table.meta();
+  if (!table.partitions().AdmitWrite(hash)) {
+    table.partitions().NoteThrottledWrite(hash);
+    return ThrottleError(meta, false);
+  }
   std::lock_guard lock(table.locks().For(StableHash64(storage_key)));
 
   MutationResult result;
@@ -174,12 +232,22 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
     result.old_size = model::ItemSize(old_item);
     result.old_item = std::move(old_item);
   }
-  DDBD_ASSIGN_OR_RETURN(MutationDecision decision,
-                        decide(result.old_item ? &*result.old_item : nullptr));
-  if (decision.kind == MutationDecision::Kind::kNoChange) return result;
-  if (decision.kind == MutationDecision::Kind::kDelete && !found) return result;
+  auto decided = decide(result.old_item ? &*result.old_item : nullptr);
+  if (!decided.ok()) {
+    // A failed condition still consumes write capacity, as on the service.
+    if (decided.status().code() == ErrorCode::kConditionalCheckFailed) {
+      table.partitions().ChargeWrite(hash, WriteUnits(result.old_size));
+    }
+    return decided.status();
+  }
+  MutationDecision decision = std::move(decided).value();
+  if (decision.kind == MutationDecision::Kind::kNoChange ||
+      (decision.kind == MutationDecision::Kind::kDelete && !found)) {
+    result.units.table = WriteUnits(result.old_size);
+    table.partitions().ChargeWrite(hash, result.units.table);
+    return result;
+  }
 
-  const TableMeta meta = table.meta();
   storage::WriteBatch batch;
   int64_t count_delta = 0;
   int64_t size_delta = -static_cast<int64_t>(result.old_size);
@@ -197,19 +265,41 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
     batch.Delete(table.data(), storage_key);
     count_delta = -1;
   }
+  result.units.table = WriteUnits(std::max(result.old_size, result.new_size));
   // Local secondary indexes: entries change in the same batch (synchronous, atomic).
+  // Global ones are written by the GSI applier, but their capacity is checked and charged
+  // here: a GSI out of write capacity throttles the table's writes.
   bool has_global = false, has_local = false;
   int64_t collection_delta = size_delta;
+  std::vector<std::pair<PartitionMap*, std::pair<uint64_t, double>>> gsi_charges;
   for (const auto& index : meta.indexes) {
+    double units = IndexWriteUnits(meta, index, result.old_item, result.new_item);
     if (index.global) {
       has_global = true;
+      if (index.status == IndexStatus::kDeleting) continue;
+      if (units > 0) {
+        result.units.global_indexes[index.name] = units;
+        PartitionMap* map = table.IndexPartitions(index.id);
+        const model::Item& source = result.new_item ? *result.new_item : *result.old_item;
+        auto it = source.find(index.hash_key.name);
+        uint64_t index_hash = it != source.end() ? storage::PartitionHash(it->second) : 0;
+        if (map != nullptr) {
+          if (!map->AdmitWrite(index_hash)) {
+            map->NoteThrottledWrite(index_hash);
+            return ThrottleError(meta, true);
+          }
+          gsi_charges.push_back({map, {index_hash, units}});
+        }
+      }
       continue;
     }
     has_local = true;
+    if (units > 0) result.units.local_indexes[index.name] = units;
     collection_delta += AddIndexChanges(meta, index, table.data(), table.table_id(),
                                         result.old_item, result.new_item, &batch);
   }
   batch.AddStats(TableStatsKey(table.table_id()), count_delta, size_delta);
+  batch.AddStats(Catalog::BucketStatsKey(table.table_id(), hash), count_delta, size_delta);
   if (has_local) {
     // Item collections (one partition key's items and LSI entries) are limited in size.
     std::string collection_key = CollectionStatsKey(table.table_id(), key.hash);
@@ -230,11 +320,32 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
               EncodeChange(NowMicros(), storage_key, result.old_item, result.new_item));
     DDBD_RETURN_IF_ERROR(store->Write(&batch));
   }
+  // LSI writes consume the table's write capacity.
+  double local_units = 0;
+  for (const auto& [name, units] : result.units.local_indexes) local_units += units;
+  table.partitions().ChargeWrite(hash, result.units.table + local_units);
+  for (const auto& [map, charge] : gsi_charges) map->ChargeWrite(charge.first, charge.second);
+  table.partitions().AddContent(hash, count_delta, size_delta);
+  catalog.MaybeSplit(table);
   if (has_global) catalog.NotifyWrite();
   return result;
 }
 
-Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key) {
+Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key,
+                           bool consistent) {
+  const uint64_t hash = storage::PartitionHash(key.hash);
+  if (!table.partitions().AdmitRead(hash)) {
+    table.partitions().NoteThrottledRead(hash);
+    return ThrottleError(table.meta(), false);
+  }
+  ReadResult found_result;
+  DDBD_ASSIGN_OR_RETURN(found_result, GetItemUnmetered(catalog, table, key));
+  found_result.units = ReadUnits(found_result.size, consistent);
+  table.partitions().ChargeRead(hash, found_result.units);
+  return found_result;
+}
+
+Result<ReadResult> GetItemUnmetered(Catalog& catalog, const Table& table, const PrimaryKey& key) {
   std::string bytes;
   bool found = false;
   DDBD_RETURN_IF_ERROR(catalog.store()->Get(table.data(), StorageKey(key), &bytes, &found));

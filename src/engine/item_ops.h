@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,23 @@ struct MutationDecision {
 };
 using MutationFn = std::function<Result<MutationDecision>(const model::Item* old_item)>;
 
+// Capacity units one operation consumed: on the table, and on each index (by name).
+struct ConsumedUnits {
+  double table = 0;
+  std::map<std::string, double> local_indexes;
+  std::map<std::string, double> global_indexes;
+  double total() const {
+    double t = table;
+    for (const auto& [name, units] : local_indexes) t += units;
+    for (const auto& [name, units] : global_indexes) t += units;
+    return t;
+  }
+};
+
+// ProvisionedThroughputExceededException with the service's message for a provisioned
+// table, an on-demand table's partition ceiling, or (`index`) a GSI out of capacity.
+Status ThrottleError(const TableMeta& meta, bool index);
+
 struct MutationResult {
   std::optional<model::Item> old_item;
   std::optional<model::Item> new_item;
@@ -45,6 +63,7 @@ struct MutationResult {
   // For tables with local secondary indexes: the size of the item collection (the items and
   // LSI entries of one partition key) after the write.
   std::optional<int64_t> collection_size;
+  ConsumedUnits units;  // charged to the partitions
 };
 
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is
@@ -62,7 +81,13 @@ int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::
 struct ReadResult {
   std::optional<model::Item> item;
   size_t size = 0;
+  double units = 0;  // read units charged (0 for unmetered reads)
 };
-Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key);
+// A metered read: throttled when the partition is out of read capacity, charged otherwise.
+Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key,
+                           bool consistent);
+// A read that neither checks nor charges capacity (reads done on behalf of another
+// operation that meters itself).
+Result<ReadResult> GetItemUnmetered(Catalog& catalog, const Table& table, const PrimaryKey& key);
 
 }  // namespace ddbd::engine

@@ -1,6 +1,9 @@
 #include "engine/query_scan.h"
 
+#include <functional>
+
 #include "common/coding.h"
+#include "engine/capacity.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
@@ -63,6 +66,29 @@ Result<PageResult> ReadRange(Catalog& catalog, const Table& table, storage::Colu
   return result;
 }
 
+// The partitions a read of `index` (null: the table) is metered on.
+PartitionMap& MeterOf(const Table& table, const IndexMeta* index) {
+  if (index != nullptr && index->global) {
+    if (PartitionMap* map = table.IndexPartitions(index->id)) return *map;
+  }
+  return table.partitions();
+}
+
+// Admission before a page is read, charge after: throttled reads return the service's error.
+Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t hash,
+                           const PageRequest& page,
+                           const std::function<Result<PageResult>()>& read) {
+  PartitionMap& meter = MeterOf(table, index);
+  if (!meter.AdmitRead(hash)) {
+    meter.NoteThrottledRead(hash);
+    return ThrottleError(table.meta(), index != nullptr && index->global);
+  }
+  DDBD_ASSIGN_OR_RETURN(PageResult result, read());
+  result.units = ReadUnits(result.bytes_read, page.consistent);
+  meter.ChargeRead(hash, result.units);
+  return result;
+}
+
 }  // namespace
 
 Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMeta* index,
@@ -102,8 +128,10 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
     }
   }
   if (upper.empty()) upper = storage::IndexUpperBound(location.second);
-  if (lower >= upper) return PageResult();
-  return ReadRange(catalog, table, location.first, std::move(lower), std::move(upper), page);
+  return Metered(table, index, storage::PartitionHash(c.hash), page, [&]() -> Result<PageResult> {
+    if (lower >= upper) return PageResult();
+    return ReadRange(catalog, table, location.first, lower, upper, page);
+  });
 }
 
 Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
@@ -115,7 +143,9 @@ Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMet
     return static_cast<uint64_t>((static_cast<unsigned __int128>(i) << 64) / total_segments);
   };
   auto [lower, upper] = storage::HashRange(location.second, bound(segment), bound(segment + 1));
-  return ReadRange(catalog, table, location.first, std::move(lower), std::move(upper), page);
+  return Metered(table, index, bound(segment), page, [&]() -> Result<PageResult> {
+    return ReadRange(catalog, table, location.first, lower, upper, page);
+  });
 }
 
 std::string StorageKeyOf(const PrimaryKey& key) {

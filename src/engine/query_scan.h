@@ -42,12 +42,14 @@ struct PageRequest {
   std::optional<std::string> start_after;
   size_t limit = 0;  // 0 = no item limit
   size_t max_bytes = 1024 * 1024;
+  bool consistent = false;  // strongly consistent reads cost twice as much
 };
 
 struct PageResult {
   std::vector<model::Item> items;  // in key order (reversed for backward queries)
   size_t bytes_read = 0;           // item sizes, for capacity
   bool stopped_early = false;      // a limit was hit: there may be more (LastEvaluatedKey)
+  double units = 0;                // read units charged, on bytes_read
 };
 
 // `index` is null for the table itself, else one of its secondary indexes (whose items are

@@ -20,6 +20,11 @@ A DynamoDB-compatible database server.
   --item-collection-limit BYTES
                       size limit of an item collection of a table with local secondary
                       indexes (default 10 GB, as the service; small values help tests)
+  --no-throttling     never throttle: capacity is still reported, not enforced
+  --partition-split-bytes BYTES
+                      split a partition past this size (default 10 GB, as the service)
+  --burst-seconds N   seconds of unused provisioned capacity a partition banks (default 300,
+                      as the service; small values make throttling tests quick)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
@@ -56,7 +61,15 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     int64_t n = 0;
     if (flag == "--help" || flag == "-h") return CommandLineAction::kHelp;
     if (flag == "--version") return CommandLineAction::kVersion;
-    if (flag == "--in-memory") {
+    if (flag == "--no-throttling") {
+      options->throttling = false;
+    } else if (flag == "--burst-seconds") {
+      if (!take_int(0, 3600, &n)) return bad("--burst-seconds needs a number from 0 to 3600");
+      options->burst_seconds = static_cast<double>(n);
+    } else if (flag == "--partition-split-bytes") {
+      if (!take_int(1, int64_t{1} << 50, &n)) return bad("--partition-split-bytes needs bytes");
+      options->partition_split_bytes = n;
+    } else if (flag == "--in-memory") {
       options->in_memory = true;
     } else if (flag == "--sync") {
       options->sync_writes = true;

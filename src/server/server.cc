@@ -11,6 +11,7 @@
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
 #include "http/listener.h"
+#include "server/metrics.h"
 #include "storage/rocks.h"
 
 namespace ddbd {
@@ -34,6 +35,7 @@ struct Server::Impl {
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::optional<auth::CredentialStore> credentials;
   std::unique_ptr<http::Listener> listener;
+  mutable RequestMetrics metrics;
 
   // Authenticates the request; fills the caller's account and region.
   Status Authenticate(const http::Request& request, api::CallerContext* caller) const {
@@ -55,36 +57,6 @@ struct Server::Impl {
     return Status::OK();
   }
 
-  // Prometheus text exposition of the server's metrics.
-  std::string MetricsText() const {
-    std::string out;
-    out += "# HELP ddbd_tables Number of tables.\n# TYPE ddbd_tables gauge\n";
-    out += "ddbd_tables " + std::to_string(catalog->AllTables().size()) + "\n";
-    out +=
-        "# HELP ddbd_gsi_lag_records Change-log records not yet applied to a global secondary "
-        "index.\n# TYPE ddbd_gsi_lag_records gauge\n";
-    auto lags = gsi_applier->Lags();
-    for (const auto& lag : lags) {
-      out += "ddbd_gsi_lag_records{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
-             std::to_string(lag.records) + "\n";
-    }
-    out +=
-        "# HELP ddbd_gsi_lag_seconds Age of the oldest change not yet applied to a global "
-        "secondary index.\n# TYPE ddbd_gsi_lag_seconds gauge\n";
-    for (const auto& lag : lags) {
-      out += "ddbd_gsi_lag_seconds{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
-             std::to_string(lag.oldest_seconds) + "\n";
-    }
-    out +=
-        "# HELP ddbd_gsi_backfilling 1 while a global secondary index is backfilling.\n"
-        "# TYPE ddbd_gsi_backfilling gauge\n";
-    for (const auto& lag : lags) {
-      out += "ddbd_gsi_backfilling{table=\"" + lag.table + "\",index=\"" + lag.index + "\"} " +
-             (lag.backfilling ? "1" : "0") + "\n";
-    }
-    return out;
-  }
-
   void Handle(const http::Request& request, http::Response* response) const {
     if (request.method == "GET" && (request.target == "/health" || request.target == "/")) {
       response->status = 200;
@@ -95,9 +67,21 @@ struct Server::Impl {
     if (request.method == "GET" && request.target == "/metrics") {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
-      response->body = MetricsText();
+      response->body = metrics.Prometheus(*catalog, *gsi_applier);
       return;
     }
+    if (request.method == "GET" && request.target.rfind("/partitions", 0) == 0) {
+      std::string table;
+      if (auto q = request.target.find("table="); q != std::string::npos) {
+        table = request.target.substr(q + 6);
+        table = table.substr(0, table.find('&'));
+      }
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "application/json");
+      response->body = PartitionsJson(*catalog, table);
+      return;
+    }
+    auto started = std::chrono::steady_clock::now();
     api::ApiReply reply;
     api::CallerContext caller;
     if (request.method != "POST") {
@@ -108,6 +92,18 @@ struct Server::Impl {
     } else {
       reply = dispatcher->Handle(request.Header("X-Amz-Target"), request.body, caller);
     }
+    std::string_view target = request.Header("X-Amz-Target");
+    std::string operation(
+        target.substr(target.find('.') == std::string_view::npos ? 0 : target.find('.') + 1));
+    std::string outcome = "OK";
+    if (reply.http_status != 200) {
+      auto hash = reply.body.find('#');
+      auto end = reply.body.find('"', hash);
+      outcome = hash == std::string::npos ? "Error" : reply.body.substr(hash + 1, end - hash - 1);
+    }
+    metrics.Record(
+        operation.size() <= 64 ? operation : "Unknown", outcome,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     response->status = reply.http_status;
     response->headers.emplace_back("Content-Type", kJsonContentType);
     response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
@@ -134,8 +130,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   store_options.in_memory = options.in_memory;
   store_options.sync_writes = options.sync_writes;
   DDBD_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(store_options));
-  DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get()));
-  impl->catalog->set_item_collection_limit(options.item_collection_limit);
+  engine::CatalogOptions catalog_options;
+  catalog_options.throttling = options.throttling;
+  catalog_options.burst_seconds = options.burst_seconds;
+  catalog_options.partition_split_bytes = options.partition_split_bytes;
+  catalog_options.item_collection_limit = options.item_collection_limit;
+  DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
   impl->gsi_applier =
       std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());

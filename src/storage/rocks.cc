@@ -257,4 +257,20 @@ Status Store::GetStats(std::string_view key, int64_t* a, int64_t* b) const {
   return Status::OK();
 }
 
+Result<std::vector<Store::StatsEntry>> Store::StatsWithPrefix(std::string_view prefix) const {
+  std::vector<StatsEntry> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      rep_->db->NewIterator(rocksdb::ReadOptions(), rep_->stats->handle));
+  for (it->Seek(ToSlice(prefix)); it->Valid() && it->key().starts_with(ToSlice(prefix));
+       it->Next()) {
+    StatsEntry e;
+    e.key = it->key().ToString();
+    rocksdb::Slice value = it->value();
+    AddCountersOperator::Decode(&value, &e.a, &e.b);
+    out.push_back(std::move(e));
+  }
+  DDBD_RETURN_IF_ERROR(FromRocks(it->status(), "scan stats"));
+  return out;
+}
+
 }  // namespace ddbd::storage

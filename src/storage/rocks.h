@@ -85,6 +85,12 @@ class Store {
                                         std::string upper) const;
   // The two counters stored under `key` in the stats family (0, 0 if none).
   Status GetStats(std::string_view key, int64_t* a, int64_t* b) const;
+  // Every stats entry whose key starts with `prefix`: (key, a, b).
+  struct StatsEntry {
+    std::string key;
+    int64_t a = 0, b = 0;
+  };
+  Result<std::vector<StatsEntry>> StatsWithPrefix(std::string_view prefix) const;
 
  private:
   struct Rep;

@@ -164,7 +164,7 @@ class EngineTest : public ::testing::Test {
     });
   }
   std::optional<Item> Get(const Table& table, const PrimaryKey& key) {
-    auto r = GetItem(*catalog_, table, key);
+    auto r = GetItem(*catalog_, table, key, true);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r->item : std::nullopt;
   }
@@ -375,7 +375,7 @@ TEST(CatalogPersistenceTest, ReopenKeepsTablesItemsAndSequence) {
   EXPECT_EQ(meta.decreases_today, 3);
   EXPECT_EQ(meta.billing_mode_update_ms, 44);
 
-  auto read = GetItem(**catalog, *table, key);
+  auto read = GetItem(**catalog, *table, key, true);
   ASSERT_TRUE(read.ok());
   ASSERT_TRUE(read->item.has_value());
   EXPECT_TRUE(model::Equal(read->item->at("v"), S("x")));
@@ -593,7 +593,7 @@ TEST_F(EngineTest, PutGetDeleteAndStats) {
   EXPECT_EQ(overwrite->new_size, 14u);
   EXPECT_EQ(catalog_->Stats(*table).item_count, 2);
   EXPECT_EQ(catalog_->Stats(*table).size_bytes, 23);
-  auto read = GetItem(*catalog_, *table, key_a);
+  auto read = GetItem(*catalog_, *table, key_a, true);
   ASSERT_TRUE(read.ok());
   ASSERT_TRUE(read->item.has_value());
   EXPECT_EQ(read->size, 14u);

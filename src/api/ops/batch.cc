@@ -45,28 +45,28 @@ Result<CapacityRequest> ReadCapacityMode(const Json& request) {
   return out;
 }
 
+using PerTableUnits = std::vector<std::pair<std::string, engine::ConsumedUnits>>;
+
+engine::ConsumedUnits& UnitsOf(PerTableUnits& per_table, const std::string& table) {
+  for (auto& [name, units] : per_table) {
+    if (name == table) return units;
+  }
+  per_table.emplace_back(table, engine::ConsumedUnits());
+  return per_table.back().second;
+}
+
 void WriteCapacityList(JsonWriter& out, const CapacityRequest& mode,
-                       const std::vector<std::pair<std::string, double>>& per_table) {
+                       const PerTableUnits& per_table) {
   if (!mode.total) return;
   WriteKey(out, "ConsumedCapacity");
   out.StartArray();
   for (const auto& [table, units] : per_table) {
-    out.StartObject();
-    WriteKey(out, "TableName");
-    WriteString(out, table);
-    WriteKey(out, "CapacityUnits");
-    out.Double(units);
-    if (mode.indexes) {
-      WriteKey(out, "Table");
-      out.StartObject();
-      WriteKey(out, "CapacityUnits");
-      out.Double(units);
-      out.EndObject();
-    }
-    out.EndObject();
+    WriteConsumedCapacityObject(out, table, units, mode.indexes);
   }
   out.EndArray();
 }
+
+bool IsThrottle(const Status& s) { return s.code() == ErrorCode::kProvisionedThroughputExceeded; }
 
 Status RequestItemsConstraint(const Json* items, const char* operation) {
   if (items == nullptr || items->MemberCount() == 0) {
@@ -140,10 +140,11 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   }
 
   // Reads, up to the 16 MB reply limit; the rest is returned as UnprocessedKeys.
-  std::vector<std::pair<std::string, double>> consumed;
+  PerTableUnits consumed;
   std::vector<std::vector<Item>> found(tables.size());
   std::vector<std::vector<const engine::PrimaryKey*>> unprocessed(tables.size());
   size_t reply_bytes = 0;
+  size_t throttled = 0;
   bool full = false;
   for (size_t ti = 0; ti < tables.size(); ++ti) {
     auto& t = tables[ti];
@@ -153,14 +154,21 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
         unprocessed[ti].push_back(&key);
         continue;
       }
-      DDBD_ASSIGN_OR_RETURN(engine::ReadResult r, engine::GetItem(ctx.catalog, *t.table, key));
+      auto read = engine::GetItem(ctx.catalog, *t.table, key, t.consistent);
+      if (!read.ok() && IsThrottle(read.status())) {
+        // Throttled keys are returned as unprocessed, as the service does.
+        unprocessed[ti].push_back(&key);
+        ++throttled;
+        continue;
+      }
+      DDBD_ASSIGN_OR_RETURN(engine::ReadResult r, std::move(read));
       if (r.item && reply_bytes + r.size > kMaxBatchGetBytes) {
         // The reply stays under 16 MB: this key and the rest are left for the next call.
         full = true;
         unprocessed[ti].push_back(&key);
         continue;
       }
-      units += engine::ReadUnits(r.size, t.consistent);
+      units += r.units;
       if (!r.item) continue;
       reply_bytes += r.size;
       if (t.expressions.projection) {
@@ -170,7 +178,10 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
         found[ti].push_back(std::move(*r.item));
       }
     }
-    consumed.emplace_back(t.name, units);
+    UnitsOf(consumed, t.name).table += units;
+  }
+  if (throttled > 0 && throttled == total_keys) {
+    return engine::ThrottleError(tables[0].table->meta(), false);
   }
 
   out.StartObject();
@@ -217,6 +228,7 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
 namespace {
 
 struct WriteOp {
+  const Json* request = nullptr;  // the WriteRequest, echoed in UnprocessedItems
   std::shared_ptr<engine::Table> table;
   std::string table_name;
   bool is_put = false;
@@ -269,6 +281,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
             "the supported datatypes");
       }
       WriteOp op;
+      op.request = &w;
       op.table_name = name;
       op.is_put = put != nullptr;
       const Json* body = op.is_put ? put : del;
@@ -311,28 +324,45 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     }
   }
 
-  std::vector<std::pair<std::string, double>> consumed;
+  PerTableUnits consumed;
   std::vector<std::pair<const WriteOp*, int64_t>> collections;
+  std::vector<const WriteOp*> unprocessed;
   for (auto& op : ops) {
-    DDBD_ASSIGN_OR_RETURN(
-        engine::MutationResult result,
-        engine::Mutate(
-            ctx.catalog, *op.table, op.key, [&](const Item*) -> Result<MutationDecision> {
-              if (op.is_put) {
-                return MutationDecision{MutationDecision::Kind::kPut, std::move(op.item)};
-              }
-              return MutationDecision{MutationDecision::Kind::kDelete, {}};
-            }));
-    if (result.collection_size) collections.emplace_back(&op, *result.collection_size);
-    double units = engine::WriteUnits(std::max(result.old_size, result.new_size));
-    if (consumed.empty() || consumed.back().first != op.table_name) {
-      consumed.emplace_back(op.table_name, 0);
+    auto written = engine::Mutate(
+        ctx.catalog, *op.table, op.key, [&](const Item*) -> Result<MutationDecision> {
+          if (op.is_put) {
+            return MutationDecision{MutationDecision::Kind::kPut, std::move(op.item)};
+          }
+          return MutationDecision{MutationDecision::Kind::kDelete, {}};
+        });
+    if (!written.ok() && IsThrottle(written.status())) {
+      // Throttled writes are returned as unprocessed; the SDKs retry them.
+      unprocessed.push_back(&op);
+      continue;
     }
-    consumed.back().second += units;
+    DDBD_ASSIGN_OR_RETURN(engine::MutationResult result, std::move(written));
+    if (result.collection_size) collections.emplace_back(&op, *result.collection_size);
+    engine::ConsumedUnits& units = UnitsOf(consumed, op.table_name);
+    units.table += result.units.table;
+    for (const auto& [name, u] : result.units.local_indexes) units.local_indexes[name] += u;
+    for (const auto& [name, u] : result.units.global_indexes) units.global_indexes[name] += u;
+  }
+  if (!unprocessed.empty() && unprocessed.size() == ops.size()) {
+    return engine::ThrottleError(ops[0].table->meta(), false);
   }
   out.StartObject();
   WriteKey(out, "UnprocessedItems");
   out.StartObject();
+  std::set<std::string> unprocessed_tables;
+  for (const WriteOp* op : unprocessed) {
+    if (!unprocessed_tables.insert(op->table_name).second) continue;
+    WriteKey(out, op->table_name);
+    out.StartArray();
+    for (const WriteOp* other : unprocessed) {
+      if (other->table_name == op->table_name) other->request->Accept(out);
+    }
+    out.EndArray();
+  }
   out.EndObject();
   if (metrics && *metrics == "SIZE" && !collections.empty()) {
     WriteKey(out, "ItemCollectionMetrics");

@@ -92,22 +92,11 @@ Status ReadAttributeMap(const Json& request, const char* member, const char* pat
   return model::DecodeAttributeMap(*json, out);
 }
 
-void WriteConsumedCapacity(JsonWriter& out, const CommonParams& p, double units) {
+void WriteConsumedCapacity(JsonWriter& out, const CommonParams& p,
+                           const engine::ConsumedUnits& units) {
   if (p.capacity == CapacityMode::kNone) return;
   WriteKey(out, "ConsumedCapacity");
-  out.StartObject();
-  WriteKey(out, "TableName");
-  WriteString(out, p.table_name);
-  WriteKey(out, "CapacityUnits");
-  out.Double(units);
-  if (p.capacity == CapacityMode::kIndexes) {
-    WriteKey(out, "Table");
-    out.StartObject();
-    WriteKey(out, "CapacityUnits");
-    out.Double(units);
-    out.EndObject();
-  }
-  out.EndObject();
+  WriteConsumedCapacityObject(out, p.table_name, units, p.capacity == CapacityMode::kIndexes);
 }
 
 void WriteCollectionMetrics(JsonWriter& out, const CommonParams& p, const engine::Table& table,
@@ -155,6 +144,37 @@ Status CheckKeyNotUpdated(const engine::Table& table, const RequestExpressions& 
 
 }  // namespace
 
+void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
+                                 const engine::ConsumedUnits& units, bool indexes) {
+  out.StartObject();
+  WriteKey(out, "TableName");
+  WriteString(out, table_name);
+  WriteKey(out, "CapacityUnits");
+  out.Double(units.total());
+  if (indexes) {
+    WriteKey(out, "Table");
+    out.StartObject();
+    WriteKey(out, "CapacityUnits");
+    out.Double(units.table);
+    out.EndObject();
+    for (const auto* group : {&units.local_indexes, &units.global_indexes}) {
+      if (group->empty()) continue;
+      WriteKey(out,
+               group == &units.local_indexes ? "LocalSecondaryIndexes" : "GlobalSecondaryIndexes");
+      out.StartObject();
+      for (const auto& [name, u] : *group) {
+        WriteKey(out, name);
+        out.StartObject();
+        WriteKey(out, "CapacityUnits");
+        out.Double(u);
+        out.EndObject();
+      }
+      out.EndObject();
+    }
+  }
+  out.EndObject();
+}
+
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
                                 const engine::PrimaryKey& key, int64_t collection_bytes) {
   out.StartObject();
@@ -198,7 +218,7 @@ Status PutItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   if (p.return_values == ReturnValues::kAllOld && result.old_item) {
     WriteAttributes(out, *result.old_item);
   }
-  WriteConsumedCapacity(out, p, engine::WriteUnits(std::max(result.old_size, result.new_size)));
+  WriteConsumedCapacity(out, p, result.units);
   WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();
@@ -214,7 +234,8 @@ Status GetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ReadExpressions(request, ExpressionParams{.projection = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*table, key_map));
-  DDBD_ASSIGN_OR_RETURN(engine::ReadResult result, engine::GetItem(ctx.catalog, *table, key));
+  DDBD_ASSIGN_OR_RETURN(engine::ReadResult result,
+                        engine::GetItem(ctx.catalog, *table, key, consistent.value_or(false)));
   out.StartObject();
   if (result.item) {
     WriteKey(out, "Item");
@@ -224,7 +245,9 @@ Status GetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
       model::WriteAttributeMap(out, *result.item);
     }
   }
-  WriteConsumedCapacity(out, p, engine::ReadUnits(result.size, consistent.value_or(false)));
+  engine::ConsumedUnits units;
+  units.table = result.units;
+  WriteConsumedCapacity(out, p, units);
   out.EndObject();
   return Status::OK();
 }
@@ -249,7 +272,7 @@ Status DeleteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   if (p.return_values == ReturnValues::kAllOld && result.old_item) {
     WriteAttributes(out, *result.old_item);
   }
-  WriteConsumedCapacity(out, p, engine::WriteUnits(result.old_size));
+  WriteConsumedCapacity(out, p, result.units);
   WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();
@@ -298,7 +321,7 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
       break;
     }
   }
-  WriteConsumedCapacity(out, p, engine::WriteUnits(std::max(result.old_size, result.new_size)));
+  WriteConsumedCapacity(out, p, result.units);
   WriteCollectionMetrics(out, p, *table, key, result);
   out.EndObject();
   return Status::OK();

@@ -43,6 +43,11 @@ struct ItemPayload : Status::Payload {
   model::Item item;
 };
 
+// A ConsumedCapacity object: TableName and CapacityUnits, and with `indexes` the Table /
+// LocalSecondaryIndexes / GlobalSecondaryIndexes breakdown.
+void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
+                                 const engine::ConsumedUnits& units, bool indexes);
+
 // {"ItemCollectionKey": {...}, "SizeEstimateRangeGB": [lo, hi]} of a table with LSIs.
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
                                 const engine::PrimaryKey& key, int64_t collection_bytes);

@@ -10,6 +10,7 @@
 #include "engine/capacity.h"
 #include "engine/index.h"
 #include "expr/eval.h"
+#include "storage/key_codec.h"
 
 namespace ddbd::api {
 namespace {
@@ -204,7 +205,7 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
       auto key =
           engine::ValidateKey(*o.target.table, engine::IndexKeyOf(o.target.meta, nullptr, item));
       if (!key.ok()) continue;
-      auto base = engine::GetItem(o.ctx.catalog, *o.target.table, *key);
+      auto base = engine::GetItemUnmetered(o.ctx.catalog, *o.target.table, *key);
       if (base.ok() && base->item) {
         extra_bytes += base->size;
         item = std::move(*base->item);
@@ -238,23 +239,26 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
     model::WriteAttributeMap(out,
                              engine::IndexKeyOf(o.target.meta, o.target.index, page.items.back()));
   }
-  page.bytes_read += extra_bytes;
-  if (o.p.capacity) {
-    double units = engine::ReadUnits(page.bytes_read, o.p.consistent);
-    WriteKey(out, "ConsumedCapacity");
-    out.StartObject();
-    WriteKey(out, "TableName");
-    WriteString(out, o.p.table_name);
-    WriteKey(out, "CapacityUnits");
-    out.Double(units);
-    if (o.p.capacity_indexes) {
-      WriteKey(out, "Table");
-      out.StartObject();
-      WriteKey(out, "CapacityUnits");
-      out.Double(units);
-      out.EndObject();
+  engine::ConsumedUnits units;
+  if (o.target.index == nullptr) {
+    units.table = page.units;
+  } else {
+    (o.target.index->global ? units.global_indexes : units.local_indexes)[o.target.index->name] =
+        page.units;
+  }
+  if (extra_bytes > 0) {
+    // The fetches from the table are charged to the table.
+    units.table = engine::ReadUnits(extra_bytes, o.p.consistent);
+    uint64_t hash = 0;
+    if (!page.items.empty()) {
+      auto it = page.items.front().find(o.target.meta.hash_key.name);
+      if (it != page.items.front().end()) hash = storage::PartitionHash(it->second);
     }
-    out.EndObject();
+    o.target.table->partitions().ChargeRead(hash, units.table);
+  }
+  if (o.p.capacity) {
+    WriteKey(out, "ConsumedCapacity");
+    WriteConsumedCapacityObject(out, o.p.table_name, units, o.p.capacity_indexes);
   }
   out.EndObject();
 }
@@ -591,6 +595,7 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(KeyCondition condition, BuildKeyCondition(target, std::move(predicates)));
   if (e.condition) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(target, e, *e.condition));
   engine::PageRequest page;
+  page.consistent = p.consistent;
   page.forward = forward.value_or(true);
   page.limit = static_cast<size_t>(p.limit.value_or(0));
   DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
@@ -656,6 +661,7 @@ Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(CheckSelect(p, e, request.HasMember("AttributesToGet")));
   DDBD_ASSIGN_OR_RETURN(ReadTarget target, FindReadTarget(ctx, p, e));
   engine::PageRequest page;
+  page.consistent = p.consistent;
   page.limit = static_cast<size_t>(p.limit.value_or(0));
   DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
   DDBD_ASSIGN_OR_RETURN(engine::PageResult result,

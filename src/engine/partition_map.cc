@@ -1,0 +1,228 @@
+#include "engine/partition_map.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace ddbd::engine {
+namespace {
+
+constexpr int kHotSecondsBeforeSplit = 10;
+constexpr double kHotFraction = 0.8;
+
+}  // namespace
+
+int64_t MonotonicMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+PartitionMap::PartitionMap(std::vector<uint64_t> starts) {
+  if (starts.empty() || starts[0] != 0) starts.insert(starts.begin(), 0);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    Partition p;
+    p.begin = starts[i];
+    p.end = i + 1 < starts.size() ? starts[i + 1] : 0;
+    partitions_.push_back(std::move(p));
+  }
+}
+
+size_t PartitionMap::InitialPartitions(bool provisioned, int64_t rcu, int64_t wcu) {
+  if (!provisioned) return 4;  // 12,000 RCU / 4,000 WCU of initial on-demand capacity
+  double n = std::max(static_cast<double>(rcu) / kPartitionMaxReadUnits,
+                      static_cast<double>(wcu) / kPartitionMaxWriteUnits);
+  return std::max<size_t>(1, static_cast<size_t>(std::ceil(n)));
+}
+
+std::vector<uint64_t> PartitionMap::EvenStarts(size_t n) {
+  std::vector<uint64_t> starts;
+  for (size_t i = 0; i < n; ++i) {
+    starts.push_back(static_cast<uint64_t>((static_cast<unsigned __int128>(i) << 64) / n));
+  }
+  return starts;
+}
+
+void PartitionMap::Configure(bool provisioned, int64_t rcu, int64_t wcu, bool throttling,
+                             double burst_seconds) {
+  std::lock_guard lock(mu_);
+  burst_seconds_ = burst_seconds;
+  provisioned_ = provisioned;
+  rcu_ = rcu;
+  wcu_ = wcu;
+  throttling_ = throttling;
+  ConfigureLocked();
+}
+
+void PartitionMap::ConfigureLocked() {
+  int64_t now = MonotonicMicros();
+  double n = static_cast<double>(partitions_.size());
+  for (auto& p : partitions_) {
+    if (!throttling_) {
+      p.read.Configure(0, 0, now);
+      p.write.Configure(0, 0, now);
+    } else if (provisioned_) {
+      p.read.Configure(std::min(kPartitionMaxReadUnits, static_cast<double>(rcu_) / n),
+                       burst_seconds_, now);
+      p.write.Configure(std::min(kPartitionMaxWriteUnits, static_cast<double>(wcu_) / n),
+                        burst_seconds_, now);
+    } else {
+      p.read.Configure(kPartitionMaxReadUnits, kOnDemandBurstSeconds, now);
+      p.write.Configure(kPartitionMaxWriteUnits, kOnDemandBurstSeconds, now);
+    }
+  }
+}
+
+PartitionMap::Partition& PartitionMap::At(uint64_t hash) {
+  auto it = std::upper_bound(partitions_.begin(), partitions_.end(), hash,
+                             [](uint64_t h, const Partition& p) { return h < p.begin; });
+  return *(it - 1);
+}
+
+bool PartitionMap::AdmitRead(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  return At(hash).read.Admit(MonotonicMicros());
+}
+
+bool PartitionMap::AdmitWrite(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  return At(hash).write.Admit(MonotonicMicros());
+}
+
+void PartitionMap::ChargeRead(uint64_t hash, double units) {
+  std::lock_guard lock(mu_);
+  Partition& p = At(hash);
+  p.read.Consume(units, MonotonicMicros());
+  p.consumed_read += units;
+}
+
+void PartitionMap::ChargeWrite(uint64_t hash, double units) {
+  std::lock_guard lock(mu_);
+  Partition& p = At(hash);
+  int64_t now = MonotonicMicros();
+  p.write.Consume(units, now);
+  p.consumed_write += units;
+  if (now - p.window_start_us >= 1000000) {
+    // Close the previous one-second window.
+    p.last_rate = p.window_units;
+    p.hot_seconds =
+        p.window_units >= kHotFraction * kPartitionMaxWriteUnits ? p.hot_seconds + 1 : 0;
+    p.window_start_us = now;
+    p.window_units = 0;
+  }
+  p.window_units += units;
+}
+
+void PartitionMap::NoteThrottledRead(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  ++At(hash).throttled_reads;
+}
+
+void PartitionMap::NoteThrottledWrite(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  ++At(hash).throttled_writes;
+}
+
+void PartitionMap::AddContent(uint64_t hash, int64_t items, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  Partition& p = At(hash);
+  p.items += items;
+  p.bytes += bytes;
+}
+
+bool PartitionMap::MaybeSplit(int64_t split_bytes) {
+  std::lock_guard lock(mu_);
+  bool changed = false;
+  for (size_t i = 0; i < partitions_.size(); ++i) {
+    Partition& p = partitions_[i];
+    bool too_big = split_bytes > 0 && p.bytes > split_bytes;
+    bool hot = p.hot_seconds >= kHotSecondsBeforeSplit;
+    unsigned __int128 end = p.end == 0 ? (static_cast<unsigned __int128>(1) << 64) : p.end;
+    if ((!too_big && !hot) || end - p.begin < 2) continue;
+    uint64_t mid = static_cast<uint64_t>(p.begin + (end - p.begin) / 2);
+    Partition upper;
+    upper.begin = mid;
+    upper.end = p.end;
+    // Counters are split evenly: the hash spreads keys uniformly across the range.
+    upper.items = p.items / 2;
+    upper.bytes = p.bytes / 2;
+    p.items -= upper.items;
+    p.bytes -= upper.bytes;
+    p.end = mid;
+    p.hot_seconds = 0;
+    partitions_.insert(partitions_.begin() + static_cast<long>(i) + 1, std::move(upper));
+    changed = true;
+    ++i;
+  }
+  if (changed) ConfigureLocked();
+  return changed;
+}
+
+bool PartitionMap::EnsurePartitions(size_t n) {
+  std::lock_guard lock(mu_);
+  bool changed = false;
+  while (partitions_.size() < n) {
+    size_t widest = 0;
+    unsigned __int128 widest_span = 0;
+    for (size_t i = 0; i < partitions_.size(); ++i) {
+      const Partition& p = partitions_[i];
+      unsigned __int128 end = p.end == 0 ? (static_cast<unsigned __int128>(1) << 64) : p.end;
+      if (end - p.begin > widest_span) {
+        widest_span = end - p.begin;
+        widest = i;
+      }
+    }
+    if (widest_span < 2) break;
+    Partition& p = partitions_[widest];
+    uint64_t mid = static_cast<uint64_t>(p.begin + widest_span / 2);
+    Partition upper;
+    upper.begin = mid;
+    upper.end = p.end;
+    upper.items = p.items / 2;
+    upper.bytes = p.bytes / 2;
+    p.items -= upper.items;
+    p.bytes -= upper.bytes;
+    p.end = mid;
+    partitions_.insert(partitions_.begin() + static_cast<long>(widest) + 1, std::move(upper));
+    changed = true;
+  }
+  if (changed) ConfigureLocked();
+  return changed;
+}
+
+std::vector<uint64_t> PartitionMap::starts() const {
+  std::lock_guard lock(mu_);
+  std::vector<uint64_t> out;
+  for (const auto& p : partitions_) out.push_back(p.begin);
+  return out;
+}
+
+std::vector<PartitionView> PartitionMap::Snapshot() const {
+  std::lock_guard lock(mu_);
+  std::vector<PartitionView> out;
+  for (const auto& p : partitions_) {
+    PartitionView v;
+    v.begin = p.begin;
+    v.end = p.end;
+    v.items = p.items;
+    v.bytes = p.bytes;
+    v.read_rate = p.read.rate();
+    v.write_rate = p.write.rate();
+    v.read_tokens = p.read.tokens();
+    v.write_tokens = p.write.tokens();
+    v.consumed_read_units = p.consumed_read;
+    v.consumed_write_units = p.consumed_write;
+    v.throttled_reads = p.throttled_reads;
+    v.throttled_writes = p.throttled_writes;
+    v.recent_write_units_per_second = p.last_rate;
+    out.push_back(v);
+  }
+  return out;
+}
+
+size_t PartitionMap::size() const {
+  std::lock_guard lock(mu_);
+  return partitions_.size();
+}
+
+}  // namespace ddbd::engine

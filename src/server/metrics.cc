@@ -1,0 +1,212 @@
+#include "server/metrics.h"
+
+#include <cstdio>
+
+#include "engine/catalog.h"
+#include "engine/gsi_applier.h"
+
+namespace ddbd {
+namespace {
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.10g", v);
+  return buf;
+}
+
+std::string Labels(std::initializer_list<std::pair<const char*, std::string>> labels) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [k, v] : labels) {
+    if (!first) out += ",";
+    first = false;
+    out += k;
+    out += "=\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::string Hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+void RequestMetrics::Record(const std::string& operation, const std::string& outcome,
+                            double seconds) {
+  std::lock_guard lock(mu_);
+  Series& s = series_[{operation, outcome}];
+  ++s.count;
+  s.sum += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++s.buckets[i];
+  }
+}
+
+std::string RequestMetrics::Prometheus(const engine::Catalog& catalog,
+                                       const engine::GsiApplier& applier) const {
+  std::string out;
+  out += "# HELP ddbd_requests_total Requests by operation and outcome (OK or error type).\n";
+  out += "# TYPE ddbd_requests_total counter\n";
+  std::map<std::pair<std::string, std::string>, Series> series;
+  {
+    std::lock_guard lock(mu_);
+    series = series_;
+  }
+  for (const auto& [key, s] : series) {
+    out += "ddbd_requests_total" + Labels({{"operation", key.first}, {"outcome", key.second}}) +
+           " " + std::to_string(s.count) + "\n";
+  }
+  out += "# HELP ddbd_request_duration_seconds Request latency by operation.\n";
+  out += "# TYPE ddbd_request_duration_seconds histogram\n";
+  std::map<std::string, Series> per_op;
+  for (const auto& [key, s] : series) {
+    Series& t = per_op[key.first];
+    t.count += s.count;
+    t.sum += s.sum;
+    for (size_t i = 0; i < kBuckets.size(); ++i) t.buckets[i] += s.buckets[i];
+  }
+  for (const auto& [op, s] : per_op) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += "ddbd_request_duration_seconds_bucket" +
+             Labels({{"operation", op}, {"le", Number(kBuckets[i])}}) + " " +
+             std::to_string(s.buckets[i]) + "\n";
+    }
+    out += "ddbd_request_duration_seconds_bucket" + Labels({{"operation", op}, {"le", "+Inf"}}) +
+           " " + std::to_string(s.count) + "\n";
+    out += "ddbd_request_duration_seconds_sum" + Labels({{"operation", op}}) + " " + Number(s.sum) +
+           "\n";
+    out += "ddbd_request_duration_seconds_count" + Labels({{"operation", op}}) + " " +
+           std::to_string(s.count) + "\n";
+  }
+
+  auto tables = catalog.AllTables();
+  out += "# HELP ddbd_tables Number of tables.\n# TYPE ddbd_tables gauge\n";
+  out += "ddbd_tables " + std::to_string(tables.size()) + "\n";
+  std::string partitions, consumed_read, consumed_write, throttles, sizes, table_items;
+  for (const auto& table : tables) {
+    auto stats = catalog.Stats(*table);
+    table_items += "ddbd_table_items" + Labels({{"table", table->name()}}) + " " +
+                   std::to_string(stats.item_count) + "\n";
+    auto views = table->partitions().Snapshot();
+    partitions += "ddbd_table_partitions" + Labels({{"table", table->name()}}) + " " +
+                  std::to_string(views.size()) + "\n";
+    for (size_t i = 0; i < views.size(); ++i) {
+      const auto& v = views[i];
+      std::string p = std::to_string(i);
+      consumed_read += "ddbd_consumed_read_units_total" +
+                       Labels({{"table", table->name()}, {"partition", p}}) + " " +
+                       Number(v.consumed_read_units) + "\n";
+      consumed_write += "ddbd_consumed_write_units_total" +
+                        Labels({{"table", table->name()}, {"partition", p}}) + " " +
+                        Number(v.consumed_write_units) + "\n";
+      throttles += "ddbd_throttled_requests_total" +
+                   Labels({{"table", table->name()}, {"partition", p}, {"kind", "read"}}) + " " +
+                   std::to_string(v.throttled_reads) + "\n";
+      throttles += "ddbd_throttled_requests_total" +
+                   Labels({{"table", table->name()}, {"partition", p}, {"kind", "write"}}) + " " +
+                   std::to_string(v.throttled_writes) + "\n";
+      sizes += "ddbd_partition_bytes" + Labels({{"table", table->name()}, {"partition", p}}) + " " +
+               std::to_string(v.bytes) + "\n";
+    }
+  }
+  out += "# HELP ddbd_table_items Items per table.\n# TYPE ddbd_table_items gauge\n" + table_items;
+  out +=
+      "# HELP ddbd_table_partitions Partitions per table.\n# TYPE ddbd_table_partitions gauge\n" +
+      partitions;
+  out += "# HELP ddbd_partition_bytes Bytes per partition.\n# TYPE ddbd_partition_bytes gauge\n" +
+         sizes;
+  out +=
+      "# HELP ddbd_consumed_read_units_total Read capacity units consumed.\n"
+      "# TYPE ddbd_consumed_read_units_total counter\n" +
+      consumed_read;
+  out +=
+      "# HELP ddbd_consumed_write_units_total Write capacity units consumed.\n"
+      "# TYPE ddbd_consumed_write_units_total counter\n" +
+      consumed_write;
+  out +=
+      "# HELP ddbd_throttled_requests_total Requests throttled.\n"
+      "# TYPE ddbd_throttled_requests_total counter\n" +
+      throttles;
+
+  auto lags = applier.Lags();
+  out +=
+      "# HELP ddbd_gsi_lag_records Change-log records not yet applied to a global secondary "
+      "index.\n# TYPE ddbd_gsi_lag_records gauge\n";
+  for (const auto& lag : lags) {
+    out += "ddbd_gsi_lag_records" + Labels({{"table", lag.table}, {"index", lag.index}}) + " " +
+           std::to_string(lag.records) + "\n";
+  }
+  out +=
+      "# HELP ddbd_gsi_lag_seconds Age of the oldest change not yet applied to a global "
+      "secondary index.\n# TYPE ddbd_gsi_lag_seconds gauge\n";
+  for (const auto& lag : lags) {
+    out += "ddbd_gsi_lag_seconds" + Labels({{"table", lag.table}, {"index", lag.index}}) + " " +
+           Number(lag.oldest_seconds) + "\n";
+  }
+  out +=
+      "# HELP ddbd_gsi_backfilling 1 while a global secondary index is backfilling.\n"
+      "# TYPE ddbd_gsi_backfilling gauge\n";
+  for (const auto& lag : lags) {
+    out += "ddbd_gsi_backfilling" + Labels({{"table", lag.table}, {"index", lag.index}}) + " " +
+           (lag.backfilling ? "1" : "0") + "\n";
+  }
+  return out;
+}
+
+std::string PartitionsJson(const engine::Catalog& catalog, const std::string& table_name) {
+  auto view_json = [](const engine::PartitionView& v) {
+    std::string out = "{";
+    out += "\"begin\":\"" + Hex(v.begin) + "\",\"end\":\"" +
+           (v.end == 0 ? std::string("0x10000000000000000") : Hex(v.end)) + "\"";
+    out += ",\"items\":" + std::to_string(v.items) + ",\"bytes\":" + std::to_string(v.bytes);
+    out += ",\"readCapacityPerSecond\":" + Number(v.read_rate) +
+           ",\"writeCapacityPerSecond\":" + Number(v.write_rate);
+    out +=
+        ",\"readTokens\":" + Number(v.read_tokens) + ",\"writeTokens\":" + Number(v.write_tokens);
+    out += ",\"consumedReadUnits\":" + Number(v.consumed_read_units) +
+           ",\"consumedWriteUnits\":" + Number(v.consumed_write_units);
+    out += ",\"recentWriteUnitsPerSecond\":" + Number(v.recent_write_units_per_second);
+    out += ",\"throttledReads\":" + std::to_string(v.throttled_reads) +
+           ",\"throttledWrites\":" + std::to_string(v.throttled_writes) + "}";
+    return out;
+  };
+  std::string out = "{\"tables\":[";
+  bool first_table = true;
+  for (const auto& table : catalog.AllTables()) {
+    if (!table_name.empty() && table->name() != table_name) continue;
+    auto meta = table->meta();
+    if (!first_table) out += ",";
+    first_table = false;
+    out += "{\"table\":\"" + meta.name + "\",\"account\":\"" + meta.account + "\",\"region\":\"" +
+           meta.region + "\",\"partitions\":[";
+    auto views = table->partitions().Snapshot();
+    for (size_t i = 0; i < views.size(); ++i) out += (i ? "," : "") + view_json(views[i]);
+    out += "],\"globalSecondaryIndexes\":[";
+    bool first_index = true;
+    for (const auto& index : meta.indexes) {
+      if (!index.global) continue;
+      auto* map = table->IndexPartitions(index.id);
+      if (map == nullptr) continue;
+      if (!first_index) out += ",";
+      first_index = false;
+      out += "{\"index\":\"" + index.name + "\",\"partitions\":[";
+      auto index_views = map->Snapshot();
+      for (size_t i = 0; i < index_views.size(); ++i) {
+        out += (i ? "," : "") + view_json(index_views[i]);
+      }
+      out += "]}";
+    }
+    out += "]}";
+  }
+  return out + "]}";
+}
+
+}  // namespace ddbd
