@@ -810,7 +810,7 @@ def test_arithmetic_overflow_rejected(ddb, table_s, expression):
 
 @pytest.mark.slow
 def test_concurrent_increments_are_atomic(endpoint, credentials, ddb, table_s):
-    threads_n, per_thread = 8, 100
+    threads_n, per_thread = 8, 500  # the issue: 8 clients x 500 increments = 4000
     key = put_new(ddb, table_s, c=N(0))
     errors = []
 

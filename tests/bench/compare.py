@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""The ddbd benchmark: one run, on this machine, reporting ratios (docs/performance.md).
+
+  python3 tests/bench/compare.py [--seconds 5]
+
+1. ddbd time to ready and idle memory.
+2. ddbd-bench against ddbd (SigV4 verification on, --credentials): the cheapest authenticated
+   request (DescribeEndpoints: the wire ceiling), GetItem and PutItem throughput, and the
+   ratios GetItem/ceiling and PutItem/ceiling (goal >= 0.6).
+3. p99 latency of GetItem at half of ddbd's peak GetItem rate (goal < 1 ms).
+4. Server CPU time per request, from /proc/<pid>/stat, while wrk replays the same pre-signed
+   GetItem and PutItem requests against ddbd, dynalite and moto (goal for ddbd <= 10 us and
+   >= 3x better than dynalite). dynalite comes from npm (cached in ~/.cache/ddbd-bench); moto
+   from the Python on this machine; either is skipped if it cannot be had.
+Requires: build/release/ddbd and build/release/ddbd-bench, wrk (apt-get install wrk), boto3.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DDBD = os.path.join(ROOT, "build/release/ddbd")
+BENCH = os.path.join(ROOT, "build/release/ddbd-bench")
+ACCESS, SECRET, REGION = "bench", "bench-secret", "us-east-1"
+CACHE = os.path.expanduser("~/.cache/ddbd-bench")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=30.0):
+    start = time.time()
+    while time.time() - start < timeout:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return time.time() - start
+        except OSError:
+            time.sleep(0.0005)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_of_tree(pid):
+    total = cpu_seconds(pid)
+    try:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        for child in children:
+            total += cpu_of_tree(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def client(port):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
+                        aws_access_key_id=ACCESS, aws_secret_access_key=SECRET,
+                        config=Config(retries={"max_attempts": 0}))
+
+
+def prepare(port):
+    ddb = client(port)
+    ddb.create_table(TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     BillingMode="PAY_PER_REQUEST")
+    for _ in range(100):
+        if ddb.describe_table(TableName="bench")["Table"]["TableStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    ddb.put_item(TableName="bench", Item={"pk": {"S": "key1"}, "pad": {"S": "x" * 960}})
+
+
+def presigned(port, op, body):
+    """Headers of a SigV4-signed request, as botocore signs it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    data = json.dumps(body)
+    req = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/", data=data,
+                     headers={"X-Amz-Target": f"DynamoDB_20120810.{op}",
+                              "Content-Type": "application/x-amz-json-1.0"})
+    SigV4Auth(Credentials(ACCESS, SECRET), "dynamodb", REGION).add_auth(req)
+    return dict(req.headers), data
+
+
+def wrk(port, pid, op, body, seconds):
+    headers, data = presigned(port, op, body)
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write('wrk.method = "POST"\n')
+    script.write("wrk.body = %s\n" % json.dumps(data))
+    for k, v in headers.items():
+        if k.lower() in ("content-length",):
+            continue
+        script.write("wrk.headers[%s] = %s\n" % (json.dumps(k), json.dumps(v)))
+    script.close()
+    before = cpu_of_tree(pid)
+    out = subprocess.run(["wrk", "-t1", "-c8", f"-d{seconds}s", "-s", script.name,
+                          f"http://127.0.0.1:{port}/"], capture_output=True, text=True).stdout
+    cpu = cpu_of_tree(pid) - before
+    os.unlink(script.name)
+    requests = 0
+    non2xx = 0
+    for line in out.splitlines():
+        line = line.strip()
+        if "requests in" in line:
+            requests = int(line.split()[0])
+        if line.startswith("Non-2xx"):
+            non2xx = int(line.split()[-1])
+    if requests == 0:
+        return None
+    return {"requests": requests, "errors": non2xx, "cpu_us": cpu / requests * 1e6,
+            "rps": requests / seconds}
+
+
+def bench(port, mix, seconds, extra=()):
+    out = subprocess.run([BENCH, "--endpoint", f"127.0.0.1:{port}", "--table", "bench", "--keys", "1",
+                          "--mix", mix, "--duration", str(seconds), "--connections", "4",
+                          "--access-key", ACCESS, "--secret-key", SECRET, *extra],
+                         capture_output=True, text=True).stdout
+    fields = out.split()
+    values = {fields[i]: fields[i + 1] for i in range(0, len(fields) - 1) if not fields[i][0].isdigit()}
+    return {"ops": float(values.get("ops/s", 0)), "p50": float(values.get("p50", 0)),
+            "p99": float(values.get("p99", 0)), "raw": out.strip()}
+
+
+def start_ddbd():
+    creds = tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False)
+    creds.write(f"[bench]\naws_access_key_id = {ACCESS}\naws_secret_access_key = {SECRET}\n")
+    creds.close()
+    port = free_port()
+    t0 = time.time()
+    proc = subprocess.Popen([DDBD, "--port", str(port), "--in-memory", "--credentials", creds.name,
+                             "--no-throttling", "--log-level", "warn"])
+    ready = wait_port(port)
+    return proc, port, ready, time.time() - t0
+
+
+def start_dynalite():
+    node = shutil.which("node")
+    if node is None:
+        return None, None, "node not installed"
+    cli = os.path.join(CACHE, "node_modules/dynalite/cli.js")
+    if not os.path.exists(cli):
+        os.makedirs(CACHE, exist_ok=True)
+        r = subprocess.run(["npm", "install", "--prefix", CACHE, "--no-audit", "--no-fund",
+                            "--loglevel=error", "dynalite"], capture_output=True, text=True)
+        if r.returncode != 0 or not os.path.exists(cli):
+            return None, None, "npm install dynalite failed: " + r.stderr[-200:]
+    port = free_port()
+    proc = subprocess.Popen([node, cli, "--host", "127.0.0.1", "--port", str(port), "--createTableMs", "0",
+                             "--deleteTableMs", "0", "--updateTableMs", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return proc, port, None
+
+
+def start_moto():
+    try:
+        import moto  # noqa: F401
+    except ImportError:
+        return None, None, "moto not installed in this Python"
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port, 60)
+    return proc, port, None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    s = args.seconds
+    for tool in (DDBD, BENCH):
+        if not os.path.exists(tool):
+            sys.exit(f"missing {tool}: build with `cmake --build build/release --target ddbd ddbd-bench`")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    report = []
+    proc, port, ready, _ = start_ddbd()
+    time.sleep(0.3)
+    idle = rss_kb(proc.pid)
+    report.append(("ddbd time to ready", f"{ready * 1e3:.1f} ms", "< 5 ms"))
+    report.append(("ddbd idle memory (RSS)", f"{idle / 1024:.1f} MB", "< 10 MB"))
+    prepare(port)
+    ceiling = bench(port, "describe=1", s)
+    get = bench(port, "get=1", s)
+    put = bench(port, "put=1", s)
+    half = bench(port, "get=1", s, ("--rate", str(int(get["ops"] / 2))))
+    report.append(("ddbd-bench DescribeEndpoints (wire ceiling)", f"{ceiling['ops']:.0f} ops/s", ""))
+    report.append(("ddbd-bench GetItem", f"{get['ops']:.0f} ops/s = {get['ops'] / ceiling['ops']:.2f} x ceiling",
+                   ">= 0.6"))
+    report.append(("ddbd-bench PutItem", f"{put['ops']:.0f} ops/s = {put['ops'] / ceiling['ops']:.2f} x ceiling",
+                   ">= 0.6"))
+    report.append((f"GetItem p99 at half of peak ({int(get['ops'] / 2)}/s)", f"{half['p99']:.3f} ms", "< 1 ms"))
+    cpu = {}
+    get_body = {"TableName": "bench", "Key": {"pk": {"S": "key1"}}}
+    put_body = {"TableName": "bench", "Item": {"pk": {"S": "key1"}, "pad": {"S": "x" * 960}}}
+    cpu["ddbd"] = (wrk(port, proc.pid, "GetItem", get_body, s), wrk(port, proc.pid, "PutItem", put_body, s))
+    proc.terminate()
+    proc.wait()
+    for name, starter in (("dynalite", start_dynalite), ("moto", start_moto)):
+        p, peer_port, why = starter()
+        if p is None:
+            report.append((f"{name}", f"skipped: {why}", ""))
+            continue
+        try:
+            prepare(peer_port)
+            cpu[name] = (wrk(peer_port, p.pid, "GetItem", get_body, s),
+                         wrk(peer_port, p.pid, "PutItem", put_body, s))
+        finally:
+            p.terminate()
+            p.wait()
+    for name, (g, p) in cpu.items():
+        for label, r in (("GetItem", g), ("PutItem", p)):
+            if r is None:
+                report.append((f"{name} {label} server CPU/request (wrk)", "no result", ""))
+                continue
+            note = f"{r['cpu_us']:.1f} us ({r['rps']:.0f} req/s" + (f", {r['errors']} errors" if r["errors"] else "") + ")"
+            goal = "<= 10 us" if name == "ddbd" else ""
+            report.append((f"{name} {label} server CPU/request (wrk)", note, goal))
+    if "ddbd" in cpu and "dynalite" in cpu and cpu["ddbd"][0] and cpu["dynalite"][0]:
+        ratio = cpu["dynalite"][0]["cpu_us"] / cpu["ddbd"][0]["cpu_us"]
+        report.append(("GetItem CPU: dynalite / ddbd", f"{ratio:.1f} x", ">= 3 x"))
+    if "ddbd" in cpu and "moto" in cpu and cpu["ddbd"][0] and cpu["moto"][0]:
+        ratio = cpu["moto"][0]["cpu_us"] / cpu["ddbd"][0]["cpu_us"]
+        report.append(("GetItem CPU: moto / ddbd", f"{ratio:.0f} x", ""))
+    width = max(len(r[0]) for r in report)
+    print()
+    for what, value, goal in report:
+        print(f"{what:<{width}}  {value:<45} {('goal ' + goal) if goal else ''}")
+    print("\nddbd-bench raw:")
+    for name, r in (("ceiling", ceiling), ("get", get), ("put", put), ("half", half)):
+        print(f"  {name}: {r['raw']}")
+
+
+if __name__ == "__main__":
+    main()
