@@ -137,6 +137,18 @@ bool GsiApplier::Step() {
         }
       } else {
         worked |= ApplyLog(*table, meta, index);
+        if (index.status == IndexStatus::kCreating &&
+            ReadU64(catalog_->store(), GsiCursorKey(table->table_id(), index.id), 0) >=
+                table->LastSequence()) {
+          auto updated = catalog_->Modify(*table, [&](TableMeta* current) {
+            for (auto& i : current->indexes) {
+              if (i.global && i.id == index.id) i.status = IndexStatus::kActive;
+            }
+            return Status::OK();
+          });
+          if (!updated.ok()) DDBD_LOG_ERROR("gsi applier: {}", updated.status().ToString());
+          worked = true;
+        }
       }
       Lag lag;
       lag.table = meta.name;
@@ -243,17 +255,16 @@ bool GsiApplier::Backfill(Table& table, const IndexMeta& index) {
     return false;
   }
   if (done) {
+    // The index turns ACTIVE once the log replay has caught up (Step).
     auto updated = catalog_->Modify(table, [&](TableMeta* current) {
       for (auto& i : current->indexes) {
-        if (i.global && i.id == index.id) {
-          i.backfilling = false;
-          i.status = IndexStatus::kActive;
-        }
+        if (i.global && i.id == index.id) i.backfilling = false;
       }
       return Status::OK();
     });
     if (!updated.ok()) DDBD_LOG_ERROR("gsi backfill: {}", updated.status().ToString());
-    DDBD_LOG_INFO("gsi {} of table {}: backfill done", index.name, meta.name);
+    DDBD_LOG_INFO("gsi {} of table {}: backfill scan done, replaying changes", index.name,
+                  meta.name);
   }
   return true;
 }

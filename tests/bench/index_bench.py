@@ -9,6 +9,9 @@ Starts its own ddbd (in memory) on a free loopback port and measures, in one run
      until a Query on the GSI returns it (p50/p99).
   3. GSI convergence after a burst of 10,000 writes (BatchWriteItem): time from the last
      acknowledged write until the index holds every item.
+  4. Backfill: a GSI added with UpdateTable to a 100,000-item table while writes continue
+     (puts of new matching items and deletes of old ones); time until ACTIVE, and a check that
+     the index then holds exactly the matching items.
 Requests are sent on one keep-alive connection with a precomputed SigV4 header (ddbd accepts
 any well-formed signature by default), so client overhead stays small.
 
@@ -143,6 +146,44 @@ def main():
             time.sleep(0.001)
         print(f"burst of {burst} writes in {acked - t0:.2f} s; GSI converged {1e3 * (time.perf_counter() - acked):.1f} ms "
               f"after the last acknowledged write")
+
+        c.call("CreateTable", {
+            "TableName": "backfill", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]})
+        total = 100000
+        for start in range(0, total, 25):
+            requests = [{"PutRequest": {"Item": {"pk": {"S": f"b{i:06d}"}, "g": {"S": f"g{i % 100}"},
+                                                 "pad": {"S": "y" * 100}}}} for i in range(start, start + 25)]
+            c.call("BatchWriteItem", {"RequestItems": {"backfill": requests}})
+        t0 = time.perf_counter()
+        c.call("UpdateTable", {
+            "TableName": "backfill", "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {
+                "IndexName": "by_g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}}]})
+        extra = 0
+        deleted = 0
+        while True:
+            index = c.call("DescribeTable", {"TableName": "backfill"})["Table"]["GlobalSecondaryIndexes"][0]
+            if index["IndexStatus"] == "ACTIVE":
+                break
+            # Writes continue during the backfill.
+            c.call("PutItem", {"TableName": "backfill",
+                               "Item": {"pk": {"S": f"new{extra}"}, "g": {"S": "g1"}}})
+            extra += 1
+            c.call("DeleteItem", {"TableName": "backfill", "Key": {"pk": {"S": f"b{deleted:06d}"}}})
+            deleted += 1
+        active = time.perf_counter() - t0
+        expected = total - deleted + extra
+        count = 0
+        for g in range(100):
+            count += c.call("Query", {"TableName": "backfill", "IndexName": "by_g", "Select": "COUNT",
+                                      "KeyConditionExpression": "g = :g",
+                                      "ExpressionAttributeValues": {":g": {"S": f"g{g}"}}})["Count"]
+        print(f"backfill of {total} items with {extra} puts and {deleted} deletes during it: ACTIVE after "
+              f"{active:.2f} s; index holds {count} items, expected {expected}: "
+              f"{'exact' if count == expected else 'MISMATCH'}")
     finally:
         server.terminate()
         server.wait()
