@@ -74,8 +74,10 @@ std::string GsiBackfillKey(const std::string& table_id, uint32_t index_id) {
   return "gsi-backfill/" + table_id + "/" + std::to_string(index_id);
 }
 
-GsiApplier::GsiApplier(Catalog* catalog, int backfill_pause_ms)
-    : catalog_(catalog), backfill_pause_ms_(backfill_pause_ms) {
+GsiApplier::GsiApplier(Catalog* catalog, int backfill_pause_ms, int64_t log_retention_seconds)
+    : catalog_(catalog),
+      backfill_pause_ms_(backfill_pause_ms),
+      log_retention_seconds_(log_retention_seconds) {
   catalog_->SetWriteListener([this] { Notify(); });
   thread_ = std::thread([this] { Loop(); });
 }
@@ -128,6 +130,7 @@ bool GsiApplier::Step() {
   std::vector<Lag> lags;
   for (const auto& table : catalog_->AllTables()) {
     TableMeta meta = table->meta();
+    worked |= TrimLog(*table, meta);
     for (const auto& index : meta.indexes) {
       if (!index.global || index.status == IndexStatus::kDeleting) continue;
       if (index.backfilling) {
@@ -173,6 +176,36 @@ bool GsiApplier::Step() {
   std::lock_guard lock(lag_mu_);
   lags_ = std::move(lags);
   return worked;
+}
+
+bool GsiApplier::TrimLog(Table& table, const TableMeta& meta) {
+  constexpr size_t kMaxDeletesPerStep = 10000;
+  storage::Store* store = catalog_->store();
+  // Records every GSI has applied (all of them when there is none).
+  uint64_t consumed = table.LastSequence();
+  for (const auto& index : meta.indexes) {
+    if (!index.global) continue;
+    if (index.backfilling) {
+      consumed = std::min(consumed, index.backfill_start_sequence - 1);
+    } else {
+      consumed = std::min(consumed, ReadU64(store, GsiCursorKey(table.table_id(), index.id), 0));
+    }
+  }
+  int64_t cutoff_us = NowMicros() - log_retention_seconds_ * 1000000;
+  auto it = store->NewIterator(table.log(), "", "");
+  storage::WriteBatch batch;
+  size_t deleted = 0;
+  for (it->SeekToFirst(); it->Valid() && deleted < kMaxDeletesPerStep; it->Next()) {
+    if (it->key().size() != 8 || DecodeFixed64BE(it->key().data()) > consumed) break;
+    ChangeRecord record;
+    if (DecodeChange(it->value(), &record) && record.time_us >= cutoff_us) break;
+    batch.Delete(table.log(), it->key());
+    ++deleted;
+  }
+  if (deleted == 0) return false;
+  Status s = store->Write(&batch);
+  if (!s.ok()) DDBD_LOG_ERROR("change-log trim: {}", s.ToString());
+  return s.ok() && deleted == kMaxDeletesPerStep;
 }
 
 bool GsiApplier::ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& index) {

@@ -13,6 +13,10 @@
 // sequence, which corrects any entry the scan wrote from a newer version of an item, and
 // marks the index ACTIVE. A restart resumes the scan from its progress key.
 //
+// Log trimming. The same thread deletes change-log records that every GSI has applied and
+// that are older than the retention (24 h by default: what DynamoDB Streams will need), so the
+// log does not grow without bound.
+//
 // Thread-safety: one background thread; Lags() may be called from any thread.
 #pragma once
 
@@ -33,7 +37,8 @@ class GsiApplier {
   // Starts the background thread. REQUIRES: `catalog` outlives the applier.
   // `backfill_pause_ms` pauses between backfill chunks (tests use it to catch a backfill in
   // progress; 0 in production).
-  explicit GsiApplier(Catalog* catalog, int backfill_pause_ms = 0);
+  explicit GsiApplier(Catalog* catalog, int backfill_pause_ms = 0,
+                      int64_t log_retention_seconds = 24 * 3600);
   ~GsiApplier();  // stops and joins
 
   void Notify();
@@ -58,9 +63,12 @@ class GsiApplier {
   bool Step();
   bool ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& index);
   bool Backfill(Table& table, const IndexMeta& index);
+  // Deletes consumed change-log records older than the retention; true if it deleted some.
+  bool TrimLog(Table& table, const TableMeta& meta);
 
   Catalog* catalog_;
   const int backfill_pause_ms_;
+  const int64_t log_retention_seconds_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool notified_ = false;  // GUARDED_BY(mu_)

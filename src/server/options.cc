@@ -25,6 +25,8 @@ A DynamoDB-compatible database server.
                       split a partition past this size (default 10 GB, as the service)
   --burst-seconds N   seconds of unused provisioned capacity a partition banks (default 300,
                       as the service; small values make throttling tests quick)
+  --change-log-retention-seconds N
+                      keep change-log records this long once applied (default 86400)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
@@ -63,6 +65,10 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     if (flag == "--version") return CommandLineAction::kVersion;
     if (flag == "--no-throttling") {
       options->throttling = false;
+    } else if (flag == "--change-log-retention-seconds") {
+      if (!take_int(0, int64_t{1} << 40, &n))
+        return bad("--change-log-retention-seconds needs seconds");
+      options->change_log_retention_seconds = n;
     } else if (flag == "--burst-seconds") {
       if (!take_int(0, 3600, &n)) return bad("--burst-seconds needs a number from 0 to 3600");
       options->burst_seconds = static_cast<double>(n);

@@ -136,8 +136,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   catalog_options.partition_split_bytes = options.partition_split_bytes;
   catalog_options.item_collection_limit = options.item_collection_limit;
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
-  impl->gsi_applier =
-      std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
+  impl->gsi_applier = std::make_unique<engine::GsiApplier>(
+      impl->catalog.get(), options.backfill_pause_ms, options.change_log_retention_seconds);
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
 
   http::ListenerOptions listener_options;
