@@ -682,9 +682,19 @@ std::string CalculateSignature(const HttpRequestView& req, const ParsedSignature
   std::string canonical =
       CanonicalRequest(req, parsed.signed_headers, payload_hash, parsed.presigned);
   std::string to_sign = StringToSign(parsed.amz_date, CredentialScope(parsed.identity), canonical);
-  std::string key = SigningKey(secret_access_key, parsed.identity.date, parsed.identity.region,
-                               parsed.identity.service);
-  return HexEncode(HmacSha256(key, to_sign));
+  // The signing key depends only on (secret, date, region, service): clients reuse it for a
+  // whole day, so each thread keeps the last one (four HMACs saved per request).
+  struct CachedKey {
+    std::string secret, date, region, service, key;
+  };
+  thread_local CachedKey cached;
+  const auto& id = parsed.identity;
+  if (cached.key.empty() || cached.secret != secret_access_key || cached.date != id.date ||
+      cached.region != id.region || cached.service != id.service) {
+    cached = CachedKey{std::string(secret_access_key), id.date, id.region, id.service,
+                       SigningKey(secret_access_key, id.date, id.region, id.service)};
+  }
+  return HexEncode(HmacSha256(cached.key, to_sign));
 }
 
 std::optional<int64_t> ParseAmzDate(std::string_view s) {
