@@ -63,7 +63,7 @@ Table::Table(storage::Store* store, TableMeta meta, storage::ColumnFamily* data,
       range_key_(meta.range_key),
       data_(data),
       log_(log),
-      meta_(std::move(meta)),
+      meta_(std::make_shared<const TableMeta>(std::move(meta))),
       next_sequence_(next_sequence) {}
 
 Table::~Table() {
@@ -102,12 +102,17 @@ void Table::RetireIndexFamily(uint32_t index_id) {
 
 TableMeta Table::meta() const {
   std::lock_guard lock(mu_);
+  return *meta_;
+}
+
+std::shared_ptr<const TableMeta> Table::shared_meta() const {
+  std::lock_guard lock(mu_);
   return meta_;
 }
 
 void Table::SetMeta(TableMeta meta) {
   std::lock_guard lock(mu_);
-  meta_ = std::move(meta);
+  meta_ = std::make_shared<const TableMeta>(std::move(meta));
 }
 
 PartitionMap* Table::IndexPartitions(uint32_t index_id) const {

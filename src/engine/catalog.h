@@ -42,6 +42,8 @@ class Table {
 
   // A copy of the current descriptor (UpdateTable may change it concurrently).
   TableMeta meta() const;
+  // The current descriptor without copying it (the request path uses this).
+  std::shared_ptr<const TableMeta> shared_meta() const;
   // Key schema never changes after creation, so these are safe to read without a copy.
   const KeyElement& hash_key() const { return hash_key_; }
   const std::optional<KeyElement>& range_key() const { return range_key_; }
@@ -91,7 +93,7 @@ class Table {
   storage::ColumnFamily* const data_;
   storage::ColumnFamily* const log_;
   mutable std::mutex mu_;
-  TableMeta meta_;                                        // GUARDED_BY(mu_)
+  std::shared_ptr<const TableMeta> meta_;                 // GUARDED_BY(mu_)
   std::map<uint32_t, storage::ColumnFamily*> index_cfs_;  // GUARDED_BY(mu_)
   std::unique_ptr<PartitionMap> partitions_;
   std::map<uint32_t, std::shared_ptr<PartitionMap>> index_partitions_;  // GUARDED_BY(mu_)

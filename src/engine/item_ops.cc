@@ -213,7 +213,8 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
   storage::Store* store = catalog.store();
   std::string storage_key = StorageKey(key);
   const uint64_t hash = storage::PartitionHash(key.hash);
-  const TableMeta meta = table.meta();
+  const std::shared_ptr<const TableMeta> meta_ptr = table.shared_meta();
+  const TableMeta& meta = *meta_ptr;
   if (!table.partitions().AdmitWrite(hash)) {
     table.partitions().NoteThrottledWrite(hash);
     return ThrottleError(meta, false);

@@ -99,7 +99,8 @@ Status CheckSelect(const ReadParams& p, const RequestExpressions& e, bool legacy
 // What a Query or Scan reads: the table, or one of its indexes.
 struct ReadTarget {
   std::shared_ptr<engine::Table> table;
-  engine::TableMeta meta;
+  std::shared_ptr<const engine::TableMeta> meta_ptr;  // keeps `meta` alive
+  const engine::TableMeta* meta = nullptr;
   const engine::IndexMeta* index = nullptr;  // points into meta
   engine::KeyElement hash;                   // the partition key of what is read
   std::optional<engine::KeyElement> range;   // its sort key
@@ -126,11 +127,12 @@ Result<ReadTarget> FindReadTarget(OpContext& ctx, const ReadParams& p,
                                   const RequestExpressions& e) {
   ReadTarget t;
   DDBD_ASSIGN_OR_RETURN(t.table, FindTableForItemOp(ctx, p.table_name));
-  t.meta = t.table->meta();
-  t.hash = t.meta.hash_key;
-  t.range = t.meta.range_key;
+  t.meta_ptr = t.table->shared_meta();
+  t.meta = t.meta_ptr.get();
+  t.hash = t.meta->hash_key;
+  t.range = t.meta->range_key;
   if (!p.index_name) return t;
-  t.index = t.meta.FindIndex(*p.index_name);
+  t.index = t.meta->FindIndex(*p.index_name);
   if (t.index == nullptr || t.index->status == engine::IndexStatus::kDeleting) {
     return Status::Validation("The table does not have the specified index: " + *p.index_name);
   }
@@ -162,7 +164,7 @@ Result<ReadTarget> FindReadTarget(OpContext& ctx, const ReadParams& p,
     }
     if (e.condition) CollectNames(*e.condition, e.ph, &wanted);
     for (const auto& name : wanted) {
-      if (!engine::IndexHasAttribute(t.meta, *t.index, name)) t.fetch_base_items = true;
+      if (!engine::IndexHasAttribute(*t.meta, *t.index, name)) t.fetch_base_items = true;
     }
   }
   return t;
@@ -183,8 +185,8 @@ Result<std::optional<std::string>> StartKey(const ReadTarget& t, const Json* jso
     }
     return std::optional<std::string>(engine::StorageKeyOf(*validated));
   }
-  if (engine::IndexKeyOf(t.meta, t.index, key).size() != key.size()) return invalid;
-  auto storage_key = engine::IndexEntryKey(t.meta, *t.index, key);
+  if (engine::IndexKeyOf(*t.meta, t.index, key).size() != key.size()) return invalid;
+  auto storage_key = engine::IndexEntryKey(*t.meta, *t.index, key);
   if (!storage_key) return invalid;
   return std::optional<std::string>(std::move(*storage_key));
 }
@@ -203,7 +205,7 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
     // An LSI read asking for unprojected attributes fetches them from the table, and pays.
     for (auto& item : page.items) {
       auto key =
-          engine::ValidateKey(*o.target.table, engine::IndexKeyOf(o.target.meta, nullptr, item));
+          engine::ValidateKey(*o.target.table, engine::IndexKeyOf(*o.target.meta, nullptr, item));
       if (!key.ok()) continue;
       auto base = engine::GetItemUnmetered(o.ctx.catalog, *o.target.table, *key);
       if (base.ok() && base->item) {
@@ -237,7 +239,7 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
   if (page.stopped_early && !page.items.empty()) {
     WriteKey(out, "LastEvaluatedKey");
     model::WriteAttributeMap(out,
-                             engine::IndexKeyOf(o.target.meta, o.target.index, page.items.back()));
+                             engine::IndexKeyOf(*o.target.meta, o.target.index, page.items.back()));
   }
   engine::ConsumedUnits units;
   if (o.target.index == nullptr) {
@@ -251,7 +253,7 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
     units.table = engine::ReadUnits(extra_bytes, o.p.consistent);
     uint64_t hash = 0;
     if (!page.items.empty()) {
-      auto it = page.items.front().find(o.target.meta.hash_key.name);
+      auto it = page.items.front().find(o.target.meta->hash_key.name);
       if (it != page.items.front().end()) hash = storage::PartitionHash(it->second);
     }
     o.target.table->partitions().ChargeRead(hash, units.table);
