@@ -77,20 +77,23 @@ struct Listener::Impl {
   Handler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // With the default 127.0.0.1, also [::1] on the same port: "localhost" resolves to ::1
+  // first for many clients (Node.js 18 does not fall back to IPv4).
+  tcp::acceptor acceptor_v6{ioc};
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
 
-  asio::awaitable<void> Accept() {
+  asio::awaitable<void> Accept(tcp::acceptor& from) {
     for (;;) {
       beast::error_code ec;
       tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          co_await from.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        if (!acceptor.is_open()) co_return;
+        if (!from.is_open()) co_return;
         continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(acceptor.get_executor(),
-                     Session(tcp_stream(std::move(socket)), handler, options), asio::detached);
+      asio::co_spawn(from.get_executor(), Session(tcp_stream(std::move(socket)), handler, options),
+                     asio::detached);
     }
   }
 };
@@ -114,6 +117,17 @@ Result<std::unique_ptr<Listener>> Listener::Bind(const ListenerOptions& options,
     return Status::Internal("cannot listen on " + options.bind_address + ":" +
                             std::to_string(options.port) + ": " + ec.message());
   }
+  if (options.bind_address == "127.0.0.1") {
+    // Best effort: a machine without IPv6 keeps the IPv4 listener alone.
+    tcp::endpoint v6{asio::ip::address_v6::loopback(), impl->acceptor.local_endpoint().port()};
+    beast::error_code ec6;
+    impl->acceptor_v6.open(v6.protocol(), ec6);
+    if (!ec6) impl->acceptor_v6.set_option(asio::ip::v6_only(true), ec6);
+    if (!ec6) impl->acceptor_v6.set_option(asio::socket_base::reuse_address(true), ec6);
+    if (!ec6) impl->acceptor_v6.bind(v6, ec6);
+    if (!ec6) impl->acceptor_v6.listen(asio::socket_base::max_listen_connections, ec6);
+    if (ec6) impl->acceptor_v6.close(ec6);
+  }
   return std::unique_ptr<Listener>(new Listener(std::move(impl)));
 }
 
@@ -126,7 +140,10 @@ void Listener::Run() {
       Stop();
     }
   });
-  asio::co_spawn(impl_->ioc, impl_->Accept(), asio::detached);
+  asio::co_spawn(impl_->ioc, impl_->Accept(impl_->acceptor), asio::detached);
+  if (impl_->acceptor_v6.is_open()) {
+    asio::co_spawn(impl_->ioc, impl_->Accept(impl_->acceptor_v6), asio::detached);
+  }
   std::vector<std::thread> threads;
   for (int i = 1; i < impl_->options.threads; ++i) {
     threads.emplace_back([this] { impl_->ioc.run(); });
@@ -139,6 +156,7 @@ void Listener::Stop() {
   asio::post(impl_->ioc, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->acceptor_v6.close(ec);
     impl_->signals.cancel(ec);
     impl_->ioc.stop();
   });
