@@ -1,28 +1,21 @@
 #include "common/crc32.h"
 
-#include <array>
+#include <algorithm>
+
+#include <zlib.h>
 
 namespace ddbd {
-namespace {
 
-constexpr std::array<uint32_t, 256> MakeTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kTable = MakeTable();
-
-}  // namespace
-
+// zlib's CRC-32 (the same polynomial botocore checks) is several times faster than a
+// byte-at-a-time table; it showed up at ~5% of GetItem's server time in a profile.
 uint32_t Crc32(std::string_view data) {
-  uint32_t c = 0xFFFFFFFFu;
-  for (unsigned char byte : data) c = kTable[(c ^ byte) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  uLong crc = crc32(0L, Z_NULL, 0);
+  while (!data.empty()) {
+    uInt chunk = static_cast<uInt>(std::min<size_t>(data.size(), 1u << 30));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), chunk);
+    data.remove_prefix(chunk);
+  }
+  return static_cast<uint32_t>(crc);
 }
 
 }  // namespace ddbd

@@ -30,6 +30,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DDBD = os.path.join(ROOT, "build/release/ddbd")
 BENCH = os.path.join(ROOT, "build/release/ddbd-bench")
 ACCESS, SECRET, REGION = "bench", "bench-secret", "us-east-1"
+# One I/O thread: the client (wrk or ddbd-bench) needs the other core of a 2-core machine,
+# and dynalite and moto serve from one thread too.
+EXTRA = ["--threads", "1"]
 CACHE = os.path.expanduser("~/.cache/ddbd-bench")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -154,7 +157,7 @@ def start_ddbd():
     port = free_port()
     t0 = time.time()
     proc = subprocess.Popen([DDBD, "--port", str(port), "--in-memory", "--credentials", creds.name,
-                             "--no-throttling", "--log-level", "warn"])
+                             "--no-throttling", "--log-level", "warn", *EXTRA])
     ready = wait_port(port)
     return proc, port, ready, time.time() - t0
 
