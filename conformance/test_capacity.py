@@ -5,6 +5,7 @@ per-partition view at GET /partitions)."""
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -152,3 +153,51 @@ def test_size_triggered_split_keeps_items_readable_and_ordered(ddbd_factory):
     ddb = server.client()
     check(ddb)
     assert len(partitions(server, table)) == before
+
+
+def raw_call(server, operation, body):
+    """A signed request sent without the SDK's model (Debian's boto3 1.26 predates
+    OnDemandThroughput)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps(body),
+                         headers={"X-Amz-Target": f"DynamoDB_20120810.{operation}",
+                                  "Content-Type": "application/x-amz-json-1.0"})
+    SigV4Auth(Credentials("AKIDCONFORMANCE", "conformance-secret"), "dynamodb", "us-east-1").add_auth(request)
+    prepared = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
+                                      method="POST")
+    try:
+        with urllib.request.urlopen(prepared) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_on_demand_maximum_throttles_the_table(ddbd_factory):
+    server = ddbd_factory(throttling=True)
+    ddb = server.client()
+    table = unique_table_name("odmax")
+    status, _ = raw_call(server, "CreateTable", {
+        "TableName": table, "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 10}})
+    assert status == 200
+    status, desc = raw_call(server, "DescribeTable", {"TableName": table})
+    assert desc["Table"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 10}
+    throttled = 0
+    for i in range(200):
+        try:
+            ddb.put_item(TableName=table, Item={"pk": S(f"k{i}")})
+        except ClientError as e:
+            assert e.response["Error"]["Code"] == "ThrottlingException"
+            throttled += 1
+    assert throttled > 100
+    # Raising the maximum lifts the limit.
+    status, _ = raw_call(server, "UpdateTable", {
+        "TableName": table, "OnDemandThroughput": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}})
+    assert status == 200
+    time.sleep(0.1)
+    for i in range(50):
+        ddb.put_item(TableName=table, Item={"pk": S(f"after{i}")})

@@ -128,6 +128,8 @@ void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
   if (!partitions_) partitions_ = std::make_unique<PartitionMap>(PartitionMap::EvenStarts(needed));
   partitions_->EnsurePartitions(needed);
   partitions_->Configure(provisioned, m.read_capacity, m.write_capacity, throttling, burst_seconds);
+  partitions_->SetMaximums(provisioned ? -1 : m.max_read_request_units,
+                           provisioned ? -1 : m.max_write_request_units);
   std::lock_guard lock(mu_);
   for (const auto& index : m.indexes) {
     if (!index.global) continue;

@@ -143,7 +143,12 @@ int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::
   return size_delta;
 }
 
-Status ThrottleError(const TableMeta& meta, bool index) {
+Status ThrottleError(const TableMeta& meta, bool index, PartitionMap::Admission admission) {
+  if (admission == PartitionMap::Admission::kTableMaximum) {
+    return Status(ErrorCode::kThrottling,
+                  "Throughput exceeds the maximum OnDemandThroughput configured on table or "
+                  "index");  // message unverified
+  }
   if (index) {
     return Status(ErrorCode::kProvisionedThroughputExceeded,
                   "The level of configured provisioned throughput for one or more global "
@@ -215,9 +220,10 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
   const uint64_t hash = storage::PartitionHash(key.hash);
   const std::shared_ptr<const TableMeta> meta_ptr = table.shared_meta();
   const TableMeta& meta = *meta_ptr;
-  if (!table.partitions().AdmitWrite(hash)) {
+  if (auto admission = table.partitions().AdmitWrite(hash);
+      admission != PartitionMap::Admission::kAdmitted) {
     table.partitions().NoteThrottledWrite(hash);
-    return ThrottleError(meta, false);
+    return ThrottleError(meta, false, admission);
   }
   std::lock_guard lock(table.locks().For(StableHash64(storage_key)));
 
@@ -285,9 +291,10 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
         auto it = source.find(index.hash_key.name);
         uint64_t index_hash = it != source.end() ? storage::PartitionHash(it->second) : 0;
         if (map != nullptr) {
-          if (!map->AdmitWrite(index_hash)) {
+          if (auto admission = map->AdmitWrite(index_hash);
+              admission != PartitionMap::Admission::kAdmitted) {
             map->NoteThrottledWrite(index_hash);
-            return ThrottleError(meta, true);
+            return ThrottleError(meta, true, admission);
           }
           gsi_charges.push_back({map, {index_hash, units}});
         }
@@ -335,9 +342,10 @@ Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& 
 Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKey& key,
                            bool consistent) {
   const uint64_t hash = storage::PartitionHash(key.hash);
-  if (!table.partitions().AdmitRead(hash)) {
+  if (auto admission = table.partitions().AdmitRead(hash);
+      admission != PartitionMap::Admission::kAdmitted) {
     table.partitions().NoteThrottledRead(hash);
-    return ThrottleError(table.meta(), false);
+    return ThrottleError(*table.shared_meta(), false, admission);
   }
   ReadResult found_result;
   DDBD_ASSIGN_OR_RETURN(found_result, GetItemUnmetered(catalog, table, key));

@@ -53,7 +53,9 @@ struct ConsumedUnits {
 
 // ProvisionedThroughputExceededException with the service's message for a provisioned
 // table, an on-demand table's partition ceiling, or (`index`) a GSI out of capacity.
-Status ThrottleError(const TableMeta& meta, bool index);
+// `admission` says which limit refused the request.
+Status ThrottleError(const TableMeta& meta, bool index,
+                     PartitionMap::Admission admission = PartitionMap::Admission::kPartitionLimit);
 
 struct MutationResult {
   std::optional<model::Item> old_item;

@@ -79,20 +79,37 @@ PartitionMap::Partition& PartitionMap::At(uint64_t hash) {
   return *(it - 1);
 }
 
-bool PartitionMap::AdmitRead(uint64_t hash) {
+void PartitionMap::SetMaximums(int64_t max_read_units, int64_t max_write_units) {
   std::lock_guard lock(mu_);
-  return At(hash).read.Admit(MonotonicMicros());
+  int64_t now = MonotonicMicros();
+  max_read_units_ = throttling_ ? max_read_units : 0;
+  max_write_units_ = throttling_ ? max_write_units : 0;
+  max_read_.Configure(static_cast<double>(std::max<int64_t>(max_read_units_, 0)),
+                      kOnDemandBurstSeconds, now);
+  max_write_.Configure(static_cast<double>(std::max<int64_t>(max_write_units_, 0)),
+                       kOnDemandBurstSeconds, now);
 }
 
-bool PartitionMap::AdmitWrite(uint64_t hash) {
+PartitionMap::Admission PartitionMap::AdmitRead(uint64_t hash) {
   std::lock_guard lock(mu_);
-  return At(hash).write.Admit(MonotonicMicros());
+  int64_t now = MonotonicMicros();
+  if (max_read_units_ > 0 && !max_read_.Admit(now)) return Admission::kTableMaximum;
+  return At(hash).read.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
+}
+
+PartitionMap::Admission PartitionMap::AdmitWrite(uint64_t hash) {
+  std::lock_guard lock(mu_);
+  int64_t now = MonotonicMicros();
+  if (max_write_units_ > 0 && !max_write_.Admit(now)) return Admission::kTableMaximum;
+  return At(hash).write.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
 }
 
 void PartitionMap::ChargeRead(uint64_t hash, double units) {
   std::lock_guard lock(mu_);
   Partition& p = At(hash);
-  p.read.Consume(units, MonotonicMicros());
+  int64_t now = MonotonicMicros();
+  p.read.Consume(units, now);
+  if (max_read_units_ > 0) max_read_.Consume(units, now);
   p.consumed_read += units;
 }
 
@@ -101,6 +118,7 @@ void PartitionMap::ChargeWrite(uint64_t hash, double units) {
   Partition& p = At(hash);
   int64_t now = MonotonicMicros();
   p.write.Consume(units, now);
+  if (max_write_units_ > 0) max_write_.Consume(units, now);
   p.consumed_write += units;
   if (now - p.window_start_us >= 1000000) {
     // Close the previous one-second window.

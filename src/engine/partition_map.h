@@ -53,9 +53,13 @@ class PartitionMap {
   void Configure(bool provisioned, int64_t rcu, int64_t wcu, bool throttling,
                  double burst_seconds = kBurstSeconds);
 
+  // On-demand maximums (OnDemandThroughput) for the whole table; <= 0 = none.
+  void SetMaximums(int64_t max_read_units, int64_t max_write_units);
+
   // Admission and charging of the partition holding `hash`.
-  bool AdmitRead(uint64_t hash);
-  bool AdmitWrite(uint64_t hash);
+  enum class Admission { kAdmitted, kPartitionLimit, kTableMaximum };
+  Admission AdmitRead(uint64_t hash);
+  Admission AdmitWrite(uint64_t hash);
   void ChargeRead(uint64_t hash, double units);
   void ChargeWrite(uint64_t hash, double units);
   void NoteThrottledRead(uint64_t hash);
@@ -89,7 +93,9 @@ class PartitionMap {
   void ConfigureLocked();
 
   mutable std::mutex mu_;
-  std::vector<Partition> partitions_;  // GUARDED_BY(mu_), sorted by begin
+  std::vector<Partition> partitions_;           // GUARDED_BY(mu_), sorted by begin
+  capacity::TokenBucket max_read_, max_write_;  // table-wide on-demand maximums
+  int64_t max_read_units_ = 0, max_write_units_ = 0;
   bool provisioned_ = false;
   int64_t rcu_ = 0, wcu_ = 0;
   bool throttling_ = true;

@@ -79,9 +79,9 @@ Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t 
                            const PageRequest& page,
                            const std::function<Result<PageResult>()>& read) {
   PartitionMap& meter = MeterOf(table, index);
-  if (!meter.AdmitRead(hash)) {
+  if (auto admission = meter.AdmitRead(hash); admission != PartitionMap::Admission::kAdmitted) {
     meter.NoteThrottledRead(hash);
-    return ThrottleError(table.meta(), index != nullptr && index->global);
+    return ThrottleError(*table.shared_meta(), index != nullptr && index->global, admission);
   }
   DDBD_ASSIGN_OR_RETURN(PageResult result, read());
   result.units = ReadUnits(result.bytes_read, page.consistent);

@@ -91,6 +91,8 @@ std::string EncodeTableMeta(const TableMeta& m) {
     out.push_back(index.backfilling ? 1 : 0);
     PutInt(&out, static_cast<int64_t>(index.backfill_start_sequence));
   }
+  PutInt(&out, m.max_read_request_units);
+  PutInt(&out, m.max_write_request_units);
   return out;
 }
 
@@ -138,6 +140,10 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     index.backfilling = r.Byte() != 0;
     index.backfill_start_sequence = static_cast<uint64_t>(r.Int());
     m->indexes.push_back(std::move(index));
+  }
+  if (!r.in.empty()) {  // absent in descriptors written before OnDemandThroughput
+    m->max_read_request_units = r.Int();
+    m->max_write_request_units = r.Int();
   }
   return r.ok && r.in.empty();
 }

@@ -61,7 +61,9 @@ struct TableMeta {
   bool deletion_protection = false;
   std::string table_class;  // empty = STANDARD, never set explicitly
   std::vector<std::pair<std::string, std::string>> tags;
-  std::vector<IndexMeta> indexes;  // LSIs and GSIs, in creation order
+  std::vector<IndexMeta> indexes;       // LSIs and GSIs, in creation order
+  int64_t max_read_request_units = -1;  // OnDemandThroughput; -1 = no maximum
+  int64_t max_write_request_units = -1;
   uint32_t next_index_id = 1;
 
   const IndexMeta* FindIndex(std::string_view index_name) const {

@@ -103,6 +103,16 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     }
     w.EndObject();
   }
+  if (m.billing_mode == BillingMode::kPayPerRequest &&
+      (m.max_read_request_units != -1 || m.max_write_request_units != -1)) {
+    WriteKey(w, "OnDemandThroughput");
+    w.StartObject();
+    WriteKey(w, "MaxReadRequestUnits");
+    w.Int64(m.max_read_request_units);
+    WriteKey(w, "MaxWriteRequestUnits");
+    w.Int64(m.max_write_request_units);
+    w.EndObject();
+  }
   if (!m.table_class.empty()) {
     WriteKey(w, "TableClassSummary");
     w.StartObject();
@@ -148,6 +158,26 @@ Result<std::optional<Throughput>> ReadThroughput(const Json& request, Constraint
   else
     errors.Min(*t.write, "provisionedThroughput.writeCapacityUnits", 1);
   return std::optional<Throughput>(t);
+}
+
+struct OnDemandMaximums {
+  int64_t read = -1, write = -1;
+};
+
+Result<std::optional<OnDemandMaximums>> ReadOnDemand(const Json& request,
+                                                     ConstraintErrors& errors) {
+  DDBD_ASSIGN_OR_RETURN(const Json* od, GetObject(request, "OnDemandThroughput"));
+  if (od == nullptr) return std::optional<OnDemandMaximums>();
+  OnDemandMaximums m;
+  DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*od, "MaxReadRequestUnits"));
+  DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*od, "MaxWriteRequestUnits"));
+  m.read = read.value_or(-1);
+  m.write = write.value_or(-1);
+  for (auto [value, path] : {std::pair{m.read, "onDemandThroughput.maxReadRequestUnits"},
+                             std::pair{m.write, "onDemandThroughput.maxWriteRequestUnits"}}) {
+    if (value != -1 && value < 1) errors.Min(value, path, 1);
+  }
+  return std::optional<OnDemandMaximums>(m);
 }
 
 Result<std::optional<BillingMode>> ReadBillingMode(const Json& request, ConstraintErrors& errors) {
@@ -382,6 +412,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ParseIndexSpecs(gsi_json, true, "globalSecondaryIndexes", errors));
   DDBD_ASSIGN_OR_RETURN(auto throughput, ReadThroughput(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto billing, ReadBillingMode(request, errors));
+  DDBD_ASSIGN_OR_RETURN(auto on_demand, ReadOnDemand(request, errors));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
 
   // Semantic checks, in the service's order.
@@ -395,6 +426,11 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     return Status::Validation(
         "One or more parameter values were invalid: Neither ReadCapacityUnits nor "
         "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
+  }
+  if (mode == BillingMode::kProvisioned && on_demand) {
+    return Status::Validation(
+        "One or more parameter values were invalid: OnDemandThroughput can only be specified "
+        "when BillingMode is PAY_PER_REQUEST");  // message unverified
   }
   if (elements[0].type != "HASH") {
     return Status::Validation(
@@ -460,6 +496,10 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   if (throughput) {
     meta.read_capacity = *throughput->read;
     meta.write_capacity = *throughput->write;
+  }
+  if (on_demand) {
+    meta.max_read_request_units = on_demand->read;
+    meta.max_write_request_units = on_demand->write;
   }
   DDBD_RETURN_IF_ERROR(AddIndexes(std::move(lsi_specs), &meta));
   DDBD_RETURN_IF_ERROR(AddIndexes(std::move(gsi_specs), &meta));
@@ -567,18 +607,18 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto billing, ReadBillingMode(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto deletion_protection, GetBool(request, "DeletionProtectionEnabled"));
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));
+  DDBD_ASSIGN_OR_RETURN(auto on_demand, ReadOnDemand(request, errors));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
-  for (const char* unsupported :
-       {"StreamSpecification", "ReplicaUpdates", "SSESpecification", "OnDemandThroughput"}) {
+  for (const char* unsupported : {"StreamSpecification", "ReplicaUpdates", "SSESpecification"}) {
     if (request.HasMember(unsupported) && !request[unsupported].IsNull()) {
       return Status::Validation(std::string("ddbd does not support ") + unsupported + " yet");
     }
   }
   DDBD_ASSIGN_OR_RETURN(const Json* gsi_updates, GetArray(request, "GlobalSecondaryIndexUpdates"));
   if (gsi_updates != nullptr && !gsi_updates->Empty()) {
-    if (throughput || billing || deletion_protection || table_class) {
+    if (throughput || billing || deletion_protection || table_class || on_demand) {
       return Status::Validation(
           "One or more parameter values were invalid: GlobalSecondaryIndexUpdates cannot be "
           "combined with other table updates in ddbd yet");
@@ -591,7 +631,7 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     out.EndObject();
     return Status::OK();
   }
-  if (!throughput && !billing && !deletion_protection && !table_class) {
+  if (!throughput && !billing && !deletion_protection && !table_class && !on_demand) {
     return Status::Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
         "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
@@ -638,6 +678,15 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     }
     meta.read_capacity = *throughput->read;
     meta.write_capacity = *throughput->write;
+  }
+  if (on_demand) {
+    if (mode != BillingMode::kPayPerRequest) {
+      return Status::Validation(
+          "One or more parameter values were invalid: OnDemandThroughput can only be specified "
+          "when BillingMode is PAY_PER_REQUEST");  // message unverified
+    }
+    meta.max_read_request_units = on_demand->read;
+    meta.max_write_request_units = on_demand->write;
   }
   if (deletion_protection) meta.deletion_protection = *deletion_protection;
   if (table_class) meta.table_class = *table_class;
