@@ -5,7 +5,8 @@
 namespace ddbd::engine {
 namespace {
 
-constexpr uint64_t kFormatVersion = 1;
+// Version 2 added OnDemandThroughput at the end; version 1 descriptors still decode.
+constexpr uint64_t kFormatVersion = 2;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -98,7 +99,8 @@ std::string EncodeTableMeta(const TableMeta& m) {
 
 bool DecodeTableMeta(std::string_view in, TableMeta* m) {
   Reader r{in};
-  if (r.Int() != static_cast<int64_t>(kFormatVersion)) return false;
+  int64_t version = r.Int();
+  if (version != 1 && version != static_cast<int64_t>(kFormatVersion)) return false;
   m->account = r.String();
   m->region = r.String();
   m->name = r.String();
@@ -141,7 +143,7 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     index.backfill_start_sequence = static_cast<uint64_t>(r.Int());
     m->indexes.push_back(std::move(index));
   }
-  if (!r.in.empty()) {  // absent in descriptors written before OnDemandThroughput
+  if (version >= 2) {
     m->max_read_request_units = r.Int();
     m->max_write_request_units = r.Int();
   }
