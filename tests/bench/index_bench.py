@@ -82,7 +82,8 @@ def main():
     parser.add_argument("--queries", type=int, default=2000)
     args = parser.parse_args()
     port = free_port()
-    server = subprocess.Popen([args.ddbd, "--port", str(port), "--in-memory", "--log-level", "warn"])
+    server = subprocess.Popen([args.ddbd, "--port", str(port), "--in-memory", "--log-level", "warn",
+                               "--no-throttling"])  # bulk loads into one partition key
     try:
         for _ in range(200):
             try:
