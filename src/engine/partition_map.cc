@@ -148,29 +148,38 @@ void PartitionMap::AddContent(uint64_t hash, int64_t items, int64_t bytes) {
   p.bytes += bytes;
 }
 
+unsigned __int128 PartitionMap::Span(const Partition& p) {
+  unsigned __int128 end = p.end == 0 ? (static_cast<unsigned __int128>(1) << 64) : p.end;
+  return end - p.begin;
+}
+
+void PartitionMap::SplitAt(size_t i) {
+  Partition& p = partitions_[i];
+  uint64_t mid = static_cast<uint64_t>(p.begin + Span(p) / 2);
+  Partition upper;
+  upper.begin = mid;
+  upper.end = p.end;
+  // Counters are split evenly: the hash spreads keys uniformly across the range.
+  upper.items = p.items / 2;
+  upper.bytes = p.bytes / 2;
+  p.items -= upper.items;
+  p.bytes -= upper.bytes;
+  p.end = mid;
+  p.hot_seconds = 0;
+  partitions_.insert(partitions_.begin() + static_cast<long>(i) + 1, std::move(upper));
+}
+
 bool PartitionMap::MaybeSplit(int64_t split_bytes) {
   std::lock_guard lock(mu_);
   bool changed = false;
   for (size_t i = 0; i < partitions_.size(); ++i) {
-    Partition& p = partitions_[i];
+    const Partition& p = partitions_[i];
     bool too_big = split_bytes > 0 && p.bytes > split_bytes;
     bool hot = p.hot_seconds >= kHotSecondsBeforeSplit;
-    unsigned __int128 end = p.end == 0 ? (static_cast<unsigned __int128>(1) << 64) : p.end;
-    if ((!too_big && !hot) || end - p.begin < 2) continue;
-    uint64_t mid = static_cast<uint64_t>(p.begin + (end - p.begin) / 2);
-    Partition upper;
-    upper.begin = mid;
-    upper.end = p.end;
-    // Counters are split evenly: the hash spreads keys uniformly across the range.
-    upper.items = p.items / 2;
-    upper.bytes = p.bytes / 2;
-    p.items -= upper.items;
-    p.bytes -= upper.bytes;
-    p.end = mid;
-    p.hot_seconds = 0;
-    partitions_.insert(partitions_.begin() + static_cast<long>(i) + 1, std::move(upper));
+    if ((!too_big && !hot) || Span(p) < 2) continue;
+    SplitAt(i);
     changed = true;
-    ++i;
+    ++i;  // the upper half is checked on the next write
   }
   if (changed) ConfigureLocked();
   return changed;
@@ -181,27 +190,11 @@ bool PartitionMap::EnsurePartitions(size_t n) {
   bool changed = false;
   while (partitions_.size() < n) {
     size_t widest = 0;
-    unsigned __int128 widest_span = 0;
-    for (size_t i = 0; i < partitions_.size(); ++i) {
-      const Partition& p = partitions_[i];
-      unsigned __int128 end = p.end == 0 ? (static_cast<unsigned __int128>(1) << 64) : p.end;
-      if (end - p.begin > widest_span) {
-        widest_span = end - p.begin;
-        widest = i;
-      }
+    for (size_t i = 1; i < partitions_.size(); ++i) {
+      if (Span(partitions_[i]) > Span(partitions_[widest])) widest = i;
     }
-    if (widest_span < 2) break;
-    Partition& p = partitions_[widest];
-    uint64_t mid = static_cast<uint64_t>(p.begin + widest_span / 2);
-    Partition upper;
-    upper.begin = mid;
-    upper.end = p.end;
-    upper.items = p.items / 2;
-    upper.bytes = p.bytes / 2;
-    p.items -= upper.items;
-    p.bytes -= upper.bytes;
-    p.end = mid;
-    partitions_.insert(partitions_.begin() + static_cast<long>(widest) + 1, std::move(upper));
+    if (Span(partitions_[widest]) < 2) break;
+    SplitAt(widest);
     changed = true;
   }
   if (changed) ConfigureLocked();

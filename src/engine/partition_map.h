@@ -90,6 +90,10 @@ class PartitionMap {
     int hot_seconds = 0;
   };
   Partition& At(uint64_t hash);  // REQUIRES: mu_ held
+  // Width of a partition's hash range (up to 2^64).
+  static unsigned __int128 Span(const Partition& p);
+  // Splits partition `i` at the middle of its range. REQUIRES: mu_ held, Span >= 2.
+  void SplitAt(size_t i);
   void ConfigureLocked();
 
   mutable std::mutex mu_;
