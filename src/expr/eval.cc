@@ -136,11 +136,18 @@ bool EvalFunction(const Operand& call, const model::Item* item, const Placeholde
 }  // namespace
 
 const AttributeValue* Lookup(const model::Item& item, const Path& path, const Placeholders& ph) {
-  if (path.empty() || path[0].kind == PathElement::Kind::kIndex) return nullptr;
+  return LookupPrefix(item, path, path.size(), ph);
+}
+
+const AttributeValue* LookupPrefix(const model::Item& item, const Path& path, size_t length,
+                                   const Placeholders& ph) {
+  if (length == 0 || length > path.size() || path[0].kind == PathElement::Kind::kIndex) {
+    return nullptr;
+  }
   auto it = item.find(ElementName(path[0], ph));
   if (it == item.end()) return nullptr;
   const AttributeValue* v = &it->second;
-  for (size_t i = 1; i < path.size(); ++i) {
+  for (size_t i = 1; i < length; ++i) {
     const auto& e = path[i];
     if (e.kind == PathElement::Kind::kIndex) {
       if (v->type != AttrType::kL || e.index >= v->list.size()) return nullptr;

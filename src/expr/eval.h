@@ -24,6 +24,9 @@ Status CheckAllPlaceholdersUsed(const Placeholders& ph);
 // The value at `path` in `item`, or nullptr. REQUIRES: resolved.
 const model::AttributeValue* Lookup(const model::Item& item, const Path& path,
                                     const Placeholders& ph);
+// The value at the first `length` elements of `path` (1 <= length <= path.size()).
+const model::AttributeValue* LookupPrefix(const model::Item& item, const Path& path, size_t length,
+                                          const Placeholders& ph);
 
 // Evaluates a resolved condition on an item (nullptr = the item does not exist).
 bool EvaluateCondition(const Condition& condition, const model::Item* item, const Placeholders& ph);

@@ -66,28 +66,10 @@ Result<AttributeValue> EvalSetOperand(const Operand& op, const model::Item* old,
 }
 
 // The container holding the last element of `path`, or nullptr if the path's parent does
-// not exist (or is of the wrong type).
-AttributeValue* ParentOf(model::Item& item, const Path& path, const Placeholders& ph,
-                         AttributeValue* root_holder) {
-  // Top-level attributes live in the item map itself; we model it as an M value.
-  (void)root_holder;
+// not exist (top-level attributes have no parent value: they live in the item itself).
+AttributeValue* ParentOf(model::Item& item, const Path& path, const Placeholders& ph) {
   if (path.size() < 2) return nullptr;
-  auto it = item.find(ElementName(path[0], ph));
-  if (it == item.end()) return nullptr;
-  AttributeValue* v = &it->second;
-  for (size_t i = 1; i + 1 < path.size(); ++i) {
-    const auto& e = path[i];
-    if (e.kind == PathElement::Kind::kIndex) {
-      if (v->type != AttrType::kL || e.index >= v->list.size()) return nullptr;
-      v = &v->list[e.index];
-    } else {
-      if (v->type != AttrType::kM) return nullptr;
-      auto m = v->map.find(ElementName(e, ph));
-      if (m == v->map.end()) return nullptr;
-      v = &m->second;
-    }
-  }
-  return v;
+  return const_cast<AttributeValue*>(LookupPrefix(item, path, path.size() - 1, ph));
 }
 
 Status SetAt(model::Item& item, const Path& path, AttributeValue value, const Placeholders& ph) {
@@ -95,7 +77,7 @@ Status SetAt(model::Item& item, const Path& path, AttributeValue value, const Pl
     item[ElementName(path[0], ph)] = std::move(value);
     return Status::OK();
   }
-  AttributeValue* parent = ParentOf(item, path, ph, nullptr);
+  AttributeValue* parent = ParentOf(item, path, ph);
   if (parent == nullptr) return InvalidPath();
   const auto& last = path.back();
   if (last.kind == PathElement::Kind::kIndex) {
@@ -117,7 +99,7 @@ Status RemoveAt(model::Item& item, const Path& path, const Placeholders& ph) {
     item.erase(ElementName(path[0], ph));
     return Status::OK();
   }
-  AttributeValue* parent = ParentOf(item, path, ph, nullptr);
+  AttributeValue* parent = ParentOf(item, path, ph);
   if (parent == nullptr) return Status::OK();
   const auto& last = path.back();
   if (last.kind == PathElement::Kind::kIndex) {
