@@ -23,6 +23,7 @@
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
 #include "storage/rocks.h"
+#include "testutil/testutil.h"
 
 namespace ddbd::engine {
 namespace {
@@ -35,31 +36,10 @@ using model::Number;
 constexpr char kAccount[] = "123456789012";
 constexpr char kRegion[] = "us-east-1";
 
-AttributeValue S(std::string s) { return AttributeValue::String(std::move(s)); }
-AttributeValue B(std::string s) { return AttributeValue::Binary(std::move(s)); }
-AttributeValue N(std::string_view text) {
-  Result<Number> r = Number::Parse(text);
-  EXPECT_TRUE(r.ok()) << text;
-  return AttributeValue::Num(r.ok() ? *r : Number());
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/ddbd_engine_test_XXXXXX";
-    char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testutil::B;
+using testutil::N;
+using testutil::S;
+using testutil::TempDir;
 
 TableMeta MakeMeta(std::string name, std::optional<KeyElement> range = std::nullopt,
                    KeyElement hash = {"pk", AttrType::kS}) {

@@ -16,6 +16,7 @@
 #include "model/number.h"
 #include "storage/key_codec.h"
 #include "storage/rocks.h"
+#include "testutil/testutil.h"
 
 namespace ddbd::storage {
 namespace {
@@ -23,32 +24,10 @@ namespace {
 using model::AttributeValue;
 using model::Number;
 
-AttributeValue S(std::string s) { return AttributeValue::String(std::move(s)); }
-AttributeValue B(std::string s) { return AttributeValue::Binary(std::move(s)); }
-AttributeValue N(std::string_view text) {
-  Result<Number> r = Number::Parse(text);
-  EXPECT_TRUE(r.ok()) << text;
-  return AttributeValue::Num(r.ok() ? *r : Number());
-}
-
-// A temporary directory removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/ddbd_storage_test_XXXXXX";
-    char* made = mkdtemp(pattern);
-    EXPECT_NE(made, nullptr);
-    path_ = made ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testutil::B;
+using testutil::N;
+using testutil::S;
+using testutil::TempDir;
 
 // ---------------------------------------------------------------------------------- key codec
 
