@@ -8,36 +8,17 @@ where they were confirmed (source next to the assertion); otherwise only the
 code, with ``# message unverified`` and the expected wording.
 """
 
-import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
 from conftest import error_of, unique_table_name
+from helpers import N, new_key, rejected, S
 from test_query_scan import batch_write_all
 
 VALIDATION = "ValidationException"
 DUPLICATES = "Provided list of item keys contains duplicates"
 KEY_MISMATCH = "The provided key element does not match the schema"
 ITEM_LIMIT = 400 * 1024
-
-
-def new_key():
-    return uuid.uuid4().hex
-
-
-def S(v):
-    return {"S": v}
-
-
-def N(v):
-    return {"N": str(v)}
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 def get(ddb, table, key):

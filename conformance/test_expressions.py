@@ -10,52 +10,18 @@ write the item that was there before is read back unchanged.
 
 import json
 import threading
-import uuid
 from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import error_of, make_client
+from helpers import B, get, L, M, N, new_key, put_new, rejected, S
 from test_protocol import Wire
 
 VALIDATION = "ValidationException"
 CCF = "ConditionalCheckFailedException"
 CCF_MESSAGE = "The conditional request failed"  # aws/aws-sdk-js-v3#7171
-
-
-def new_key():
-    return uuid.uuid4().hex
-
-
-def S(v):
-    return {"S": v}
-
-
-def N(v):
-    return {"N": str(v)}
-
-
-def B(v):
-    return {"B": v}
-
-
-def L(*v):
-    return {"L": list(v)}
-
-
-def M(**v):
-    return {"M": v}
-
-
-def get(ddb, table, key, **kwargs):
-    return ddb.get_item(TableName=table, Key=key, ConsistentRead=True, **kwargs).get("Item")
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 def canonical(value):
@@ -73,12 +39,6 @@ def canonical(value):
     if isinstance(value, list):
         return [canonical(v) for v in value]
     return value
-
-
-def put_new(ddb, table, **attrs):
-    key = {"pk": S(new_key())}
-    ddb.put_item(TableName=table, Item=dict(key, **attrs))
-    return key
 
 
 def condition_holds(ddb, table, item, condition, values=None, names=None):

@@ -16,35 +16,17 @@ that wait.
 """
 
 import time
-import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import delete_table_quietly, error_of, unique_table_name, wait_for_table
+from helpers import N, new_key, rejected, S
 from test_query_scan import batch_write_all, create_table
 
 VALIDATION = "ValidationException"
 GSI_WAIT = 10.0
 INDEX_BUILD_WAIT = 1800.0
-
-
-def new_key():
-    return uuid.uuid4().hex
-
-
-def S(v):
-    return {"S": v}
-
-
-def N(v):
-    return {"N": str(v)}
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 def get(ddb, table, key):

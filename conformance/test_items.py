@@ -10,19 +10,11 @@ from decimal import Decimal
 
 import pytest
 from boto3.dynamodb.types import Binary
-from botocore.exceptions import ClientError
 
 from conftest import error_of, unique_table_name
+from helpers import get, new_key, rejected
 
 ITEM_LIMIT = 400 * 1024  # bytes: attribute name lengths + value lengths
-
-
-def new_key():
-    return uuid.uuid4().hex  # 32 ASCII characters
-
-
-def get(ddb, table, key, **kwargs):
-    return ddb.get_item(TableName=table, Key=key, ConsistentRead=True, **kwargs).get("Item")
 
 
 def canonical(value):
@@ -38,12 +30,6 @@ def canonical(value):
     if isinstance(value, list):
         return [canonical(v) for v in value]
     return value
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 @pytest.fixture

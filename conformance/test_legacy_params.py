@@ -6,47 +6,17 @@ Facts from the developer guide's "Legacy conditional parameters" pages
 source is given. Error messages: see ``expression_messages.md``.
 """
 
-import uuid
 from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import error_of
+from helpers import B, get, L, N, new_key, put_new, rejected, S
 
 VALIDATION = "ValidationException"
 CCF = "ConditionalCheckFailedException"
 CCF_MESSAGE = "The conditional request failed"
-
-
-def new_key():
-    return uuid.uuid4().hex
-
-
-def S(v):
-    return {"S": v}
-
-
-def N(v):
-    return {"N": str(v)}
-
-
-def B(v):
-    return {"B": v}
-
-
-def L(*v):
-    return {"L": list(v)}
-
-
-def get(ddb, table, key, **kwargs):
-    return ddb.get_item(TableName=table, Key=key, ConsistentRead=True, **kwargs).get("Item")
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 def canonical(value):
@@ -63,12 +33,6 @@ def canonical(value):
     if isinstance(value, list):
         return [canonical(v) for v in value]
     return value
-
-
-def put_new(ddb, table, **attrs):
-    key = {"pk": S(new_key())}
-    ddb.put_item(TableName=table, Item=dict(key, **attrs))
-    return key
 
 
 def expected_holds(ddb, table, item, expected, conditional_operator=None):

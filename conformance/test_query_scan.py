@@ -16,38 +16,16 @@ BatchWriteItem). The helpers ``batch_write_all`` and ``item_size`` are used by
 """
 
 import time
-import uuid
 from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import delete_table_quietly, error_of, key_schema_for, unique_table_name, wait_for_table
+from helpers import B, N, new_key, rejected, S
 
 VALIDATION = "ValidationException"
 MB = 1024 * 1024
-
-
-def new_key():
-    return uuid.uuid4().hex
-
-
-def S(v):
-    return {"S": v}
-
-
-def N(v):
-    return {"N": str(v)}
-
-
-def B(v):
-    return {"B": v}
-
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 # --------------------------------------------------------------------------
