@@ -1,5 +1,7 @@
 """Value builders and small helpers shared by the conformance tests."""
 
+import time
+import urllib.request
 import uuid
 
 import pytest
@@ -47,3 +49,30 @@ def put_new(ddb, table, **attrs):
     ddb.put_item(TableName=table, Item=dict(key, **attrs))
     return key
 
+
+
+def wait_for(predicate, timeout=30.0, interval=0.05):
+    """Polls predicate() until it returns something truthy, and returns that."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached within %.0f s" % timeout)
+
+
+def metric_value(text, name, **labels):
+    """The value of a Prometheus series in ``text`` with all of ``labels``, or None."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def metric(server, name, **labels):
+    """Fetches ddbd's GET /metrics and returns one series' value (None if absent)."""
+    with urllib.request.urlopen(f"{server.endpoint}/metrics") as r:
+        return metric_value(r.read().decode(), name, **labels)

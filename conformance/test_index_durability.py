@@ -11,21 +11,12 @@ import time
 import pytest
 
 from conftest import unique_table_name
+from helpers import wait_for
 
 pytestmark = pytest.mark.ddbd_only
 
 S = lambda v: {"S": v}  # noqa: E731
 N = lambda v: {"N": str(v)}  # noqa: E731
-
-
-def wait_for(predicate, timeout=30.0, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached within %.0f s" % timeout)
 
 
 def scan_all(ddb, table, **kwargs):

@@ -7,6 +7,7 @@ import urllib.request
 import pytest
 
 from conftest import unique_table_name
+from helpers import metric_value as metric
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -14,15 +15,6 @@ pytestmark = pytest.mark.ddbd_only
 def fetch(server, path):
     with urllib.request.urlopen(f"{server.endpoint}{path}") as r:
         return r.status, r.headers.get("Content-Type"), r.read().decode()
-
-
-def metric(text, name, **labels):
-    for line in text.splitlines():
-        if not line.startswith(name + "{") and not line.startswith(name + " "):
-            continue
-        if all(f'{k}="{v}"' in line for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return None
 
 
 def test_metrics_count_requests_capacity_and_gsi_lag(ddbd_factory):

@@ -24,10 +24,13 @@ forbid 'boost/' src --exclude-dir=http
 forbid 'rapidjson/' src --exclude=rapidjson.h
 forbid 'openssl/' src --exclude-dir=auth
 # Lower layers never include higher ones.
-forbid '(api|server|http|auth)/' src/engine src/storage src/model src/common
+forbid '(api|server|http|auth)/' src/engine src/changelog src/storage src/model src/common
+forbid 'engine/' src/changelog
+# api works on the engine's typed requests, never on storage directly.
+forbid 'storage/' src/api
 forbid '(api|server|engine|storage|model|auth)/' src/http
 forbid '(api|server|engine|storage|http)/' src/auth
-forbid '(engine|api|server)/' src/storage
+forbid '(changelog|engine|api|server)/' src/storage
 forbid 'model/json_codec' src/engine src/storage
 
 if command -v clang-format >/dev/null; then

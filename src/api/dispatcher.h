@@ -16,10 +16,12 @@ class Catalog;
 
 namespace ddbd::api {
 
-// Who is calling: tables are namespaced by account and region.
+// Who is calling: tables are namespaced by account and region; the access key is recorded
+// with the caller's writes (change-log records, for streams' userIdentity and audit).
 struct CallerContext {
   std::string account;
   std::string region;
+  std::string access_key;
 };
 
 struct ApiReply {

@@ -1,21 +1,45 @@
 #include "engine/catalog.h"
 
-#include <chrono>
 #include <cstdio>
 #include <random>
+#include <set>
 
 #include "common/coding.h"
 #include "common/logging.h"
+#include "storage/key_codec.h"
 
 namespace ddbd::engine {
 namespace {
 
 constexpr char kTablePrefix[] = "table/";
+constexpr char kNextKeyPrefixKey[] = "next-key-prefix";
 
 constexpr size_t kUuidLength = 36;
 
+// Families of tables from before the shared layout.
 std::string DataFamily(const std::string& table_id) { return "d-" + table_id; }
 std::string LogFamily(const std::string& table_id) { return "l-" + table_id; }
+std::string IndexFamilyName(const std::string& table_id, uint32_t index_id) {
+  return "x-" + table_id + "-" + std::to_string(index_id);
+}
+
+// Key prefixes of the shared layout (docs/formats/key-encoding.md, "Layout").
+std::string TablePrefix(uint64_t key_prefix) {
+  std::string out;
+  PutFixed64BE(&out, key_prefix);
+  return out;
+}
+std::string IndexPrefix(uint64_t key_prefix, uint32_t index_id) {
+  std::string out = TablePrefix(key_prefix);
+  PutFixed32BE(&out, index_id);
+  return out;
+}
+
+std::string U64(uint64_t v) {
+  std::string out;
+  PutFixed64BE(&out, v);
+  return out;
+}
 
 std::string NewUuid() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -30,18 +54,33 @@ std::string NewUuid() {
   return buf;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::string PartitionsKey(const std::string& table_id) { return "partitions/" + table_id; }
+// Cursor keys of GSIs from before the change-log module (read once, then moved).
+std::string LegacyGsiCursorKey(const std::string& table_id, uint32_t index_id) {
+  return "gsi-cursor/" + table_id + "/" + std::to_string(index_id);
 }
 
-// The next change-log sequence number: one past the last record in the log family.
-uint64_t NextSequenceOf(storage::Store* store, storage::ColumnFamily* log) {
-  auto it = store->NewIterator(log, "", "");
-  it->SeekForPrev(std::string(8, '\xFF'));
-  if (!it->Valid() || it->key().size() < 8) return 1;
-  return DecodeFixed64BE(it->key().data()) + 1;
+// Adds to `batch` the deletion of everything a table keeps outside its key spaces: counters,
+// partition boundaries, GSI progress and cursors, change-log bookkeeping.
+void DeleteTableBookkeeping(storage::Store* store, const Table& table, storage::WriteBatch* batch) {
+  const std::string& id = table.table_id();
+  for (const std::string& prefix : {id, "pb/" + id + "/", "coll/" + id + "/"}) {
+    batch->DeleteRange(store->stats(), prefix, storage::PrefixEnd(prefix));
+  }
+  batch->Delete(store->catalog(), PartitionsKey(id));
+  for (const std::string& prefix : {"gsi-backfill/" + id + "/", "gsi-cursor/" + id + "/"}) {
+    batch->DeleteRange(store->catalog(), prefix, storage::PrefixEnd(prefix));
+  }
+  table.log().DeleteAll(batch);
+}
+
+// Adds the deletion of a shared-layout table's key spaces to `batch`.
+void DeleteTableSpaces(storage::Store* store, uint64_t key_prefix, storage::WriteBatch* batch) {
+  const std::string prefix = TablePrefix(key_prefix);
+  for (const char* family :
+       {storage::kItemsFamily, storage::kIndexesFamily, storage::kChangesFamily}) {
+    batch->DeleteRange(store->shared(family), prefix, storage::PrefixEnd(prefix));
+  }
 }
 
 }  // namespace
@@ -50,29 +89,43 @@ std::string TableStatsKey(const std::string& table_id) { return table_id; }
 std::string IndexStatsKey(const std::string& table_id, uint32_t index_id) {
   return table_id + "/" + std::to_string(index_id);
 }
-std::string IndexFamilyName(const std::string& table_id, uint32_t index_id) {
-  return "x-" + table_id + "-" + std::to_string(index_id);
+std::string GsiConsumer(uint32_t index_id) { return "gsi/" + std::to_string(index_id); }
+std::string GsiBackfillKey(const std::string& table_id, uint32_t index_id) {
+  return "gsi-backfill/" + table_id + "/" + std::to_string(index_id);
 }
 
-Table::Table(storage::Store* store, TableMeta meta, storage::ColumnFamily* data,
-             storage::ColumnFamily* log, uint64_t next_sequence)
+Table::Table(storage::Store* store, TableMeta meta, storage::KeySpace data,
+             std::unique_ptr<changelog::TableLog> log, const Clock* clock)
     : store_(store),
+      clock_(clock),
       name_(meta.name),
       table_id_(meta.table_id),
+      key_prefix_(meta.key_prefix),
       hash_key_(meta.hash_key),
       range_key_(meta.range_key),
-      data_(data),
-      log_(log),
-      meta_(std::make_shared<const TableMeta>(std::move(meta))),
-      next_sequence_(next_sequence) {}
+      data_(std::move(data)),
+      log_(std::move(log)),
+      meta_(std::make_shared<const TableMeta>(std::move(meta))) {}
 
 Table::~Table() {
-  std::vector<storage::ColumnFamily*> doomed = retired_cfs_;
+  if (!legacy_layout()) {
+    if (!dropped_) return;
+    // Last reference of a deleted table: Catalog::Drop deleted its data already; this catches
+    // what requests still in flight then wrote.
+    storage::WriteBatch batch;
+    DeleteTableSpaces(store_, key_prefix_, &batch);
+    DeleteTableBookkeeping(store_, *this, &batch);
+    if (!store_->Write(&batch).ok()) {
+      DDBD_LOG_ERROR("catalog: could not delete the data of table {}", table_id_);
+    }
+    return;
+  }
+  std::vector<storage::ColumnFamily*> doomed;
+  for (const auto& space : retired_spaces_) doomed.push_back(space.cf);
   if (dropped_) {
-    // Last reference of a deleted table: its data goes with it.
-    doomed.push_back(data_);
-    doomed.push_back(log_);
-    for (const auto& [id, cf] : index_cfs_) doomed.push_back(cf);
+    doomed.push_back(data_.cf);
+    doomed.push_back(log_->space().cf);
+    for (const auto& [id, space] : index_spaces_) doomed.push_back(space.cf);
   }
   for (auto* cf : doomed) {
     if (!store_->DropColumnFamily(cf).ok()) {
@@ -81,23 +134,30 @@ Table::~Table() {
   }
 }
 
-storage::ColumnFamily* Table::IndexFamily(uint32_t index_id) const {
+std::optional<storage::KeySpace> Table::IndexSpace(uint32_t index_id) const {
   std::lock_guard lock(mu_);
-  auto it = index_cfs_.find(index_id);
-  return it == index_cfs_.end() ? nullptr : it->second;
+  auto it = index_spaces_.find(index_id);
+  if (it == index_spaces_.end()) return std::nullopt;
+  return it->second;
 }
 
-void Table::SetIndexFamily(uint32_t index_id, storage::ColumnFamily* cf) {
+void Table::SetIndexSpace(uint32_t index_id, storage::KeySpace space) {
   std::lock_guard lock(mu_);
-  index_cfs_[index_id] = cf;
+  index_spaces_[index_id] = std::move(space);
 }
 
-void Table::RetireIndexFamily(uint32_t index_id) {
+void Table::RetireIndexSpace(uint32_t index_id) {
   std::lock_guard lock(mu_);
-  auto it = index_cfs_.find(index_id);
-  if (it == index_cfs_.end()) return;
-  retired_cfs_.push_back(it->second);
-  index_cfs_.erase(it);
+  auto it = index_spaces_.find(index_id);
+  if (it == index_spaces_.end()) return;
+  retired_spaces_.push_back(it->second);
+  index_spaces_.erase(it);
+}
+
+std::vector<storage::KeySpace> Table::TakeRetiredIndexSpaces() {
+  std::lock_guard lock(mu_);
+  if (legacy_layout()) return {};  // families of their own: dropped with the table
+  return std::exchange(retired_spaces_, {});
 }
 
 TableMeta Table::meta() const {
@@ -125,7 +185,9 @@ void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
   TableMeta m = meta();
   bool provisioned = m.billing_mode == BillingMode::kProvisioned;
   size_t needed = PartitionMap::InitialPartitions(provisioned, m.read_capacity, m.write_capacity);
-  if (!partitions_) partitions_ = std::make_unique<PartitionMap>(PartitionMap::EvenStarts(needed));
+  if (!partitions_) {
+    partitions_ = std::make_unique<PartitionMap>(PartitionMap::EvenStarts(needed), clock_);
+  }
   partitions_->EnsurePartitions(needed);
   partitions_->Configure(provisioned, m.read_capacity, m.write_capacity, throttling, burst_seconds);
   partitions_->SetMaximums(provisioned ? -1 : m.max_read_request_units,
@@ -135,19 +197,15 @@ void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
     if (!index.global) continue;
     auto& map = index_partitions_[index.id];
     if (!map) {
-      map = std::make_shared<PartitionMap>(PartitionMap::EvenStarts(
-          PartitionMap::InitialPartitions(provisioned, index.read_capacity, index.write_capacity)));
+      map = std::make_shared<PartitionMap>(
+          PartitionMap::EvenStarts(PartitionMap::InitialPartitions(provisioned, index.read_capacity,
+                                                                   index.write_capacity)),
+          clock_);
     }
     map->Configure(provisioned, index.read_capacity, index.write_capacity, throttling,
                    burst_seconds);
   }
 }
-
-namespace {
-
-std::string PartitionsKey(const std::string& table_id) { return "partitions/" + table_id; }
-
-}  // namespace
 
 std::string Catalog::BucketStatsKey(const std::string& table_id, uint64_t hash) {
   std::string key = "pb/" + table_id + "/";
@@ -165,7 +223,7 @@ Status Catalog::LoadPartitions(Table& table) {
   if (found && value.size() % 8 == 0 && !value.empty()) {
     std::vector<uint64_t> starts;
     for (size_t i = 0; i < value.size(); i += 8) starts.push_back(DecodeFixed64BE(&value[i]));
-    table.SetPartitionsForLoad(std::make_unique<PartitionMap>(std::move(starts)));
+    table.SetPartitionsForLoad(std::make_unique<PartitionMap>(std::move(starts), options_.clock));
   }
   table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
   DDBD_ASSIGN_OR_RETURN(auto buckets, store_->StatsWithPrefix("pb/" + table.table_id() + "/"));
@@ -206,48 +264,164 @@ std::string Catalog::CatalogKey(const TableMeta& meta) {
   return key;
 }
 
+Result<std::shared_ptr<Table>> Catalog::Load(TableMeta meta) {
+  storage::KeySpace data, log_space;
+  std::map<uint32_t, storage::KeySpace> gsi_spaces;
+  if (meta.key_prefix == 0) {
+    // A table from before the shared layout: families of its own, keys without a prefix.
+    DDBD_ASSIGN_OR_RETURN(data.cf, store_->CreateColumnFamily(DataFamily(meta.table_id)));
+    DDBD_ASSIGN_OR_RETURN(log_space.cf, store_->CreateColumnFamily(LogFamily(meta.table_id)));
+    for (const auto& index : meta.indexes) {
+      if (!index.global) continue;
+      DDBD_ASSIGN_OR_RETURN(auto* cf,
+                            store_->CreateColumnFamily(IndexFamilyName(meta.table_id, index.id)));
+      gsi_spaces[index.id] = storage::KeySpace{cf, ""};
+    }
+  } else {
+    data = storage::KeySpace{store_->shared(storage::kItemsFamily), TablePrefix(meta.key_prefix)};
+    log_space =
+        storage::KeySpace{store_->shared(storage::kChangesFamily), TablePrefix(meta.key_prefix)};
+    for (const auto& index : meta.indexes) {
+      if (!index.global) continue;
+      gsi_spaces[index.id] = storage::KeySpace{store_->shared(storage::kIndexesFamily),
+                                               IndexPrefix(meta.key_prefix, index.id)};
+    }
+  }
+  DDBD_ASSIGN_OR_RETURN(auto log,
+                        changelog::TableLog::Open(store_, std::move(log_space), meta.table_id));
+  auto table = std::make_shared<Table>(store_, std::move(meta), std::move(data), std::move(log),
+                                       options_.clock);
+  for (auto& [id, space] : gsi_spaces) table->SetIndexSpace(id, std::move(space));
+  return table;
+}
+
 Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, CatalogOptions options) {
   std::unique_ptr<Catalog> catalog(new Catalog(store, options));
+  std::string value;
+  bool found = false;
+  DDBD_RETURN_IF_ERROR(store->Get(store->catalog(), kNextKeyPrefixKey, &value, &found));
+  if (found && value.size() == 8) catalog->next_key_prefix_ = DecodeFixed64BE(value.data());
   auto it = store->NewIterator(store->catalog(), kTablePrefix, "table0");
   for (it->Seek(kTablePrefix); it->Valid(); it->Next()) {
     TableMeta meta;
     if (!DecodeTableMeta(it->value(), &meta)) {
       return Status::Internal("corrupt table descriptor in catalog");
     }
-    DDBD_ASSIGN_OR_RETURN(auto* data, store->CreateColumnFamily(DataFamily(meta.table_id)));
-    DDBD_ASSIGN_OR_RETURN(auto* log, store->CreateColumnFamily(LogFamily(meta.table_id)));
-    uint64_t next = NextSequenceOf(store, log);
     Key key{meta.account, meta.region, meta.name};
-    std::vector<uint32_t> gsi_ids;
-    for (const auto& index : meta.indexes) {
-      if (index.global) gsi_ids.push_back(index.id);
-    }
-    auto table = std::make_shared<Table>(store, std::move(meta), data, log, next);
-    for (uint32_t id : gsi_ids) {
-      DDBD_ASSIGN_OR_RETURN(auto* cf,
-                            store->CreateColumnFamily(IndexFamilyName(table->table_id(), id)));
-      table->SetIndexFamily(id, cf);
-    }
+    DDBD_ASSIGN_OR_RETURN(auto table, catalog->Load(std::move(meta)));
     DDBD_RETURN_IF_ERROR(catalog->LoadPartitions(*table));
+    DDBD_RETURN_IF_ERROR(catalog->UpgradeGsiCursors(*table));
     catalog->tables_[key] = std::move(table);
   }
   DDBD_RETURN_IF_ERROR(it->status());
-  // Families left behind by a crash between catalog delete and drop.
-  for (const auto& name : store->ColumnFamilyNames()) {
+  DDBD_RETURN_IF_ERROR(catalog->CollectOrphans());
+  return catalog;
+}
+
+Status Catalog::CollectOrphans() {
+  std::set<std::string> live_ids;
+  std::set<std::string> live_prefixes;  // table prefixes, and table + GSI prefixes
+  for (const auto& [k, table] : tables_) {
+    const TableMeta meta = table->meta();
+    live_ids.insert(meta.table_id);
+    if (meta.key_prefix == 0) continue;
+    live_prefixes.insert(TablePrefix(meta.key_prefix));
+    for (const auto& index : meta.indexes) {
+      if (index.global) live_prefixes.insert(IndexPrefix(meta.key_prefix, index.id));
+    }
+  }
+  // Shared families: one seek per distinct prefix.
+  storage::WriteBatch batch;
+  size_t orphans = 0;
+  for (const char* family :
+       {storage::kItemsFamily, storage::kIndexesFamily, storage::kChangesFamily}) {
+    storage::ColumnFamily* cf = store_->shared(family);
+    const size_t width = family == storage::kIndexesFamily ? 12 : 8;
+    auto it = store_->NewIterator(cf, "", "");
+    it->SeekToFirst();
+    while (it->Valid()) {
+      std::string prefix(it->key().substr(0, std::min(width, it->key().size())));
+      if (!live_prefixes.count(prefix)) {
+        batch.DeleteRange(cf, prefix, storage::PrefixEnd(prefix));
+        ++orphans;
+      }
+      it->Seek(storage::PrefixEnd(prefix));
+    }
+    DDBD_RETURN_IF_ERROR(it->status());
+  }
+  if (orphans > 0) {
+    DDBD_LOG_INFO("catalog: deleting {} key ranges of dropped tables and indexes", orphans);
+    DDBD_RETURN_IF_ERROR(store_->Write(&batch));
+  }
+  // Families of tables from before the shared layout, left behind by a crash between catalog
+  // delete and drop.
+  for (const auto& name : store_->ColumnFamilyNames()) {
     std::string id = name.size() > 2 ? name.substr(2, kUuidLength) : "";
     bool used = false;
-    for (const auto& [k, table] : catalog->tables_) {
-      if (table->table_id() != id) continue;
+    for (const auto& [k, table] : tables_) {
+      if (table->table_id() != id || !table->legacy_layout()) continue;
       used = name[0] != 'x';
       for (const auto& index : table->meta().indexes) {
         used |= index.global && name == IndexFamilyName(id, index.id);
       }
     }
     if (!used) {
-      if (auto* cf = store->Find(name)) DDBD_RETURN_IF_ERROR(store->DropColumnFamily(cf));
+      if (auto* cf = store_->Find(name)) DDBD_RETURN_IF_ERROR(store_->DropColumnFamily(cf));
     }
   }
-  return catalog;
+  return Status::OK();
+}
+
+Status Catalog::UpgradeGsiCursors(Table& table) {
+  const TableMeta meta = table.meta();
+  changelog::TableLog& log = table.log();
+  storage::WriteBatch batch;
+  std::vector<uint32_t> broken;
+  for (const auto& index : meta.indexes) {
+    if (!index.global) continue;
+    DDBD_ASSIGN_OR_RETURN(auto cursor, log.Cursor(GsiConsumer(index.id)));
+    if (!cursor) {
+      std::string value;
+      bool found = false;
+      const std::string legacy = LegacyGsiCursorKey(meta.table_id, index.id);
+      DDBD_RETURN_IF_ERROR(store_->Get(store_->catalog(), legacy, &value, &found));
+      if (found && value.size() == 8) {
+        cursor = DecodeFixed64BE(value.data());
+      } else {
+        cursor = index.backfilling ? index.backfill_start_sequence - 1 : 0;
+      }
+      log.SetCursor(&batch, GsiConsumer(index.id), *cursor);
+      batch.Delete(store_->catalog(), legacy);
+    }
+    // A cursor ahead of the log: the log restarted its sequence numbers after a full trim
+    // (before the durable high-water mark existed) and the index missed writes since.
+    if (*cursor > log.last_sequence() && !index.backfilling) broken.push_back(index.id);
+  }
+  if (!batch.empty()) DDBD_RETURN_IF_ERROR(store_->Write(&batch));
+  for (uint32_t id : broken) {
+    DDBD_LOG_WARN(
+        "table {}: global secondary index {} is behind a restarted change log; "
+        "rebuilding it",
+        meta.name, id);
+    auto space = table.IndexSpace(id);
+    DDBD_RETURN_IF_ERROR(Modify(table, [&](TableMeta* m, storage::WriteBatch* b) -> Status {
+                           for (auto& index : m->indexes) {
+                             if (!index.global || index.id != id) continue;
+                             index.status = IndexStatus::kCreating;
+                             index.backfilling = true;
+                             index.backfill_start_sequence = log.last_sequence() + 1;
+                           }
+                           if (space) {
+                             b->DeleteRange(*space, storage::IndexLowerBound(storage::kBaseIndexId),
+                                            storage::IndexUpperBound(storage::kBaseIndexId));
+                           }
+                           b->Delete(store_->stats(), IndexStatsKey(m->table_id, id));
+                           b->Delete(store_->catalog(), GsiBackfillKey(m->table_id, id));
+                           log.SetCursor(b, GsiConsumer(id), log.last_sequence());
+                           return Status::OK();
+                         }).status());
+  }
+  return Status::OK();
 }
 
 Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
@@ -257,18 +431,18 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
     return Status::ResourceInUse("Table already exists: " + meta.name);
   }
   meta.table_id = NewUuid();
-  meta.creation_time_ms = NowMs();
-  DDBD_ASSIGN_OR_RETURN(auto* data, store_->CreateColumnFamily(DataFamily(meta.table_id)));
-  DDBD_ASSIGN_OR_RETURN(auto* log, store_->CreateColumnFamily(LogFamily(meta.table_id)));
+  meta.creation_time_ms = options_.clock->NowMillis();
+  meta.key_prefix = next_key_prefix_;
   storage::WriteBatch batch;
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
-  DDBD_RETURN_IF_ERROR(store_->Write(&batch));
-  std::vector<uint32_t> gsi_ids;
+  batch.Put(store_->catalog(), kNextKeyPrefixKey, U64(next_key_prefix_ + 1));
+  DDBD_ASSIGN_OR_RETURN(auto table, Load(meta));
+  // Each GSI follows the log from its first record.
   for (const auto& index : meta.indexes) {
-    if (index.global) gsi_ids.push_back(index.id);
+    if (index.global) table->log().SetCursor(&batch, GsiConsumer(index.id), 0);
   }
-  auto table = std::make_shared<Table>(store_, std::move(meta), data, log, 1);
-  for (uint32_t id : gsi_ids) DDBD_RETURN_IF_ERROR(CreateIndexFamily(*table, id));
+  DDBD_RETURN_IF_ERROR(store_->Write(&batch));
+  ++next_key_prefix_;
   table->ConfigureCapacity(options_.throttling, options_.burst_seconds);
   tables_[key] = table;
   return table;
@@ -295,6 +469,11 @@ Result<TableMeta> Catalog::Drop(const std::string& account, const std::string& r
     TableMeta meta = table->meta();
     storage::WriteBatch batch;
     batch.Delete(store_->catalog(), CatalogKey(meta));
+    if (meta.key_prefix != 0) {
+      // The descriptor and the data go in one batch: a crash leaves neither behind.
+      DeleteTableSpaces(store_, meta.key_prefix, &batch);
+      DeleteTableBookkeeping(store_, *table, &batch);
+    }
     DDBD_RETURN_IF_ERROR(store_->Write(&batch));
     tables_.erase(it);
   }
@@ -321,23 +500,23 @@ std::vector<std::string> Catalog::List(const std::string& account, const std::st
   return names;
 }
 
-Status Catalog::Update(Table& table, TableMeta meta) {
+Result<TableMeta> Catalog::Modify(Table& table, const MetaChange& change) {
+  std::lock_guard lock(modify_mu_);
+  TableMeta meta = table.meta();
   storage::WriteBatch batch;
+  DDBD_RETURN_IF_ERROR(change(&meta, &batch));
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
   DDBD_RETURN_IF_ERROR(store_->Write(&batch));
-  table.SetMeta(std::move(meta));
+  table.SetMeta(meta);
   size_t before = table.partitions().size();
   table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
   if (table.partitions().size() != before) PersistPartitions(table);
-  return Status::OK();
+  return meta;
 }
 
 Result<TableMeta> Catalog::Modify(Table& table, const std::function<Status(TableMeta*)>& change) {
-  std::lock_guard lock(modify_mu_);
-  TableMeta meta = table.meta();
-  DDBD_RETURN_IF_ERROR(change(&meta));
-  DDBD_RETURN_IF_ERROR(Update(table, meta));
-  return meta;
+  return Modify(table,
+                MetaChange([&](TableMeta* meta, storage::WriteBatch*) { return change(meta); }));
 }
 
 TableStats Catalog::Stats(const Table& table) const {
@@ -367,10 +546,15 @@ std::vector<std::shared_ptr<Table>> Catalog::AllTables() const {
   return out;
 }
 
-Status Catalog::CreateIndexFamily(Table& table, uint32_t index_id) {
-  DDBD_ASSIGN_OR_RETURN(auto* cf,
-                        store_->CreateColumnFamily(IndexFamilyName(table.table_id(), index_id)));
-  table.SetIndexFamily(index_id, cf);
+Status Catalog::AddIndexSpace(Table& table, uint32_t index_id) {
+  if (table.legacy_layout()) {
+    DDBD_ASSIGN_OR_RETURN(auto* cf,
+                          store_->CreateColumnFamily(IndexFamilyName(table.table_id(), index_id)));
+    table.SetIndexSpace(index_id, storage::KeySpace{cf, ""});
+    return Status::OK();
+  }
+  table.SetIndexSpace(index_id, storage::KeySpace{store_->shared(storage::kIndexesFamily),
+                                                  IndexPrefix(table.meta().key_prefix, index_id)});
   return Status::OK();
 }
 

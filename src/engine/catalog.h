@@ -2,7 +2,17 @@
 //
 // Tables are namespaced by (account, region, name). A Table is shared (shared_ptr) between
 // the catalog and in-flight requests, so DeleteTable can remove it from the catalog while a
-// request finishes; its column families are dropped once the last user lets go.
+// request finishes; its data is deleted once the last user lets go.
+//
+// Layout (docs/formats/key-encoding.md): a table created by this version lives under a key
+// prefix of its own in the shared column families (items, indexes, changes), so creating and
+// dropping a table is a catalog write and a few range deletions, not column-family work.
+// Tables from data directories written before keep their own column families; both kinds
+// are reached through storage::KeySpace, so nothing above the catalog knows the difference.
+//
+// Descriptors change through one serialized path (Modify): every change (UpdateTable, a GSI
+// turning ACTIVE, a backfill finishing) edits the current descriptor under one mutex, so no
+// change can undo another.
 // Thread-safe: all methods may be called concurrently.
 #pragma once
 
@@ -18,6 +28,9 @@
 
 #include "ddbd/status.h"
 
+#include "changelog/table_log.h"
+#include "common/clock.h"
+#include "engine/background.h"
 #include "engine/partition_map.h"
 #include "engine/table_meta.h"
 #include "storage/rocks.h"
@@ -25,6 +38,7 @@
 namespace ddbd::engine {
 
 // Striped mutexes by item key hash: conditional writes and updates of one item serialize.
+// Multi-item commits lock several stripes, always in address order (engine/commit.cc).
 class LockTable {
  public:
   std::mutex& For(uint64_t key_hash) { return stripes_[key_hash % kStripes]; }
@@ -36,8 +50,8 @@ class LockTable {
 
 class Table {
  public:
-  Table(storage::Store* store, TableMeta meta, storage::ColumnFamily* data,
-        storage::ColumnFamily* log, uint64_t next_sequence);
+  Table(storage::Store* store, TableMeta meta, storage::KeySpace data,
+        std::unique_ptr<changelog::TableLog> log, const Clock* clock);
   ~Table();
 
   // A copy of the current descriptor (UpdateTable may change it concurrently).
@@ -49,27 +63,25 @@ class Table {
   const std::optional<KeyElement>& range_key() const { return range_key_; }
   const std::string& name() const { return name_; }
   const std::string& table_id() const { return table_id_; }
+  // True for tables with column families of their own (created before the shared layout).
+  bool legacy_layout() const { return key_prefix_ == 0; }
 
-  storage::ColumnFamily* data() const { return data_; }
-  storage::ColumnFamily* log() const { return log_; }
+  // The table's items and LSI entries.
+  const storage::KeySpace& data() const { return data_; }
+  // The table's change log.
+  changelog::TableLog& log() const { return *log_; }
   LockTable& locks() { return locks_; }
 
-  // Change-log sequence numbers are taken and committed under this mutex, so records become
-  // visible in sequence order (a log reader that sees record N has seen every record < N).
-  std::mutex& commit_mutex() { return commit_mu_; }
-  // REQUIRES: commit_mutex() held.
-  uint64_t NextSequence() { return next_sequence_++; }
-  // The last sequence number handed out (0 if none). REQUIRES: commit_mutex() held, or an
-  // approximate value is fine.
-  uint64_t LastSequence() const { return next_sequence_.load() - 1; }
+  // Where a global secondary index's entries live, or nullopt.
+  std::optional<storage::KeySpace> IndexSpace(uint32_t index_id) const;
+  void SetIndexSpace(uint32_t index_id, storage::KeySpace space);
+  // Forgets a deleted GSI's entries: they are deleted by TakeRetiredIndexSpaces' caller, with
+  // the table, or at the next start.
+  void RetireIndexSpace(uint32_t index_id);
+  // The retired GSI spaces of the shared layout, for deletion (the GSI applier's thread).
+  std::vector<storage::KeySpace> TakeRetiredIndexSpaces();
 
-  // The column family of a global secondary index, or nullptr.
-  storage::ColumnFamily* IndexFamily(uint32_t index_id) const;
-  void SetIndexFamily(uint32_t index_id, storage::ColumnFamily* cf);
-  // Forgets a deleted GSI's family; it is dropped with the table or at the next start.
-  void RetireIndexFamily(uint32_t index_id);
-
-  // Applies `update` to the descriptor and returns the new one. The catalog persists it.
+  // Replaces the descriptor. Only the catalog calls this (Catalog::Modify).
   void SetMeta(TableMeta meta);
 
   // The table's partitions (capacity, counters). Never null.
@@ -81,34 +93,36 @@ class Table {
   void ConfigureCapacity(bool throttling, double burst_seconds);
   // Partition boundaries read from the catalog at start (before ConfigureCapacity).
   void SetPartitionsForLoad(std::unique_ptr<PartitionMap> map) { partitions_ = std::move(map); }
-  // Marks the table dropped: its families are dropped when the last reference goes.
+  // Marks the table dropped: its data is deleted when the last reference goes.
   void MarkDropped() { dropped_ = true; }
 
  private:
   storage::Store* store_;
+  const Clock* clock_;
   const std::string name_;
   const std::string table_id_;
+  const uint64_t key_prefix_;
   const KeyElement hash_key_;
   const std::optional<KeyElement> range_key_;
-  storage::ColumnFamily* const data_;
-  storage::ColumnFamily* const log_;
+  const storage::KeySpace data_;
+  const std::unique_ptr<changelog::TableLog> log_;
   mutable std::mutex mu_;
-  std::shared_ptr<const TableMeta> meta_;                 // GUARDED_BY(mu_)
-  std::map<uint32_t, storage::ColumnFamily*> index_cfs_;  // GUARDED_BY(mu_)
+  std::shared_ptr<const TableMeta> meta_;               // GUARDED_BY(mu_)
+  std::map<uint32_t, storage::KeySpace> index_spaces_;  // GUARDED_BY(mu_)
   std::unique_ptr<PartitionMap> partitions_;
   std::map<uint32_t, std::shared_ptr<PartitionMap>> index_partitions_;  // GUARDED_BY(mu_)
-  std::vector<storage::ColumnFamily*> retired_cfs_;                     // GUARDED_BY(mu_)
-  std::mutex commit_mu_;
+  std::vector<storage::KeySpace> retired_spaces_;                       // GUARDED_BY(mu_)
   LockTable locks_;
-  std::atomic<uint64_t> next_sequence_;
   std::atomic<bool> dropped_{false};
 };
 
 // Stats keys (in the stats family) of a table and of one of its indexes.
 std::string TableStatsKey(const std::string& table_id);
 std::string IndexStatsKey(const std::string& table_id, uint32_t index_id);
-// Column family names.
-std::string IndexFamilyName(const std::string& table_id, uint32_t index_id);
+// The change-log consumer name of a GSI ("gsi/<index id>").
+std::string GsiConsumer(uint32_t index_id);
+// Catalog key of a GSI's backfill progress.
+std::string GsiBackfillKey(const std::string& table_id, uint32_t index_id);
 
 // Live counters of a table.
 struct TableStats {
@@ -121,14 +135,17 @@ struct CatalogOptions {
   double burst_seconds = 300;                         // banked unused provisioned capacity
   int64_t partition_split_bytes = int64_t{10} << 30;  // 10 GB, as the service
   int64_t item_collection_limit = int64_t{10} << 30;
+  const Clock* clock = Clock::System();  // never null
 };
 
 class Catalog {
  public:
-  // Loads every table of `store`. REQUIRES: store outlives the catalog.
+  // Loads every table of `store`, deleting what dropped tables left behind.
+  // REQUIRES: store outlives the catalog.
   static Result<std::unique_ptr<Catalog>> Open(storage::Store* store,
                                                CatalogOptions options = CatalogOptions());
   const CatalogOptions& options() const { return options_; }
+  const Clock& clock() const { return *options_.clock; }
 
   // Stats key of the hash bucket (top 12 bits of the partition hash) that counts a table's
   // items and bytes per hash range, so partition sizes survive restarts.
@@ -137,7 +154,8 @@ class Catalog {
   void MaybeSplit(Table& table);
   void PersistPartitions(Table& table);
 
-  // Creates the table described by `meta` (table_id and creation time are filled in).
+  // Creates the table described by `meta` (table_id, key prefix and creation time are filled
+  // in), registering each GSI as a consumer of its change log.
   // ResourceInUseException if a table of that name exists in the account and region.
   Result<std::shared_ptr<Table>> Create(TableMeta meta);
   std::shared_ptr<Table> Find(const std::string& account, const std::string& region,
@@ -148,26 +166,30 @@ class Catalog {
   // Names of the account's tables in the region, sorted, starting after `exclusive_start`.
   std::vector<std::string> List(const std::string& account, const std::string& region,
                                 const std::string& exclusive_start, size_t limit, bool* more) const;
-  // Persists a changed descriptor.
-  Status Update(Table& table, TableMeta meta);
-  // Read-modify-write of a descriptor, serialized with every other Modify: `change` edits a
-  // copy (returning an error leaves the table as it was), which is then persisted.
+
+  // The one way a descriptor changes: `change` edits a copy of the current descriptor (and
+  // may add writes that must commit with it to `batch`); the result is persisted and
+  // published. Serialized with every other Modify, so concurrent changes never undo each
+  // other. An error from `change` leaves the table as it was.
+  using MetaChange = std::function<Status(TableMeta*, storage::WriteBatch*)>;
+  Result<TableMeta> Modify(Table& table, const MetaChange& change);
   Result<TableMeta> Modify(Table& table, const std::function<Status(TableMeta*)>& change);
+
   TableStats Stats(const Table& table) const;
   TableStats IndexStats(const Table& table, uint32_t index_id) const;
   // Every table (for background services).
   std::vector<std::shared_ptr<Table>> AllTables() const;
-  // Creates the column family of a new GSI of `table`.
-  Status CreateIndexFamily(Table& table, uint32_t index_id);
+  // Gives a new GSI of `table` its key space. REQUIRES: inside Modify's change function.
+  Status AddIndexSpace(Table& table, uint32_t index_id);
 
   // The size limit of an item collection of a table with LSIs (10 GB; smaller for tests).
   int64_t item_collection_limit() const { return options_.item_collection_limit; }
 
-  // Background services that follow writes (the GSI applier) register here to be woken.
-  void SetWriteListener(std::function<void()> listener) { write_listener_ = std::move(listener); }
-  void NotifyWrite() const {
-    if (write_listener_) write_listener_();
-  }
+  // Subscribers to new change-log records (the GSI applier; streams and triggers next).
+  changelog::Notifier& notifier() { return notifier_; }
+  // Long jobs' progress (backfills).
+  JobRegistry& jobs() { return jobs_; }
+  const JobRegistry& jobs() const { return jobs_; }
 
   storage::Store* store() const { return store_; }
 
@@ -175,14 +197,24 @@ class Catalog {
   Catalog(storage::Store* store, CatalogOptions options) : store_(store), options_(options) {}
   // Loads the table's partition boundaries and per-bucket counters.
   Status LoadPartitions(Table& table);
+  // Builds the runtime object of a stored descriptor.
+  Result<std::shared_ptr<Table>> Load(TableMeta meta);
+  // Deletes data of tables and GSIs that no descriptor names (a crash between a drop and
+  // its deletion).
+  Status CollectOrphans();
+  // Moves cursors of GSIs from before the change-log module to it, and repairs GSIs whose
+  // cursor is ahead of their log (issue 8's regression): they are rebuilt.
+  Status UpgradeGsiCursors(Table& table);
   using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
   static std::string CatalogKey(const TableMeta& meta);
 
   storage::Store* store_;
   mutable std::mutex mu_;
   std::map<Key, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
-  std::function<void()> write_listener_;          // set once at start
+  uint64_t next_key_prefix_ = 1;                  // GUARDED_BY(mu_)
   std::mutex modify_mu_;                          // serializes Modify
+  changelog::Notifier notifier_;
+  JobRegistry jobs_;
   const CatalogOptions options_;
 };
 

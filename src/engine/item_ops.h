@@ -1,9 +1,9 @@
-// Single-item reads and writes: the one write path of ddbd.
+// Single-item reads and writes, and the vocabulary of the commit path (engine/commit.h).
 //
-// Every write goes through Mutate: take the item's stripe lock, read the old item, let the
-// caller's function decide the new item (or a condition failure), then commit one WriteBatch
-// holding the data change, the change-log record (keys, old and new image, time, sequence)
-// and the table's counters. Log and data commit together, so a crash loses neither alone.
+// A write is a decision about one item: given the current item (or none), the caller's
+// MutationFn returns the new item, a delete, no change, or an error (a failed condition).
+// Mutate commits one such decision through the commit path, which writes the data change,
+// its index entries, its change-log record and the table's counters in one WriteBatch.
 // Thread-safe.
 #pragma once
 
@@ -14,6 +14,7 @@
 
 #include "ddbd/status.h"
 
+#include "changelog/record.h"
 #include "engine/catalog.h"
 #include "model/attribute_value.h"
 
@@ -68,17 +69,34 @@ struct MutationResult {
   ConsumedUnits units;  // charged to the partitions
 };
 
+// Who and why, for the change-log records (and, later, IAM audit).
+struct CommitOptions {
+  changelog::Origin origin = changelog::Origin::kUser;
+  std::string origin_detail;  // source region (replication) or transaction id
+  changelog::Principal principal;
+  // The items' last-write time; default: now by the catalog's clock. Replication passes the
+  // origin's time (last writer wins).
+  std::optional<int64_t> write_time_us;
+};
+
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is
 // (with nothing written).
 Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& key,
-                              const MutationFn& decide);
+                              const MutationFn& decide,
+                              const CommitOptions& options = CommitOptions());
 
-// Adds to `batch` the changes of `index`'s entries (in `cf`) for an item going from
+// Adds to `batch` the changes of `index`'s entries (in `space`) for an item going from
 // `old_item` to `new_item` (either may be absent), with the index's counter deltas.
 // Returns the change in bytes of the index's entries.
-int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index, storage::ColumnFamily* cf,
-                        const std::string& table_id, const std::optional<model::Item>& old_item,
+int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index,
+                        const storage::KeySpace& space, const std::string& table_id,
+                        const std::optional<model::Item>& old_item,
                         const std::optional<model::Item>& new_item, storage::WriteBatch* batch);
+
+// The storage key of a primary key (key-encoding.md).
+std::string StorageKeyOf(const PrimaryKey& key);
+// The storage key of an item's primary key. REQUIRES: the item has the table's key.
+std::string StorageKeyOfItem(const Table& table, const model::Item& item);
 
 struct ReadResult {
   std::optional<model::Item> item;

@@ -1,7 +1,6 @@
 #include "engine/partition_map.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 namespace ddbd::engine {
@@ -12,13 +11,7 @@ constexpr double kHotFraction = 0.8;
 
 }  // namespace
 
-int64_t MonotonicMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-PartitionMap::PartitionMap(std::vector<uint64_t> starts) {
+PartitionMap::PartitionMap(std::vector<uint64_t> starts, const Clock* clock) : clock_(clock) {
   if (starts.empty() || starts[0] != 0) starts.insert(starts.begin(), 0);
   for (size_t i = 0; i < starts.size(); ++i) {
     Partition p;
@@ -55,7 +48,7 @@ void PartitionMap::Configure(bool provisioned, int64_t rcu, int64_t wcu, bool th
 }
 
 void PartitionMap::ConfigureLocked() {
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   double n = static_cast<double>(partitions_.size());
   for (auto& p : partitions_) {
     if (!throttling_) {
@@ -81,7 +74,7 @@ PartitionMap::Partition& PartitionMap::At(uint64_t hash) {
 
 void PartitionMap::SetMaximums(int64_t max_read_units, int64_t max_write_units) {
   std::lock_guard lock(mu_);
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   max_read_units_ = throttling_ ? max_read_units : 0;
   max_write_units_ = throttling_ ? max_write_units : 0;
   max_read_.Configure(static_cast<double>(std::max<int64_t>(max_read_units_, 0)),
@@ -92,14 +85,14 @@ void PartitionMap::SetMaximums(int64_t max_read_units, int64_t max_write_units) 
 
 PartitionMap::Admission PartitionMap::AdmitRead(uint64_t hash) {
   std::lock_guard lock(mu_);
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   if (max_read_units_ > 0 && !max_read_.Admit(now)) return Admission::kTableMaximum;
   return At(hash).read.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
 }
 
 PartitionMap::Admission PartitionMap::AdmitWrite(uint64_t hash) {
   std::lock_guard lock(mu_);
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   if (max_write_units_ > 0 && !max_write_.Admit(now)) return Admission::kTableMaximum;
   return At(hash).write.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
 }
@@ -107,7 +100,7 @@ PartitionMap::Admission PartitionMap::AdmitWrite(uint64_t hash) {
 void PartitionMap::ChargeRead(uint64_t hash, double units) {
   std::lock_guard lock(mu_);
   Partition& p = At(hash);
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   p.read.Consume(units, now);
   if (max_read_units_ > 0) max_read_.Consume(units, now);
   p.consumed_read += units;
@@ -116,7 +109,7 @@ void PartitionMap::ChargeRead(uint64_t hash, double units) {
 void PartitionMap::ChargeWrite(uint64_t hash, double units) {
   std::lock_guard lock(mu_);
   Partition& p = At(hash);
-  int64_t now = MonotonicMicros();
+  int64_t now = clock_->MonotonicMicros();
   p.write.Consume(units, now);
   if (max_write_units_ > 0) max_write_.Consume(units, now);
   p.consumed_write += units;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "capacity/token_bucket.h"
+#include "common/clock.h"
 
 namespace ddbd::engine {
 
@@ -41,8 +42,9 @@ struct PartitionView {
 
 class PartitionMap {
  public:
-  // `starts`: sorted partition start hashes, starts[0] == 0.
-  explicit PartitionMap(std::vector<uint64_t> starts);
+  // `starts`: sorted partition start hashes, starts[0] == 0. `clock` (never null) times
+  // the token buckets.
+  explicit PartitionMap(std::vector<uint64_t> starts, const Clock* clock = Clock::System());
 
   // How many partitions a new table gets.
   static size_t InitialPartitions(bool provisioned, int64_t rcu, int64_t wcu);
@@ -96,6 +98,7 @@ class PartitionMap {
   void SplitAt(size_t i);
   void ConfigureLocked();
 
+  const Clock* const clock_;
   mutable std::mutex mu_;
   std::vector<Partition> partitions_;           // GUARDED_BY(mu_), sorted by begin
   capacity::TokenBucket max_read_, max_write_;  // table-wide on-demand maximums
@@ -105,7 +108,5 @@ class PartitionMap {
   bool throttling_ = true;
   double burst_seconds_ = kBurstSeconds;
 };
-
-int64_t MonotonicMicros();
 
 }  // namespace ddbd::engine

@@ -4,6 +4,7 @@
 
 #include "common/coding.h"
 #include "engine/capacity.h"
+#include "engine/index.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
@@ -19,21 +20,21 @@ std::string WithComponent(const std::string& prefix, const model::AttributeValue
   return out;
 }
 
-// Reads one page of [lower, upper) in the requested direction.
-// Where an index's entries live: (column family, index id within it).
-Result<std::pair<storage::ColumnFamily*, uint32_t>> Location(const Table& table,
-                                                             const IndexMeta* index) {
+// Where an index's entries live: (key space, index id within it).
+Result<std::pair<storage::KeySpace, uint32_t>> Location(const Table& table,
+                                                        const IndexMeta* index) {
   if (index == nullptr) return std::make_pair(table.data(), storage::kBaseIndexId);
   if (!index->global) return std::make_pair(table.data(), index->id);
-  storage::ColumnFamily* cf = table.IndexFamily(index->id);
-  if (cf == nullptr) return Status::Internal("missing column family of index " + index->name);
-  return std::make_pair(cf, storage::kBaseIndexId);
+  auto space = table.IndexSpace(index->id);
+  if (!space) return Status::Internal("missing key space of index " + index->name);
+  return std::make_pair(std::move(*space), storage::kBaseIndexId);
 }
 
-Result<PageResult> ReadRange(Catalog& catalog, const Table& table, storage::ColumnFamily* cf,
+// Reads one page of [lower, upper) in the requested direction.
+Result<PageResult> ReadRange(Catalog& catalog, const Table& table, const storage::KeySpace& space,
                              std::string lower, std::string upper, const PageRequest& page) {
   PageResult result;
-  auto it = catalog.store()->NewIterator(cf, std::move(lower), std::move(upper));
+  auto it = catalog.store()->NewIterator(space, std::move(lower), std::move(upper));
   if (page.forward) {
     if (page.start_after) {
       it->Seek(*page.start_after);
@@ -148,16 +149,27 @@ Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMet
   });
 }
 
-std::string StorageKeyOf(const PrimaryKey& key) {
-  return storage::EncodePrimaryKey(storage::kBaseIndexId, key.hash,
-                                   key.range ? &*key.range : nullptr);
-}
-
-std::string StorageKeyOfItem(const Table& table, const model::Item& item) {
-  const auto& hash = item.at(table.hash_key().name);
-  const model::AttributeValue* range =
-      table.range_key() ? &item.at(table.range_key()->name) : nullptr;
-  return storage::EncodePrimaryKey(storage::kBaseIndexId, hash, range);
+Result<double> FetchFromTable(Catalog& catalog, const Table& table, std::vector<model::Item>* items,
+                              bool consistent) {
+  size_t bytes = 0;
+  for (auto& item : *items) {
+    auto key = ValidateKey(table, IndexKeyOf(*table.shared_meta(), nullptr, item));
+    if (!key.ok()) continue;
+    DDBD_ASSIGN_OR_RETURN(ReadResult base, GetItemUnmetered(catalog, table, *key));
+    if (base.item) {
+      bytes += base.size;
+      item = std::move(*base.item);
+    }
+  }
+  if (bytes == 0) return 0.0;
+  double units = ReadUnits(bytes, consistent);
+  uint64_t hash = 0;
+  if (!items->empty()) {
+    auto it = items->front().find(table.hash_key().name);
+    if (it != items->front().end()) hash = storage::PartitionHash(it->second);
+  }
+  table.partitions().ChargeRead(hash, units);
+  return units;
 }
 
 uint32_t SegmentOf(std::string_view storage_key, uint32_t total_segments) {

@@ -60,10 +60,12 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
 Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
                             uint32_t segment, uint32_t total_segments, const PageRequest& page);
 
-// The storage key of a primary key (for ExclusiveStartKey).
-std::string StorageKeyOf(const PrimaryKey& key);
-// The storage key of an item's primary key. REQUIRES: the item has the table's key.
-std::string StorageKeyOfItem(const Table& table, const model::Item& item);
+// Replaces each item of an LSI page by the table's item (a read asking for attributes the
+// index does not project), charging the reads to the table's partitions. Returns the read
+// units charged (0 if nothing was fetched).
+Result<double> FetchFromTable(Catalog& catalog, const Table& table, std::vector<model::Item>* items,
+                              bool consistent);
+
 // Which scan segment a storage key belongs to.
 uint32_t SegmentOf(std::string_view storage_key, uint32_t total_segments);
 

@@ -5,8 +5,10 @@
 namespace ddbd::engine {
 namespace {
 
-// Version 2 added OnDemandThroughput at the end; version 1 descriptors still decode.
-constexpr uint64_t kFormatVersion = 2;
+// Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in
+// the shared column families); older descriptors still decode (as tables with families of
+// their own).
+constexpr uint64_t kFormatVersion = 3;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -94,13 +96,14 @@ std::string EncodeTableMeta(const TableMeta& m) {
   }
   PutInt(&out, m.max_read_request_units);
   PutInt(&out, m.max_write_request_units);
+  PutInt(&out, static_cast<int64_t>(m.key_prefix));
   return out;
 }
 
 bool DecodeTableMeta(std::string_view in, TableMeta* m) {
   Reader r{in};
   int64_t version = r.Int();
-  if (version != 1 && version != static_cast<int64_t>(kFormatVersion)) return false;
+  if (version < 1 || version > static_cast<int64_t>(kFormatVersion)) return false;
   m->account = r.String();
   m->region = r.String();
   m->name = r.String();
@@ -147,6 +150,7 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     m->max_read_request_units = r.Int();
     m->max_write_request_units = r.Int();
   }
+  if (version >= 3) m->key_prefix = static_cast<uint64_t>(r.Int());
   return r.ok && r.in.empty();
 }
 

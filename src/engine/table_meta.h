@@ -65,12 +65,25 @@ struct TableMeta {
   int64_t max_read_request_units = -1;  // OnDemandThroughput; -1 = no maximum
   int64_t max_write_request_units = -1;
   uint32_t next_index_id = 1;
+  // Where the table's data lives (docs/formats/key-encoding.md, "Layout"): a number naming
+  // its key prefix in the shared column families; 0 for tables created before the shared
+  // layout, which keep column families of their own.
+  uint64_t key_prefix = 0;
 
   const IndexMeta* FindIndex(std::string_view index_name) const {
     for (const auto& index : indexes) {
       if (index.name == index_name) return &index;
     }
     return nullptr;
+  }
+
+  // True if something follows the table's change log (GSIs today; streams, replicas next),
+  // so that writes wake the log's subscribers.
+  bool HasLogConsumers() const {
+    for (const auto& index : indexes) {
+      if (index.global) return true;
+    }
+    return false;
   }
 
   std::string Arn() const {

@@ -106,17 +106,61 @@ bool ConsumeValue(std::string_view* in, AttributeValue* out, int depth) {
   return false;
 }
 
+void AppendItem(std::string* out, const Item& item) {
+  PutVarint64(out, item.size());
+  for (const auto& [name, value] : item) {
+    PutLengthPrefixed(out, name);
+    AppendValue(out, value);
+  }
+}
+
 std::string EncodeItem(const Item& item) {
   std::string out;
-  PutVarint64(&out, item.size());
-  for (const auto& [name, value] : item) {
-    PutLengthPrefixed(&out, name);
-    AppendValue(&out, value);
-  }
+  AppendItem(&out, item);
   return out;
 }
 
+namespace {
+constexpr char kStoredItemMarker = 0x00;
+constexpr char kStoredItemVersion = 0x01;  // DO NOT CHANGE: part of the stored format
+
+// Splits a stored item into its write time and body; false if `in` has no header.
+bool SplitStored(std::string_view in, int64_t* time_us, std::string_view* body) {
+  if (in.size() < 3 || in[0] != kStoredItemMarker || in[1] != kStoredItemVersion) return false;
+  in.remove_prefix(2);
+  uint64_t time = 0;
+  if (!GetVarint64(&in, &time)) return false;
+  *time_us = static_cast<int64_t>(time);
+  *body = in;
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeStoredItem(const Item& item, int64_t write_time_us) {
+  std::string out;
+  out.push_back(kStoredItemMarker);
+  out.push_back(kStoredItemVersion);
+  PutVarint64(&out, static_cast<uint64_t>(write_time_us));
+  AppendItem(&out, item);
+  return out;
+}
+
+std::optional<int64_t> StoredItemWriteTime(std::string_view in) {
+  int64_t time = 0;
+  std::string_view body;
+  if (!SplitStored(in, &time, &body)) return std::nullopt;
+  return time;
+}
+
+std::string_view StoredItemBody(std::string_view in) {
+  int64_t time = 0;
+  std::string_view body;
+  return SplitStored(in, &time, &body) ? body : in;
+}
+
 bool DecodeItem(std::string_view in, Item* out) {
+  in = StoredItemBody(in);
   out->clear();
   uint64_t count;
   if (!GetVarint64(&in, &count) || count > in.size()) return false;

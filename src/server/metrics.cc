@@ -136,6 +136,59 @@ std::string RequestMetrics::Prometheus(const engine::Catalog& catalog,
       "# TYPE ddbd_throttled_requests_total counter\n" +
       throttles;
 
+  // The change log: what each table's log keeps, and where its consumers are.
+  std::string log_records, log_first, log_last, log_cursors;
+  for (const auto& table : tables) {
+    auto state = table->log().State();
+    if (!state.ok()) continue;
+    auto labels = Labels({{"table", table->name()}});
+    log_records += "ddbd_change_log_records" + labels + " " + std::to_string(state->records) + "\n";
+    log_first += "ddbd_change_log_first_sequence" + labels + " " +
+                 std::to_string(state->first_sequence) + "\n";
+    log_last += "ddbd_change_log_last_sequence" + labels + " " +
+                std::to_string(state->last_sequence) + "\n";
+    for (const auto& cursor : state->cursors) {
+      log_cursors += "ddbd_change_log_cursor" +
+                     Labels({{"table", table->name()}, {"consumer", cursor.consumer}}) + " " +
+                     std::to_string(cursor.sequence) + "\n";
+    }
+  }
+  out +=
+      "# HELP ddbd_change_log_records Change-log records kept.\n"
+      "# TYPE ddbd_change_log_records gauge\n" +
+      log_records;
+  out +=
+      "# HELP ddbd_change_log_first_sequence Oldest change-log record kept (0: none).\n"
+      "# TYPE ddbd_change_log_first_sequence gauge\n" +
+      log_first;
+  out +=
+      "# HELP ddbd_change_log_last_sequence Newest change-log sequence number.\n"
+      "# TYPE ddbd_change_log_last_sequence gauge\n" +
+      log_last;
+  out +=
+      "# HELP ddbd_change_log_cursor Last record each consumer has consumed.\n"
+      "# TYPE ddbd_change_log_cursor gauge\n" +
+      log_cursors;
+
+  // Long background jobs.
+  auto jobs = catalog.jobs().List();
+  out +=
+      "# HELP ddbd_background_job_done Units done by a running background job.\n"
+      "# TYPE ddbd_background_job_done gauge\n";
+  for (const auto& job : jobs) {
+    out += "ddbd_background_job_done" +
+           Labels({{"kind", job.kind}, {"table", job.table}, {"detail", job.detail}}) + " " +
+           std::to_string(job.done) + "\n";
+  }
+  out +=
+      "# HELP ddbd_background_job_total Units a running background job expects (0: unknown).\n"
+      "# TYPE ddbd_background_job_total gauge\n";
+  for (const auto& job : jobs) {
+    out += "ddbd_background_job_total" +
+           Labels({{"kind", job.kind}, {"table", job.table}, {"detail", job.detail}}) + " " +
+           std::to_string(job.total) + "\n";
+  }
+
   auto lags = applier.Lags();
   out +=
       "# HELP ddbd_gsi_lag_records Change-log records not yet applied to a global secondary "

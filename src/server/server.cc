@@ -32,6 +32,7 @@ struct Server::Impl {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<engine::Catalog> catalog;
   std::unique_ptr<engine::GsiApplier> gsi_applier;
+  std::unique_ptr<engine::LogTrimmer> log_trimmer;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::optional<auth::CredentialStore> credentials;
   std::unique_ptr<http::Listener> listener;
@@ -46,6 +47,7 @@ struct Server::Impl {
       DDBD_ASSIGN_OR_RETURN(auto authenticated,
                             auth::Authenticate(view, *credentials, NowSeconds()));
       caller->region = authenticated.signature.identity.region;
+      caller->access_key = authenticated.signature.identity.access_key_id;
       caller->account = authenticated.credential->account_id.empty()
                             ? options.default_account
                             : authenticated.credential->account_id;
@@ -53,6 +55,7 @@ struct Server::Impl {
     }
     DDBD_ASSIGN_OR_RETURN(auto parsed, auth::ParseSignature(view));
     caller->region = parsed.identity.region;
+    caller->access_key = parsed.identity.access_key_id;
     caller->account = options.default_account;
     return Status::OK();
   }
@@ -136,8 +139,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   catalog_options.partition_split_bytes = options.partition_split_bytes;
   catalog_options.item_collection_limit = options.item_collection_limit;
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
-  impl->gsi_applier = std::make_unique<engine::GsiApplier>(
-      impl->catalog.get(), options.backfill_pause_ms, options.change_log_retention_seconds);
+  impl->gsi_applier =
+      std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
+  impl->log_trimmer = std::make_unique<engine::LogTrimmer>(impl->catalog.get(),
+                                                           options.change_log_retention_seconds);
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
 
   http::ListenerOptions listener_options;

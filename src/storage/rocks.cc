@@ -13,6 +13,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "common/logging.h"
+#include "storage/key_codec.h"
 
 namespace ddbd::storage {
 namespace {
@@ -54,11 +55,19 @@ class AddCountersOperator : public rocksdb::AssociativeMergeOperator {
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
+// Iterates [lower, upper) of a family; with a prefix, bounds and seek targets are given
+// relative to it and keys are returned without it.
 class RocksIterator final : public Iterator {
  public:
-  RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
-                std::string upper)
-      : lower_(std::move(lower)), upper_(std::move(upper)) {
+  RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string prefix,
+                std::string lower, std::string upper)
+      : prefix_(std::move(prefix)) {
+    lower_ = prefix_ + lower;
+    if (!upper.empty()) {
+      upper_ = prefix_ + upper;
+    } else if (!prefix_.empty()) {
+      upper_ = PrefixEnd(prefix_);
+    }
     rocksdb::ReadOptions options;
     lower_slice_ = rocksdb::Slice(lower_);
     upper_slice_ = rocksdb::Slice(upper_);
@@ -66,22 +75,44 @@ class RocksIterator final : public Iterator {
     if (!upper_.empty()) options.iterate_upper_bound = &upper_slice_;
     it_.reset(db->NewIterator(options, cf));
   }
-  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToFirst() override { it_->Seek(lower_slice_); }
   void SeekToLast() override { it_->SeekToLast(); }
-  void Seek(std::string_view key) override { it_->Seek(ToSlice(key)); }
-  void SeekForPrev(std::string_view key) override { it_->SeekForPrev(ToSlice(key)); }
+  void Seek(std::string_view key) override { it_->Seek(Target(key)); }
+  void SeekForPrev(std::string_view key) override { it_->SeekForPrev(Target(key)); }
   bool Valid() const override { return it_->Valid(); }
   void Next() override { it_->Next(); }
   void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+  std::string_view key() const override {
+    return std::string_view(it_->key().data(), it_->key().size()).substr(prefix_.size());
+  }
   std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
   Status status() const override { return FromRocks(it_->status(), "iterate"); }
 
  private:
-  std::string lower_, upper_;
+  rocksdb::Slice Target(std::string_view key) {
+    if (prefix_.empty()) return ToSlice(key);
+    target_.assign(prefix_);
+    target_.append(key);
+    return rocksdb::Slice(target_);
+  }
+
+  std::string prefix_, lower_, upper_, target_;
   rocksdb::Slice lower_slice_, upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
 };
+
+// prefix + key without copying (for WriteBatch's SliceParts).
+struct PrefixedKey {
+  PrefixedKey(const KeySpace& space, std::string_view key)
+      : slices{ToSlice(space.prefix), ToSlice(key)}, parts(slices, 2) {}
+  rocksdb::Slice slices[2];
+  rocksdb::SliceParts parts;
+};
+
+bool IsBuiltInFamily(std::string_view name) {
+  return name == rocksdb::kDefaultColumnFamilyName || name == kStatsFamily ||
+         name == kItemsFamily || name == kIndexesFamily || name == kChangesFamily;
+}
 
 }  // namespace
 
@@ -104,6 +135,25 @@ void WriteBatch::Put(ColumnFamily* cf, std::string_view key, std::string_view va
 void WriteBatch::Delete(ColumnFamily* cf, std::string_view key) {
   rep_->batch.Delete(cf->handle, ToSlice(key));
 }
+void WriteBatch::Put(const KeySpace& space, std::string_view key, std::string_view value) {
+  PrefixedKey k(space, key);
+  rocksdb::Slice v = ToSlice(value);
+  rep_->batch.Put(space.cf->handle, k.parts, rocksdb::SliceParts(&v, 1));
+}
+void WriteBatch::Delete(const KeySpace& space, std::string_view key) {
+  PrefixedKey k(space, key);
+  rep_->batch.Delete(space.cf->handle, k.parts);
+}
+void WriteBatch::DeleteRange(const KeySpace& space, std::string_view begin, std::string_view end) {
+  std::string b = space.prefix + std::string(begin);
+  std::string e = end.empty() ? PrefixEnd(space.prefix) : space.prefix + std::string(end);
+  rep_->batch.DeleteRange(space.cf->handle, b, e);
+}
+void WriteBatch::DeleteRange(ColumnFamily* cf, std::string_view begin, std::string_view end) {
+  rep_->batch.DeleteRange(cf->handle, ToSlice(begin), ToSlice(end));
+}
+bool WriteBatch::empty() const { return rep_->batch.Count() == 0 && rep_->stats.empty(); }
+
 void WriteBatch::AddStats(std::string_view key, int64_t delta_a, int64_t delta_b) {
   rep_->stats.emplace_back(std::string(key), std::make_pair(delta_a, delta_b));
 }
@@ -117,6 +167,7 @@ struct Store::Rep {
   std::map<std::string, std::unique_ptr<ColumnFamily>, std::less<>> families;
   ColumnFamily* catalog = nullptr;
   ColumnFamily* stats = nullptr;
+  std::map<std::string, ColumnFamily*, std::less<>> shared;
   rocksdb::WriteOptions write_options;
 };
 
@@ -155,9 +206,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::vector<std::string> names;
   auto list_status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
   if (!list_status.ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
-  bool has_stats = false;
-  for (const auto& n : names) has_stats |= (n == kStatsFamily);
-  if (!has_stats) names.push_back(kStatsFamily);
+  for (const char* built_in : {kStatsFamily, kItemsFamily, kIndexesFamily, kChangesFamily}) {
+    bool has = false;
+    for (const auto& n : names) has |= (n == built_in);
+    if (!has) names.push_back(built_in);
+  }
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names) descriptors.emplace_back(n, rep->cf_options);
@@ -174,6 +227,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     cf->handle = handles[i];
     if (names[i] == rocksdb::kDefaultColumnFamilyName) rep->catalog = cf.get();
     if (names[i] == kStatsFamily) rep->stats = cf.get();
+    if (IsBuiltInFamily(names[i])) rep->shared[names[i]] = cf.get();
     rep->families.emplace(names[i], std::move(cf));
   }
   return std::unique_ptr<Store>(new Store(std::move(rep)));
@@ -183,7 +237,7 @@ std::vector<std::string> Store::ColumnFamilyNames() const {
   std::shared_lock lock(rep_->mu);
   std::vector<std::string> out;
   for (const auto& [name, cf] : rep_->families) {
-    if (name != rocksdb::kDefaultColumnFamilyName && name != kStatsFamily) out.push_back(name);
+    if (!IsBuiltInFamily(name)) out.push_back(name);
   }
   return out;
 }
@@ -195,6 +249,11 @@ ColumnFamily* Store::Find(std::string_view name) const {
 }
 
 ColumnFamily* Store::catalog() const { return rep_->catalog; }
+ColumnFamily* Store::stats() const { return rep_->stats; }
+ColumnFamily* Store::shared(std::string_view name) const {
+  auto it = rep_->shared.find(name);
+  return it == rep_->shared.end() ? nullptr : it->second;
+}
 
 Result<ColumnFamily*> Store::CreateColumnFamily(const std::string& name) {
   std::unique_lock lock(rep_->mu);
@@ -232,6 +291,16 @@ Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bo
   return FromRocks(s, "get");
 }
 
+Status Store::Get(const KeySpace& space, std::string_view key, std::string* value,
+                  bool* found) const {
+  if (space.prefix.empty()) return Get(space.cf, key, value, found);
+  std::string full;
+  full.reserve(space.prefix.size() + key.size());
+  full.append(space.prefix);
+  full.append(key);
+  return Get(space.cf, full, value, found);
+}
+
 Status Store::Write(WriteBatch* batch) {
   for (const auto& [key, delta] : batch->rep_->stats) {
     std::string operand;
@@ -244,8 +313,14 @@ Status Store::Write(WriteBatch* batch) {
 
 std::unique_ptr<Iterator> Store::NewIterator(ColumnFamily* cf, std::string lower,
                                              std::string upper) const {
-  return std::make_unique<RocksIterator>(rep_->db.get(), cf->handle, std::move(lower),
-                                         std::move(upper));
+  return std::make_unique<RocksIterator>(rep_->db.get(), cf->handle, std::string(),
+                                         std::move(lower), std::move(upper));
+}
+
+std::unique_ptr<Iterator> Store::NewIterator(const KeySpace& space, std::string lower,
+                                             std::string upper) const {
+  return std::make_unique<RocksIterator>(rep_->db.get(), space.cf->handle, space.prefix,
+                                         std::move(lower), std::move(upper));
 }
 
 Status Store::GetStats(std::string_view key, int64_t* a, int64_t* b) const {

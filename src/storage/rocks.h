@@ -1,10 +1,12 @@
 // The storage engine seam: the only header through which ddbd talks to RocksDB (and the only
 // module that includes <rocksdb/...>). One Store per data directory.
 //
-// Column families: "default" holds the catalog (table descriptors); "stats" holds per-table
-// counters updated with an int64-add merge operator; every table has a data family and a
-// change-log family created by the engine. rocksdb::Status never leaves this module: I/O and
-// corruption errors become Status::Internal (logged with detail).
+// Column families: "default" holds the catalog (table descriptors, cursors); "stats" holds
+// per-table counters updated with an int64-add merge operator; "items", "indexes" and
+// "changes" are shared by every table (each table owns a key prefix in them, a KeySpace).
+// Tables created before the shared layout keep a data and a change-log family of their own.
+// rocksdb::Status never leaves this module: I/O and corruption errors become
+// Status::Internal (logged with detail).
 //
 // Thread-safety: all methods are safe to call concurrently, except that a ColumnFamily must
 // not be used after DropColumnFamily returns for it (the engine guarantees this by
@@ -24,6 +26,22 @@ namespace ddbd::storage {
 // Opaque handle of a column family; owned by the Store.
 class ColumnFamily;
 
+// A range of one column family owned by one thing (a table's items and LSI entries, one
+// GSI's entries, a table's change log): the family plus a key prefix. Keys given to and
+// returned through a KeySpace are relative to the prefix, so code that builds keys does not
+// know the layout. Spaces of tables from before the shared layout have an empty prefix and
+// a family of their own.
+struct KeySpace {
+  ColumnFamily* cf = nullptr;
+  std::string prefix;
+  bool valid() const { return cf != nullptr; }
+};
+
+// The shared families (docs/formats/key-encoding.md, "Layout").
+inline constexpr char kItemsFamily[] = "items";      // table items and LSI entries
+inline constexpr char kIndexesFamily[] = "indexes";  // GSI entries
+inline constexpr char kChangesFamily[] = "changes";  // change logs
+
 struct StoreOptions {
   std::string path;          // data directory (created if missing); ignored if in_memory
   bool in_memory = false;    // keep everything in memory (tests, throwaway use)
@@ -40,6 +58,15 @@ class WriteBatch {
 
   void Put(ColumnFamily* cf, std::string_view key, std::string_view value);
   void Delete(ColumnFamily* cf, std::string_view key);
+  void Put(const KeySpace& space, std::string_view key, std::string_view value);
+  void Delete(const KeySpace& space, std::string_view key);
+  // Deletes [begin, end) of the space (relative keys); an empty `end` means the end of the
+  // space. REQUIRES: a non-empty prefix or a non-empty `end`.
+  void DeleteRange(const KeySpace& space, std::string_view begin, std::string_view end);
+  // Deletes [begin, end) of a family (absolute keys).
+  void DeleteRange(ColumnFamily* cf, std::string_view begin, std::string_view end);
+  // True if nothing was added.
+  bool empty() const;
   // Adds `delta` (two int64 counters) to the value under `key` in the stats family.
   void AddStats(std::string_view key, int64_t delta_a, int64_t delta_b);
 
@@ -71,17 +98,27 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
-  // Existing column families other than "default" and "stats" (tables found at open).
+  // Existing column families other than the built-in ones (default, stats and the shared
+  // families): the families of tables from before the shared layout.
   std::vector<std::string> ColumnFamilyNames() const;
   ColumnFamily* Find(std::string_view name) const;  // nullptr if absent
   Result<ColumnFamily*> CreateColumnFamily(const std::string& name);
   Status DropColumnFamily(ColumnFamily* cf);
   ColumnFamily* catalog() const;  // the "default" family
+  ColumnFamily* stats() const;    // the counters family
+  // A shared family (kItemsFamily, kIndexesFamily, kChangesFamily); never null.
+  ColumnFamily* shared(std::string_view name) const;
 
   // Point read. Returns OK with *found=false when the key is absent.
   Status Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const;
+  Status Get(const KeySpace& space, std::string_view key, std::string* value, bool* found) const;
   Status Write(WriteBatch* batch);
+  // Iterates [lower, upper) of a family; an empty `upper` means no upper bound.
   std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower,
+                                        std::string upper) const;
+  // Iterates [lower, upper) of a space (relative keys; an empty `upper` means the end of the
+  // space); the iterator's keys are relative too.
+  std::unique_ptr<Iterator> NewIterator(const KeySpace& space, std::string lower,
                                         std::string upper) const;
   // The two counters stored under `key` in the stats family (0, 0 if none).
   Status GetStats(std::string_view key, int64_t* a, int64_t* b) const;

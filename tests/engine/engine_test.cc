@@ -67,40 +67,16 @@ struct Change {
   std::optional<Item> old_item, new_item;
 };
 
-bool ParseChange(std::string_view key, std::string_view in, Change* out) {
-  if (key.size() != 8) return false;
-  out->sequence = DecodeFixed64BE(key.data());
-  if (in.empty() || in[0] != 1) return false;
-  in.remove_prefix(1);
-  if (!GetVarint64(&in, &out->time_us) || in.empty()) return false;
-  out->origin = in[0];
-  in.remove_prefix(1);
-  std::string_view storage_key;
-  if (!GetLengthPrefixed(&in, &storage_key)) return false;
-  out->key = std::string(storage_key);
-  for (std::optional<Item>* image : {&out->old_item, &out->new_item}) {
-    if (in.empty()) return false;
-    char present = in[0];
-    in.remove_prefix(1);
-    if (present == 0) continue;
-    if (present != 1) return false;
-    std::string_view bytes;
-    Item item;
-    if (!GetLengthPrefixed(&in, &bytes) || !model::DecodeItem(bytes, &item)) return false;
-    *image = std::move(item);
-  }
-  return in.empty();
-}
-
-std::vector<Change> ReadLog(storage::Store& store, const Table& table) {
+// The table's change log as the changelog module reads it.
+std::vector<Change> ReadLog(storage::Store&, const Table& table) {
+  std::vector<changelog::Record> records;
+  EXPECT_TRUE(table.log().Read(0, 1 << 20, &records).ok());
   std::vector<Change> changes;
-  auto it = store.NewIterator(table.log(), "", "");
-  for (it->Seek(""); it->Valid(); it->Next()) {
-    Change change;
-    EXPECT_TRUE(ParseChange(it->key(), it->value(), &change)) << "unparsable log record";
-    changes.push_back(std::move(change));
+  for (auto& r : records) {
+    changes.push_back(Change{r.sequence, static_cast<uint64_t>(r.time_us),
+                             static_cast<int>(r.origin), r.key, std::move(r.old_image),
+                             std::move(r.new_image)});
   }
-  EXPECT_TRUE(it->status().ok());
   return changes;
 }
 
@@ -176,9 +152,13 @@ TEST_F(EngineTest, CreateThenFind) {
   EXPECT_EQ(catalog_->Find(kAccount, kRegion, "T"), nullptr);
   EXPECT_EQ(catalog_->Find(kAccount, "eu-west-1", "t"), nullptr);
   EXPECT_EQ(catalog_->Find("210987654321", kRegion, "t"), nullptr);
-  // The table's families exist in the store.
-  EXPECT_EQ(store_->Find("d-" + id), table->data());
-  EXPECT_EQ(store_->Find("l-" + id), table->log());
+  // The table lives under a key prefix of its own in the shared families: no column family
+  // of its own (creating and dropping tables is cheap).
+  EXPECT_FALSE(table->legacy_layout());
+  EXPECT_EQ(store_->Find("d-" + id), nullptr);
+  EXPECT_EQ(table->data().cf, store_->shared(storage::kItemsFamily));
+  EXPECT_EQ(table->log().space().cf, store_->shared(storage::kChangesFamily));
+  EXPECT_NE(table->data().prefix, "");
 
   auto other = CreateTable(MakeMeta("u"));
   ASSERT_NE(other, nullptr);
@@ -206,7 +186,7 @@ TEST_F(EngineTest, DropMissingIsResourceNotFound) {
   EXPECT_EQ(r.status().message(), "Requested resource not found: Table: nope not found");
 }
 
-TEST_F(EngineTest, DropRemovesTableAndLaterItsFamilies) {
+TEST_F(EngineTest, DropRemovesTableAndItsData) {
   auto table = CreateTable(MakeMeta("t"));
   ASSERT_NE(table, nullptr);
   const std::string id = table->table_id();
@@ -219,12 +199,15 @@ TEST_F(EngineTest, DropRemovesTableAndLaterItsFamilies) {
   EXPECT_EQ(catalog_->Find(kAccount, kRegion, "t"), nullptr);
   EXPECT_EQ(catalog_->Drop(kAccount, kRegion, "t").status().code(), ErrorCode::kResourceNotFound);
 
-  // An in-flight user keeps the data alive; the last reference drops the families.
-  EXPECT_NE(store_->Find("d-" + id), nullptr);
-  EXPECT_TRUE(Get(*table, Key(*table, {{"pk", S("a")}})).has_value());
+  // The descriptor and the data go in one batch (a crash leaves neither); a request still in
+  // flight may write after that, and the last reference deletes what it wrote.
+  EXPECT_FALSE(Get(*table, Key(*table, {{"pk", S("a")}})).has_value());
+  ASSERT_TRUE(Put(*table, {{"pk", S("late")}}).ok());
+  const storage::KeySpace data = table->data();
   table.reset();
-  EXPECT_EQ(store_->Find("d-" + id), nullptr);
-  EXPECT_EQ(store_->Find("l-" + id), nullptr);
+  auto it = store_->NewIterator(data, "", "");
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
 
   // A new table of the same name starts empty.
   auto again = CreateTable(MakeMeta("t"));
@@ -270,13 +253,17 @@ TEST_F(EngineTest, ListPaging) {
   EXPECT_FALSE(more);
 }
 
-TEST_F(EngineTest, UpdatePersistsDescriptor) {
+TEST_F(EngineTest, ModifyPersistsDescriptor) {
   auto table = CreateTable(MakeMeta("t"));
   ASSERT_NE(table, nullptr);
-  TableMeta meta = table->meta();
-  meta.read_capacity = 42;
-  meta.deletion_protection = true;
-  ASSERT_TRUE(catalog_->Update(*table, meta).ok());
+  ASSERT_TRUE(catalog_
+                  ->Modify(*table,
+                           [](TableMeta* meta) {
+                             meta->read_capacity = 42;
+                             meta->deletion_protection = true;
+                             return Status::OK();
+                           })
+                  .ok());
   EXPECT_EQ(table->meta().read_capacity, 42);
   EXPECT_TRUE(table->meta().deletion_protection);
   // A second catalog over the same store sees the persisted descriptor.
@@ -411,7 +398,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 3;
+  wrong_version[0] = 4;
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }
@@ -764,11 +751,10 @@ TEST_F(EngineTest, ConcurrentWritersOnDifferentItems) {
 namespace ddbd::engine {
 namespace {
 
-size_t LogRecords(storage::Store& store, const Table& table) {
-  auto it = store.NewIterator(table.log(), "", "");
-  size_t n = 0;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
-  return n;
+size_t LogRecords(storage::Store&, const Table& table) {
+  auto state = table.log().State();
+  EXPECT_TRUE(state.ok());
+  return state.ok() ? state->records : 0;
 }
 
 class ApplierTest : public EngineTest {};
@@ -782,20 +768,20 @@ TEST_F(ApplierTest, TrimsAppliedRecordsPastRetentionOnly) {
   }
   ASSERT_EQ(LogRecords(*store_, *table), 20u);
   {
-    GsiApplier keep(catalog_.get(), 0, /*log_retention_seconds=*/3600);
+    LogTrimmer keep(catalog_.get(), /*min_retention_seconds=*/3600);
     keep.Stop();
-    keep.RunOnceForTest();
+    keep.RunUntilIdleForTest();
   }
   EXPECT_EQ(LogRecords(*store_, *table), 20u);  // younger than the retention
   {
-    GsiApplier trim(catalog_.get(), 0, /*log_retention_seconds=*/0);
+    LogTrimmer trim(catalog_.get(), /*min_retention_seconds=*/0);
     trim.Stop();
-    trim.RunOnceForTest();
+    trim.RunUntilIdleForTest();
   }
   EXPECT_EQ(LogRecords(*store_, *table), 0u);
   // New records keep their sequence numbers increasing after a trim.
   ASSERT_TRUE(Put(*table, Item{{"pk", AttributeValue::String("after")}}).ok());
-  EXPECT_EQ(table->LastSequence(), 21u);
+  EXPECT_EQ(table->log().last_sequence(), 21u);
 }
 
 }  // namespace

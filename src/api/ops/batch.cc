@@ -7,6 +7,7 @@
 
 #include "api/ops/expressions.h"
 #include "api/ops/ops.h"
+#include "api/ops/shapes.h"
 #include "engine/capacity.h"
 #include "engine/index.h"
 #include "engine/item_ops.h"
@@ -25,24 +26,11 @@ constexpr size_t kMaxBatchGetKeys = 100;
 constexpr size_t kMaxBatchWriteRequests = 25;
 constexpr size_t kMaxBatchGetBytes = 16 * 1024 * 1024;
 
-struct CapacityRequest {
-  bool total = false, indexes = false;
-};
-
-Result<CapacityRequest> ReadCapacityMode(const Json& request) {
-  CapacityRequest out;
-  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
-  if (!capacity) return out;
-  if (*capacity == "TOTAL") {
-    out.total = true;
-  } else if (*capacity == "INDEXES") {
-    out.total = out.indexes = true;
-  } else if (*capacity != "NONE") {
-    ConstraintErrors errors;
-    errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
-    return errors.ToStatus();
-  }
-  return out;
+Result<CapacityMode> ReadCapacityMode(const Json& request) {
+  ConstraintErrors errors;
+  DDBD_ASSIGN_OR_RETURN(CapacityMode mode, ParseReturnConsumedCapacity(request, errors));
+  DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  return mode;
 }
 
 using PerTableUnits = std::vector<std::pair<std::string, engine::ConsumedUnits>>;
@@ -55,13 +43,12 @@ engine::ConsumedUnits& UnitsOf(PerTableUnits& per_table, const std::string& tabl
   return per_table.back().second;
 }
 
-void WriteCapacityList(JsonWriter& out, const CapacityRequest& mode,
-                       const PerTableUnits& per_table) {
-  if (!mode.total) return;
+void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& per_table) {
+  if (mode == CapacityMode::kNone) return;
   WriteKey(out, "ConsumedCapacity");
   out.StartArray();
   for (const auto& [table, units] : per_table) {
-    WriteConsumedCapacityObject(out, table, units, mode.indexes);
+    WriteConsumedCapacityObject(out, table, units, mode == CapacityMode::kIndexes);
   }
   out.EndArray();
 }
@@ -96,7 +83,7 @@ struct GetTableRequest {
 Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
   DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items, "BatchGetItem"));
-  DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
+  DDBD_ASSIGN_OR_RETURN(CapacityMode capacity, ReadCapacityMode(request));
   size_t total_keys = 0;
   for (const auto& m : items->GetObject()) {
     if (!m.value.IsObject()) return Status::Serialization("Unexpected value type in payload");
@@ -241,7 +228,7 @@ struct WriteOp {
 Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(const Json* items, GetObject(request, "RequestItems"));
   DDBD_RETURN_IF_ERROR(RequestItemsConstraint(items, "BatchWriteItem"));
-  DDBD_ASSIGN_OR_RETURN(CapacityRequest capacity, ReadCapacityMode(request));
+  DDBD_ASSIGN_OR_RETURN(CapacityMode capacity, ReadCapacityMode(request));
   DDBD_ASSIGN_OR_RETURN(auto metrics, GetString(request, "ReturnItemCollectionMetrics"));
   if (metrics && *metrics != "SIZE" && *metrics != "NONE") {
     ConstraintErrors errors;
@@ -329,12 +316,14 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   std::vector<const WriteOp*> unprocessed;
   for (auto& op : ops) {
     auto written = engine::Mutate(
-        ctx.catalog, *op.table, op.key, [&](const Item*) -> Result<MutationDecision> {
+        ctx.catalog, *op.table, op.key,
+        [&](const Item*) -> Result<MutationDecision> {
           if (op.is_put) {
             return MutationDecision{MutationDecision::Kind::kPut, std::move(op.item)};
           }
           return MutationDecision{MutationDecision::Kind::kDelete, {}};
-        });
+        },
+        UserWrite(ctx));
     if (!written.ok() && IsThrottle(written.status())) {
       // Throttled writes are returned as unprocessed; the SDKs retry them.
       unprocessed.push_back(&op);

@@ -13,10 +13,6 @@ Status Invalid(const std::string& what) {
   return Status::Validation("One or more parameter values were invalid: " + what);
 }
 
-constexpr size_t kMaxLocalIndexes = 5;
-constexpr size_t kMaxGlobalIndexes = 20;
-constexpr size_t kMaxProjectedAttributes = 100;
-
 }  // namespace
 
 Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::string& path,
@@ -123,83 +119,6 @@ Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, co
     specs.push_back(std::move(spec));
   }
   return specs;
-}
-
-Status AddIndexes(std::vector<IndexSpec> specs, engine::TableMeta* meta) {
-  size_t locals = 0, globals = 0;
-  for (const auto& index : meta->indexes) (index.global ? globals : locals)++;
-  std::set<std::string> names;
-  for (const auto& index : meta->indexes) names.insert(index.name);
-  for (const auto& spec : specs) (spec.meta.global ? globals : locals)++;
-  if (locals > kMaxLocalIndexes) {
-    return Invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
-  }
-  if (globals > kMaxGlobalIndexes) {
-    return Invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20");
-  }
-  auto type_of = [&](const std::string& attr) -> std::optional<model::AttrType> {
-    for (const auto& d : meta->attribute_definitions) {
-      if (d.name == attr) return d.type;
-    }
-    return std::nullopt;
-  };
-  size_t projected = 0;
-  for (const auto& index : meta->indexes) projected += index.non_key_attributes.size();
-  for (auto& spec : specs) {
-    IndexMeta& index = spec.meta;
-    if (!names.insert(index.name).second) return Invalid("Duplicate index name: " + index.name);
-    if (!index.global) {
-      if (!meta->range_key) {
-        return Invalid(
-            "Table KeySchema does not have a range key, which is required when "
-            "specifying a LocalSecondaryIndex");
-      }
-      if (spec.hash_name != meta->hash_key.name) {
-        return Invalid(
-            "Index KeySchema does not have the same leading hash key as table "
-            "KeySchema for index: " +
-            index.name + ". index hash key: " + spec.hash_name +
-            ", table hash key: " + meta->hash_key.name);
-      }
-      if (!spec.range_name) {
-        return Invalid("Index KeySchema for LocalSecondaryIndex must have a range key for index: " +
-                       index.name);
-      }
-    }
-    std::vector<std::string> keys{spec.hash_name};
-    if (spec.range_name) keys.push_back(*spec.range_name);
-    for (const auto& k : keys) {
-      if (!type_of(k)) {
-        std::string defs;
-        for (const auto& d : meta->attribute_definitions)
-          defs += (defs.empty() ? "" : ", ") + d.name;
-        std::string key_list;
-        for (const auto& kk : keys) key_list += (key_list.empty() ? "" : ", ") + kk;
-        return Invalid(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
-            key_list + "], AttributeDefinitions: [" + defs + "]");
-      }
-    }
-    index.hash_key = KeyElement{spec.hash_name, *type_of(spec.hash_name)};
-    if (spec.range_name) index.range_key = KeyElement{*spec.range_name, *type_of(*spec.range_name)};
-    if (index.global) {
-      if (meta->billing_mode == engine::BillingMode::kProvisioned && !spec.has_throughput) {
-        return Status::Validation(
-            "No provisioned throughput specified for the global secondary index");
-      }
-      if (meta->billing_mode == engine::BillingMode::kPayPerRequest && spec.has_throughput) {
-        return Invalid("ProvisionedThroughput should not be specified for index: " + index.name +
-                       " when BillingMode is PAY_PER_REQUEST");
-      }
-    }
-    projected += index.non_key_attributes.size();
-    if (projected > kMaxProjectedAttributes) {
-      return Invalid("Number of projected attributes in all indexes exceeds limit of 100");
-    }
-    index.id = meta->next_index_id++;
-    meta->indexes.push_back(index);
-  }
-  return Status::OK();
 }
 
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,

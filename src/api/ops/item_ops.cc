@@ -5,6 +5,7 @@
 
 #include "api/ops/expressions.h"
 #include "api/ops/ops.h"
+#include "api/ops/shapes.h"
 #include "engine/capacity.h"
 #include "expr/eval.h"
 #include "model/item_size.h"
@@ -16,7 +17,6 @@ using engine::MutationDecision;
 using model::AttributeMap;
 using model::Item;
 
-enum class CapacityMode { kNone, kTotal, kIndexes };
 enum class ReturnValues { kNone, kAllOld, kUpdatedOld, kAllNew, kUpdatedNew };
 
 // Parameters every item operation shares.
@@ -33,16 +33,7 @@ Status ReadCommon(const Json& request, bool is_write, CommonParams* out) {
   DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
   errors.TableName(name ? &*name : nullptr);
   if (name) out->table_name = *name;
-  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
-  if (capacity) {
-    if (*capacity == "TOTAL") {
-      out->capacity = CapacityMode::kTotal;
-    } else if (*capacity == "INDEXES") {
-      out->capacity = CapacityMode::kIndexes;
-    } else if (*capacity != "NONE") {
-      errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
-    }
-  }
+  DDBD_ASSIGN_OR_RETURN(out->capacity, ParseReturnConsumedCapacity(request, errors));
   if (is_write) {
     DDBD_ASSIGN_OR_RETURN(auto rv, GetString(request, "ReturnValues"));
     if (rv) {
@@ -192,6 +183,13 @@ void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
   out.EndObject();
 }
 
+engine::CommitOptions UserWrite(const OpContext& ctx) {
+  engine::CommitOptions options;
+  options.principal.access_key = ctx.caller.access_key;
+  options.principal.account = ctx.caller.account;
+  return options;
+}
+
 Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx, const std::string& name) {
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return Status::ResourceNotFound("Requested resource not found");
@@ -210,10 +208,13 @@ Status PutItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateItemKey(*table, item));
   DDBD_ASSIGN_OR_RETURN(
       engine::MutationResult result,
-      engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
-        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
-        return MutationDecision{MutationDecision::Kind::kPut, std::move(item)};
-      }));
+      engine::Mutate(
+          ctx.catalog, *table, key,
+          [&](const Item* old) -> Result<MutationDecision> {
+            DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
+            return MutationDecision{MutationDecision::Kind::kPut, std::move(item)};
+          },
+          UserWrite(ctx)));
   out.StartObject();
   if (p.return_values == ReturnValues::kAllOld && result.old_item) {
     WriteAttributes(out, *result.old_item);
@@ -262,12 +263,14 @@ Status DeleteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ReadExpressions(request, ExpressionParams{.condition = true}));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, p.table_name));
   DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*table, key_map));
-  DDBD_ASSIGN_OR_RETURN(
-      engine::MutationResult result,
-      engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
-        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
-        return MutationDecision{MutationDecision::Kind::kDelete, {}};
-      }));
+  DDBD_ASSIGN_OR_RETURN(engine::MutationResult result,
+                        engine::Mutate(
+                            ctx.catalog, *table, key,
+                            [&](const Item* old) -> Result<MutationDecision> {
+                              DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
+                              return MutationDecision{MutationDecision::Kind::kDelete, {}};
+                            },
+                            UserWrite(ctx)));
   out.StartObject();
   if (p.return_values == ReturnValues::kAllOld && result.old_item) {
     WriteAttributes(out, *result.old_item);
@@ -291,14 +294,17 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_RETURN_IF_ERROR(CheckKeyNotUpdated(*table, e));
   DDBD_ASSIGN_OR_RETURN(
       engine::MutationResult result,
-      engine::Mutate(ctx.catalog, *table, key, [&](const Item* old) -> Result<MutationDecision> {
-        DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
-        MutationDecision decision{MutationDecision::Kind::kPut, old ? *old : key_map};
-        if (e.update) {
-          DDBD_RETURN_IF_ERROR(expr::ApplyUpdate(*e.update, old, e.ph, &decision.new_item));
-        }
-        return decision;
-      }));
+      engine::Mutate(
+          ctx.catalog, *table, key,
+          [&](const Item* old) -> Result<MutationDecision> {
+            DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
+            MutationDecision decision{MutationDecision::Kind::kPut, old ? *old : key_map};
+            if (e.update) {
+              DDBD_RETURN_IF_ERROR(expr::ApplyUpdate(*e.update, old, e.ph, &decision.new_item));
+            }
+            return decision;
+          },
+          UserWrite(ctx)));
   out.StartObject();
   switch (p.return_values) {
     case ReturnValues::kNone:

@@ -52,6 +52,9 @@ void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
                                 const engine::PrimaryKey& key, int64_t collection_bytes);
 
+// The change-log attribution of the caller's writes (a user request).
+engine::CommitOptions UserWrite(const OpContext& ctx);
+
 // Finds the caller's table named by the request's TableName (already validated), or
 // ResourceNotFoundException "Requested resource not found" (the item operations' wording).
 Result<std::shared_ptr<engine::Table>> FindTableForItemOp(OpContext& ctx, const std::string& name);

@@ -7,10 +7,9 @@
 
 #include "api/ops/expressions.h"
 #include "api/ops/ops.h"
-#include "engine/capacity.h"
+#include "api/ops/shapes.h"
 #include "engine/index.h"
 #include "expr/eval.h"
-#include "storage/key_codec.h"
 
 namespace ddbd::api {
 namespace {
@@ -41,16 +40,9 @@ Status ReadReadParams(const Json& request, ReadParams* p) {
   if (name) p->table_name = *name;
   DDBD_ASSIGN_OR_RETURN(p->index_name, GetString(request, "IndexName"));
   if (p->index_name) errors.Length(*p->index_name, "indexName", 3, 255);
-  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
-  if (capacity) {
-    if (*capacity == "TOTAL") {
-      p->capacity = true;
-    } else if (*capacity == "INDEXES") {
-      p->capacity = p->capacity_indexes = true;
-    } else if (*capacity != "NONE") {
-      errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
-    }
-  }
+  DDBD_ASSIGN_OR_RETURN(CapacityMode capacity, ParseReturnConsumedCapacity(request, errors));
+  p->capacity = capacity != CapacityMode::kNone;
+  p->capacity_indexes = capacity == CapacityMode::kIndexes;
   DDBD_ASSIGN_OR_RETURN(auto consistent, GetBool(request, "ConsistentRead"));
   p->consistent = consistent.value_or(false);
   DDBD_ASSIGN_OR_RETURN(p->limit, GetInt(request, "Limit"));
@@ -199,20 +191,12 @@ struct PageOutput {
   const ReadTarget& target;
 };
 
-void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter& out) {
-  size_t extra_bytes = 0;
+Status WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter& out) {
+  // An LSI read asking for unprojected attributes fetches them from the table, and pays.
+  double table_units = 0;
   if (o.target.fetch_base_items) {
-    // An LSI read asking for unprojected attributes fetches them from the table, and pays.
-    for (auto& item : page.items) {
-      auto key =
-          engine::ValidateKey(*o.target.table, engine::IndexKeyOf(*o.target.meta, nullptr, item));
-      if (!key.ok()) continue;
-      auto base = engine::GetItemUnmetered(o.ctx.catalog, *o.target.table, *key);
-      if (base.ok() && base->item) {
-        extra_bytes += base->size;
-        item = std::move(*base->item);
-      }
-    }
+    DDBD_ASSIGN_OR_RETURN(table_units, engine::FetchFromTable(o.ctx.catalog, *o.target.table,
+                                                              &page.items, o.p.consistent));
   }
   out.StartObject();
   size_t count = 0;
@@ -248,21 +232,13 @@ void WriteReadResponse(const PageOutput& o, engine::PageResult& page, JsonWriter
     (o.target.index->global ? units.global_indexes : units.local_indexes)[o.target.index->name] =
         page.units;
   }
-  if (extra_bytes > 0) {
-    // The fetches from the table are charged to the table.
-    units.table = engine::ReadUnits(extra_bytes, o.p.consistent);
-    uint64_t hash = 0;
-    if (!page.items.empty()) {
-      auto it = page.items.front().find(o.target.meta->hash_key.name);
-      if (it != page.items.front().end()) hash = storage::PartitionHash(it->second);
-    }
-    o.target.table->partitions().ChargeRead(hash, units.table);
-  }
+  if (table_units > 0) units.table = table_units;
   if (o.p.capacity) {
     WriteKey(out, "ConsumedCapacity");
     WriteConsumedCapacityObject(out, o.p.table_name, units, o.p.capacity_indexes);
   }
   out.EndObject();
+  return Status::OK();
 }
 
 // ---- Key conditions ----
@@ -614,8 +590,7 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(
       engine::PageResult result,
       engine::QueryPage(ctx.catalog, *target.table, target.index, condition, page));
-  WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
-  return Status::OK();
+  return WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
 }
 
 Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
@@ -670,8 +645,7 @@ Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
                         engine::ScanPage(ctx.catalog, *target.table, target.index,
                                          static_cast<uint32_t>(segment.value_or(0)),
                                          static_cast<uint32_t>(total.value_or(1)), page));
-  WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
-  return Status::OK();
+  return WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
 }
 
 }  // namespace ddbd::api

@@ -1,0 +1,94 @@
+#include "api/ops/shapes.h"
+
+namespace ddbd::api {
+
+Result<CapacityMode> ParseReturnConsumedCapacity(const Json& request, ConstraintErrors& errors) {
+  DDBD_ASSIGN_OR_RETURN(auto capacity, GetString(request, "ReturnConsumedCapacity"));
+  if (!capacity || *capacity == "NONE") return CapacityMode::kNone;
+  if (*capacity == "TOTAL") return CapacityMode::kTotal;
+  if (*capacity == "INDEXES") return CapacityMode::kIndexes;
+  errors.Enum(*capacity, "returnConsumedCapacity", "[INDEXES, TOTAL, NONE]");
+  return CapacityMode::kNone;
+}
+
+Result<std::optional<std::vector<engine::KeyElement>>> ParseAttributeDefinitions(
+    const Json& request, ConstraintErrors& errors) {
+  using Definitions = std::optional<std::vector<engine::KeyElement>>;
+  DDBD_ASSIGN_OR_RETURN(const Json* defs, GetArray(request, "AttributeDefinitions"));
+  if (defs == nullptr) return Definitions();
+  std::vector<engine::KeyElement> definitions;
+  for (rapidjson::SizeType i = 0; i < defs->Size(); ++i) {
+    const Json& d = (*defs)[i];
+    if (!d.IsObject()) return Status::Serialization("Unexpected value type in payload");
+    DDBD_ASSIGN_OR_RETURN(auto attr_name, GetString(d, "AttributeName"));
+    DDBD_ASSIGN_OR_RETURN(auto attr_type, GetString(d, "AttributeType"));
+    std::string path = "attributeDefinitions." + std::to_string(i + 1) + ".member.";
+    engine::KeyElement element;
+    if (!attr_name)
+      errors.NotNull((path + "attributeName").c_str());
+    else
+      element.name = *attr_name;
+    if (!attr_type) {
+      errors.NotNull((path + "attributeType").c_str());
+    } else if (*attr_type == "S") {
+      element.type = model::AttrType::kS;
+    } else if (*attr_type == "N") {
+      element.type = model::AttrType::kN;
+    } else if (*attr_type == "B") {
+      element.type = model::AttrType::kB;
+    } else {
+      errors.Enum(*attr_type, (path + "attributeType").c_str(), "[B, N, S]");
+    }
+    definitions.push_back(element);
+  }
+  return Definitions(std::move(definitions));
+}
+
+Result<std::optional<engine::Throughput>> ParseProvisionedThroughput(const Json& obj,
+                                                                     const std::string& path,
+                                                                     ConstraintErrors& errors) {
+  using Parsed = std::optional<engine::Throughput>;
+  DDBD_ASSIGN_OR_RETURN(const Json* pt, GetObject(obj, "ProvisionedThroughput"));
+  if (pt == nullptr) return Parsed();
+  DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*pt, "ReadCapacityUnits"));
+  DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*pt, "WriteCapacityUnits"));
+  const std::string read_path = path + ".readCapacityUnits";
+  const std::string write_path = path + ".writeCapacityUnits";
+  if (!read)
+    errors.NotNull(read_path.c_str());
+  else
+    errors.Min(*read, read_path.c_str(), 1);
+  if (!write)
+    errors.NotNull(write_path.c_str());
+  else
+    errors.Min(*write, write_path.c_str(), 1);
+  return Parsed(engine::Throughput{read.value_or(0), write.value_or(0)});
+}
+
+Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
+                                                            ConstraintErrors& errors) {
+  using Parsed = std::optional<engine::BillingMode>;
+  DDBD_ASSIGN_OR_RETURN(auto mode, GetString(request, "BillingMode"));
+  if (!mode) return Parsed();
+  if (*mode == "PROVISIONED") return Parsed(engine::BillingMode::kProvisioned);
+  if (*mode == "PAY_PER_REQUEST") return Parsed(engine::BillingMode::kPayPerRequest);
+  errors.Enum(*mode, "billingMode", "[PROVISIONED, PAY_PER_REQUEST]");
+  return Parsed();
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
+    const Json& request, ConstraintErrors& errors) {
+  using Parsed = std::optional<std::pair<int64_t, int64_t>>;
+  DDBD_ASSIGN_OR_RETURN(const Json* od, GetObject(request, "OnDemandThroughput"));
+  if (od == nullptr) return Parsed();
+  DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*od, "MaxReadRequestUnits"));
+  DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*od, "MaxWriteRequestUnits"));
+  std::pair<int64_t, int64_t> m{read.value_or(-1), write.value_or(-1)};
+  for (auto [value, path] : {std::pair{m.first, "onDemandThroughput.maxReadRequestUnits"},
+                             std::pair{m.second, "onDemandThroughput.maxWriteRequestUnits"}}) {
+    if (value != -1 && value < 1) errors.Min(value, path, 1);
+  }
+  return Parsed(m);
+}
+
+}  // namespace ddbd::api

@@ -1,0 +1,44 @@
+// Request members that several operations share, parsed one way with the service's
+// constraint messages: ReturnConsumedCapacity (item operations, Query/Scan, batches),
+// AttributeDefinitions (CreateTable, UpdateTable), ProvisionedThroughput (tables and GSIs),
+// BillingMode and OnDemandThroughput. Constraint violations are collected into `errors` (the
+// caller reports them together, as the service does); wrong JSON types are
+// SerializationException at once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/json_util.h"
+#include "engine/table_admin.h"
+#include "engine/table_meta.h"
+
+namespace ddbd::api {
+
+enum class CapacityMode { kNone, kTotal, kIndexes };
+// ReturnConsumedCapacity: NONE (or absent), TOTAL or INDEXES.
+Result<CapacityMode> ParseReturnConsumedCapacity(const Json& request, ConstraintErrors& errors);
+
+// AttributeDefinitions (nullopt if absent). Types other than S, N and B are constraint
+// errors.
+Result<std::optional<std::vector<engine::KeyElement>>> ParseAttributeDefinitions(
+    const Json& request, ConstraintErrors& errors);
+
+// A ProvisionedThroughput member of `obj` (nullopt if absent); `path` is its constraint path
+// (e.g. "provisionedThroughput").
+Result<std::optional<engine::Throughput>> ParseProvisionedThroughput(const Json& obj,
+                                                                     const std::string& path,
+                                                                     ConstraintErrors& errors);
+
+// BillingMode (nullopt if absent).
+Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
+                                                            ConstraintErrors& errors);
+
+// OnDemandThroughput as (MaxReadRequestUnits, MaxWriteRequestUnits), -1 for an absent one
+// (nullopt if the member is absent).
+Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
+    const Json& request, ConstraintErrors& errors);
+
+}  // namespace ddbd::api

@@ -1,0 +1,138 @@
+#include "api/ops/table_description.h"
+
+#include "api/ops/index_defs.h"
+
+namespace ddbd::api {
+namespace {
+
+using engine::BillingMode;
+using engine::TableMeta;
+
+void WriteEpoch(JsonWriter& w, int64_t ms) { w.Double(static_cast<double>(ms) / 1000.0); }
+
+void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
+  w.StartArray();
+  w.StartObject();
+  WriteKey(w, "AttributeName");
+  WriteString(w, m.hash_key.name);
+  WriteKey(w, "KeyType");
+  WriteString(w, "HASH");
+  w.EndObject();
+  if (m.range_key) {
+    w.StartObject();
+    WriteKey(w, "AttributeName");
+    WriteString(w, m.range_key->name);
+    WriteKey(w, "KeyType");
+    WriteString(w, "RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::TableStats& stats,
+                           std::string_view status, const engine::Catalog& catalog,
+                           const engine::Table* table) {
+  w.StartObject();
+  WriteKey(w, "AttributeDefinitions");
+  w.StartArray();
+  for (const auto& d : m.attribute_definitions) {
+    w.StartObject();
+    WriteKey(w, "AttributeName");
+    WriteString(w, d.name);
+    WriteKey(w, "AttributeType");
+    WriteString(w, model::AttrTypeName(d.type));
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteKey(w, "TableName");
+  WriteString(w, m.name);
+  WriteKey(w, "KeySchema");
+  WriteKeySchema(w, m);
+  WriteKey(w, "TableStatus");
+  WriteString(w, status);
+  WriteKey(w, "CreationDateTime");
+  WriteEpoch(w, m.creation_time_ms);
+  WriteKey(w, "ProvisionedThroughput");
+  w.StartObject();
+  if (m.last_increase_ms) {
+    WriteKey(w, "LastIncreaseDateTime");
+    WriteEpoch(w, m.last_increase_ms);
+  }
+  if (m.last_decrease_ms) {
+    WriteKey(w, "LastDecreaseDateTime");
+    WriteEpoch(w, m.last_decrease_ms);
+  }
+  WriteKey(w, "NumberOfDecreasesToday");
+  w.Int64(m.decreases_today);
+  WriteKey(w, "ReadCapacityUnits");
+  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.read_capacity : 0);
+  WriteKey(w, "WriteCapacityUnits");
+  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.write_capacity : 0);
+  w.EndObject();
+  WriteKey(w, "TableSizeBytes");
+  w.Int64(stats.size_bytes);
+  WriteKey(w, "ItemCount");
+  w.Int64(stats.item_count);
+  WriteKey(w, "TableArn");
+  WriteString(w, m.Arn());
+  WriteKey(w, "TableId");
+  WriteString(w, m.table_id);
+  if (m.billing_mode == BillingMode::kPayPerRequest || m.billing_mode_update_ms) {
+    WriteKey(w, "BillingModeSummary");
+    w.StartObject();
+    WriteKey(w, "BillingMode");
+    WriteString(w,
+                m.billing_mode == BillingMode::kPayPerRequest ? "PAY_PER_REQUEST" : "PROVISIONED");
+    if (m.billing_mode == BillingMode::kPayPerRequest) {
+      WriteKey(w, "LastUpdateToPayPerRequestDateTime");
+      WriteEpoch(w, m.billing_mode_update_ms ? m.billing_mode_update_ms : m.creation_time_ms);
+    }
+    w.EndObject();
+  }
+  if (m.billing_mode == BillingMode::kPayPerRequest &&
+      (m.max_read_request_units != -1 || m.max_write_request_units != -1)) {
+    WriteKey(w, "OnDemandThroughput");
+    w.StartObject();
+    WriteKey(w, "MaxReadRequestUnits");
+    w.Int64(m.max_read_request_units);
+    WriteKey(w, "MaxWriteRequestUnits");
+    w.Int64(m.max_write_request_units);
+    w.EndObject();
+  }
+  if (!m.table_class.empty()) {
+    WriteKey(w, "TableClassSummary");
+    w.StartObject();
+    WriteKey(w, "TableClass");
+    WriteString(w, m.table_class);
+    w.EndObject();
+  }
+  WriteIndexDescriptions(w, m, catalog, table);
+  WriteKey(w, "DeletionProtectionEnabled");
+  w.Bool(m.deletion_protection);
+  w.EndObject();
+}
+
+Result<std::string> RequireTableName(const Json& request) {
+  DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
+  ConstraintErrors errors;
+  errors.TableName(name ? &*name : nullptr);
+  DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  return *name;
+}
+
+Status TableNotFound(const std::string& name) {
+  return Status::ResourceNotFound("Requested resource not found: Table: " + name + " not found");
+}
+
+std::string NameList(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i) out += ", ";
+    out += names[i];
+  }
+  return out + "]";
+}
+
+}  // namespace ddbd::api

@@ -1,0 +1,315 @@
+#include "engine/commit.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "common/hash.h"
+#include "engine/capacity.h"
+#include "engine/index.h"
+#include "engine/query_scan.h"
+#include "model/item_size.h"
+#include "model/value_codec.h"
+#include "storage/key_codec.h"
+
+namespace ddbd::engine {
+namespace {
+
+// Write units of one index for an item going from `old_item` to `new_item`: nothing when
+// neither version is in the index or its entry is unchanged, one write of the entry's size
+// for a put or delete, and two (delete + put) when the index key changes. Entry sizes
+// include the service's 100 bytes of per-entry overhead.
+double IndexWriteUnits(const TableMeta& meta, const IndexMeta& index,
+                       const std::optional<model::Item>& old_item,
+                       const std::optional<model::Item>& new_item) {
+  constexpr size_t kEntryOverhead = 100;
+  std::optional<std::string> old_key, new_key;
+  model::Item old_entry, new_entry;
+  if (old_item && (old_key = IndexEntryKey(meta, index, *old_item))) {
+    old_entry = ProjectForIndex(meta, index, *old_item);
+  }
+  if (new_item && (new_key = IndexEntryKey(meta, index, *new_item))) {
+    new_entry = ProjectForIndex(meta, index, *new_item);
+  }
+  double units = 0;
+  if (old_key && new_key && *old_key == *new_key) {
+    bool same = old_entry.size() == new_entry.size();
+    for (auto a = old_entry.begin(), b = new_entry.begin(); same && a != old_entry.end();
+         ++a, ++b) {
+      same = a->first == b->first && model::Equal(a->second, b->second);
+    }
+    return same ? 0 : WriteUnits(model::ItemSize(new_entry) + kEntryOverhead);
+  }
+  if (old_key) units += WriteUnits(model::ItemSize(old_entry) + kEntryOverhead);
+  if (new_key) units += WriteUnits(model::ItemSize(new_entry) + kEntryOverhead);
+  return units;
+}
+
+std::string CollectionStatsKey(const std::string& table_id, const model::AttributeValue& hash) {
+  std::string key = "coll/" + table_id + "/";
+  storage::AppendKeyComponent(&key, hash);
+  return key;
+}
+
+// One op on its way through the commit.
+struct Prepared {
+  Table* table = nullptr;
+  std::shared_ptr<const TableMeta> meta;
+  std::string storage_key;
+  uint64_t hash = 0;
+  std::string old_bytes;  // the stored item (with or without the header), if found
+  bool found = false;
+  bool changes = false;  // a put, or a delete of an existing item
+  bool is_put = false;
+  std::string new_bytes;  // stored encoding of the new item
+  int64_t count_delta = 0;
+  int64_t size_delta = 0;
+  MutationResult result;
+  std::vector<std::pair<PartitionMap*, std::pair<uint64_t, double>>> gsi_charges;
+};
+
+// Locks a set of mutexes in address order (the global lock order) and unlocks on exit.
+class OrderedLocks {
+ public:
+  explicit OrderedLocks(std::vector<std::mutex*> mutexes) : mutexes_(std::move(mutexes)) {
+    std::sort(mutexes_.begin(), mutexes_.end());
+    mutexes_.erase(std::unique(mutexes_.begin(), mutexes_.end()), mutexes_.end());
+    for (auto* m : mutexes_) m->lock();
+  }
+  ~OrderedLocks() {
+    for (auto it = mutexes_.rbegin(); it != mutexes_.rend(); ++it) (*it)->unlock();
+  }
+  OrderedLocks(const OrderedLocks&) = delete;
+  OrderedLocks& operator=(const OrderedLocks&) = delete;
+
+ private:
+  std::vector<std::mutex*> mutexes_;
+};
+
+// Reads the current item and lets the op decide. Fills `p`; errors are the op's outcome.
+Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p) {
+  DDBD_RETURN_IF_ERROR(
+      catalog.store()->Get(p.table->data(), p.storage_key, &p.old_bytes, &p.found));
+  if (p.found) {
+    model::Item old_item;
+    if (!model::DecodeItem(p.old_bytes, &old_item)) {
+      return Status::Internal("corrupt item in table " + p.table->name());
+    }
+    p.result.old_size = model::ItemSize(old_item);
+    p.result.old_item = std::move(old_item);
+  }
+  auto decided = op.decide(p.result.old_item ? &*p.result.old_item : nullptr);
+  if (!decided.ok()) return decided.status();
+  MutationDecision decision = std::move(decided).value();
+  if (decision.kind == MutationDecision::Kind::kPut) {
+    p.result.new_size = model::ItemSize(decision.new_item);
+    if (p.result.new_size > model::kMaxItemSize) {
+      return Status::Validation("Item size has exceeded the maximum allowed size");
+    }
+    DDBD_RETURN_IF_ERROR(ValidateIndexKeys(*p.meta, decision.new_item));
+    p.changes = p.is_put = true;
+    p.result.new_item = std::move(decision.new_item);
+  } else if (decision.kind == MutationDecision::Kind::kDelete && p.found) {
+    p.changes = true;
+  }
+  return Status::OK();
+}
+
+// Adds the op's data, LSI entries and counters to `batch`; checks GSI capacity and the
+// item-collection limit (`collections` accumulates this commit's growth per collection).
+Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us,
+                  std::map<std::string, int64_t>& collections, storage::WriteBatch* batch) {
+  const TableMeta& meta = *p.meta;
+  Table& table = *p.table;
+  p.size_delta = -static_cast<int64_t>(p.result.old_size);
+  if (p.is_put) {
+    p.new_bytes = model::EncodeStoredItem(*p.result.new_item, now_us);
+    batch->Put(table.data(), p.storage_key, p.new_bytes);
+    p.size_delta += static_cast<int64_t>(p.result.new_size);
+    if (!p.found) p.count_delta = 1;
+  } else {
+    batch->Delete(table.data(), p.storage_key);
+    p.count_delta = -1;
+  }
+  p.result.units.table = WriteUnits(std::max(p.result.old_size, p.result.new_size));
+  // Local secondary indexes: entries change in the same batch (synchronous, atomic).
+  // Global ones are written by the GSI applier, but their capacity is checked and charged
+  // here: a GSI out of write capacity throttles the table's writes.
+  bool has_local = false;
+  int64_t collection_delta = p.size_delta;
+  for (const auto& index : meta.indexes) {
+    double units = IndexWriteUnits(meta, index, p.result.old_item, p.result.new_item);
+    if (index.global) {
+      if (index.status == IndexStatus::kDeleting || units <= 0) continue;
+      p.result.units.global_indexes[index.name] = units;
+      PartitionMap* map = table.IndexPartitions(index.id);
+      if (map == nullptr) continue;
+      const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
+      auto it = source.find(index.hash_key.name);
+      uint64_t index_hash = it != source.end() ? storage::PartitionHash(it->second) : 0;
+      if (auto admission = map->AdmitWrite(index_hash);
+          admission != PartitionMap::Admission::kAdmitted) {
+        map->NoteThrottledWrite(index_hash);
+        return ThrottleError(meta, true, admission);
+      }
+      p.gsi_charges.push_back({map, {index_hash, units}});
+      continue;
+    }
+    has_local = true;
+    if (units > 0) p.result.units.local_indexes[index.name] = units;
+    collection_delta += AddIndexChanges(meta, index, table.data(), table.table_id(),
+                                        p.result.old_item, p.result.new_item, batch);
+  }
+  batch->AddStats(TableStatsKey(table.table_id()), p.count_delta, p.size_delta);
+  batch->AddStats(Catalog::BucketStatsKey(table.table_id(), p.hash), p.count_delta, p.size_delta);
+  if (has_local) {
+    // Item collections (one partition key's items and LSI entries) are limited in size.
+    const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
+    std::string collection_key =
+        CollectionStatsKey(table.table_id(), source.at(table.hash_key().name));
+    int64_t items = 0, bytes = 0;
+    DDBD_RETURN_IF_ERROR(catalog.store()->GetStats(collection_key, &items, &bytes));
+    int64_t& pending = collections[collection_key];
+    if (collection_delta > 0 &&
+        bytes + pending + collection_delta > catalog.item_collection_limit()) {
+      return Status(ErrorCode::kItemCollectionSizeLimitExceeded,
+                    "Item collection size limit exceeded for the partition key of this item");
+    }
+    pending += collection_delta;
+    batch->AddStats(collection_key, p.count_delta, collection_delta);
+    p.result.collection_size = bytes + pending;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<WriteOp>& ops,
+                                           const CommitOptions& options,
+                                           std::vector<Status>* op_statuses) {
+  const size_t n = ops.size();
+  if (op_statuses != nullptr) op_statuses->assign(n, Status::OK());
+  std::vector<Prepared> prepared(n);
+  auto fail = [&](size_t i, Status status) -> Status {
+    if (op_statuses != nullptr) (*op_statuses)[i] = status;
+    return status;
+  };
+
+  // Admission, before any lock: a throttled op fails the commit.
+  for (size_t i = 0; i < n; ++i) {
+    Prepared& p = prepared[i];
+    p.table = ops[i].table;
+    p.meta = p.table->shared_meta();
+    p.storage_key = StorageKeyOf(ops[i].key);
+    p.hash = storage::PartitionHash(ops[i].key.hash);
+    if (auto admission = p.table->partitions().AdmitWrite(p.hash);
+        admission != PartitionMap::Admission::kAdmitted) {
+      p.table->partitions().NoteThrottledWrite(p.hash);
+      return fail(i, ThrottleError(*p.meta, false, admission));
+    }
+  }
+  if (n > 1) {
+    std::set<std::pair<const Table*, std::string_view>> seen;
+    for (size_t i = 0; i < n; ++i) {
+      if (!seen.emplace(prepared[i].table, prepared[i].storage_key).second) {
+        return fail(i, Status::Validation(
+                           "Transaction request cannot include multiple operations on one item"));
+      }
+    }
+  }
+
+  std::vector<std::mutex*> stripes;
+  stripes.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    stripes.push_back(&prepared[i].table->locks().For(StableHash64(prepared[i].storage_key)));
+  }
+  OrderedLocks item_locks(std::move(stripes));
+
+  // Prepare: read, decide, and build the batch. Every op is decided, so that callers that
+  // report each op's outcome (transactions) see them all.
+  Status first_error;
+  size_t first_failed = n;
+  for (size_t i = 0; i < n; ++i) {
+    Status s = ReadAndDecide(catalog, ops[i], prepared[i]);
+    if (s.ok()) continue;
+    if (op_statuses != nullptr) (*op_statuses)[i] = s;
+    if (first_failed == n) {
+      first_failed = i;
+      first_error = s;
+    }
+  }
+  if (first_failed != n) {
+    // A failed condition still consumes write capacity, as on the service.
+    for (size_t i = 0; i < n; ++i) {
+      if (op_statuses != nullptr
+              ? (*op_statuses)[i].code() == ErrorCode::kConditionalCheckFailed
+              : i == first_failed && first_error.code() == ErrorCode::kConditionalCheckFailed) {
+        prepared[i].table->partitions().ChargeWrite(prepared[i].hash,
+                                                    WriteUnits(prepared[i].result.old_size));
+      }
+    }
+    return first_error;
+  }
+
+  const int64_t now_us = options.write_time_us.value_or(catalog.clock().NowMicros());
+  storage::WriteBatch batch;
+  std::map<std::string, int64_t> collections;
+  std::vector<changelog::TableLog*> logs;
+  for (size_t i = 0; i < n; ++i) {
+    Prepared& p = prepared[i];
+    if (!p.changes) continue;
+    if (Status s = BuildWrite(catalog, p, now_us, collections, &batch); !s.ok()) return fail(i, s);
+    logs.push_back(&p.table->log());
+  }
+
+  if (!logs.empty()) {
+    std::sort(logs.begin(), logs.end());
+    logs.erase(std::unique(logs.begin(), logs.end()), logs.end());
+    std::vector<std::mutex*> commit_mutexes;
+    for (auto* log : logs) commit_mutexes.push_back(&log->commit_mutex());
+    OrderedLocks commit_locks(std::move(commit_mutexes));
+    // One record per changed item, numbered per table in op order.
+    std::map<changelog::TableLog*, uint64_t> next;
+    for (auto* log : logs) next[log] = log->next_sequence();
+    const changelog::RecordInfo info{now_us, options.origin, options.origin_detail,
+                                     options.principal.access_key, options.principal.account};
+    for (Prepared& p : prepared) {
+      if (!p.changes) continue;
+      changelog::TableLog& log = p.table->log();
+      log.Append(&batch, next[&log]++,
+                 changelog::EncodeRecord(info, p.storage_key, p.found ? &p.old_bytes : nullptr,
+                                         p.is_put ? &p.new_bytes : nullptr));
+    }
+    DDBD_RETURN_IF_ERROR(catalog.store()->Write(&batch));
+    for (auto* log : logs) log->Published(next[log] - 1);
+  }
+
+  // Capacity and counters, after the commit.
+  std::vector<MutationResult> results;
+  results.reserve(n);
+  std::set<Table*> changed_tables;
+  for (Prepared& p : prepared) {
+    if (!p.changes) {
+      p.result.units.table = WriteUnits(p.result.old_size);
+      p.table->partitions().ChargeWrite(p.hash, p.result.units.table);
+      results.push_back(std::move(p.result));
+      continue;
+    }
+    // LSI writes consume the table's write capacity.
+    double local_units = 0;
+    for (const auto& [name, units] : p.result.units.local_indexes) local_units += units;
+    p.table->partitions().ChargeWrite(p.hash, p.result.units.table + local_units);
+    for (const auto& [map, charge] : p.gsi_charges) map->ChargeWrite(charge.first, charge.second);
+    p.table->partitions().AddContent(p.hash, p.count_delta, p.size_delta);
+    changed_tables.insert(p.table);
+    results.push_back(std::move(p.result));
+  }
+  for (Table* table : changed_tables) {
+    catalog.MaybeSplit(*table);
+    if (table->shared_meta()->HasLogConsumers()) catalog.notifier().Notify(table->table_id());
+  }
+  return results;
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,245 @@
+#include "engine/table_admin.h"
+
+#include <set>
+
+namespace ddbd::engine {
+namespace {
+
+Status Invalid(const std::string& what) {
+  return Status::Validation("One or more parameter values were invalid: " + what);
+}
+
+constexpr size_t kMaxLocalIndexes = 5;
+constexpr size_t kMaxGlobalIndexes = 20;
+constexpr size_t kMaxProjectedAttributes = 100;
+
+}  // namespace
+
+Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta) {
+  size_t locals = 0, globals = 0;
+  for (const auto& index : meta->indexes) (index.global ? globals : locals)++;
+  std::set<std::string> names;
+  for (const auto& index : meta->indexes) names.insert(index.name);
+  for (const auto& spec : specs) (spec.meta.global ? globals : locals)++;
+  if (locals > kMaxLocalIndexes) {
+    return Invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  }
+  if (globals > kMaxGlobalIndexes) {
+    return Invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20");
+  }
+  auto type_of = [&](const std::string& attr) -> std::optional<model::AttrType> {
+    for (const auto& d : meta->attribute_definitions) {
+      if (d.name == attr) return d.type;
+    }
+    return std::nullopt;
+  };
+  size_t projected = 0;
+  for (const auto& index : meta->indexes) projected += index.non_key_attributes.size();
+  for (auto& spec : specs) {
+    IndexMeta& index = spec.meta;
+    if (!names.insert(index.name).second) return Invalid("Duplicate index name: " + index.name);
+    if (!index.global) {
+      if (!meta->range_key) {
+        return Invalid(
+            "Table KeySchema does not have a range key, which is required when "
+            "specifying a LocalSecondaryIndex");
+      }
+      if (spec.hash_name != meta->hash_key.name) {
+        return Invalid(
+            "Index KeySchema does not have the same leading hash key as table "
+            "KeySchema for index: " +
+            index.name + ". index hash key: " + spec.hash_name +
+            ", table hash key: " + meta->hash_key.name);
+      }
+      if (!spec.range_name) {
+        return Invalid("Index KeySchema for LocalSecondaryIndex must have a range key for index: " +
+                       index.name);
+      }
+    }
+    std::vector<std::string> keys{spec.hash_name};
+    if (spec.range_name) keys.push_back(*spec.range_name);
+    for (const auto& k : keys) {
+      if (!type_of(k)) {
+        std::string defs;
+        for (const auto& d : meta->attribute_definitions)
+          defs += (defs.empty() ? "" : ", ") + d.name;
+        std::string key_list;
+        for (const auto& kk : keys) key_list += (key_list.empty() ? "" : ", ") + kk;
+        return Invalid(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [" +
+            key_list + "], AttributeDefinitions: [" + defs + "]");
+      }
+    }
+    index.hash_key = KeyElement{spec.hash_name, *type_of(spec.hash_name)};
+    if (spec.range_name) index.range_key = KeyElement{*spec.range_name, *type_of(*spec.range_name)};
+    if (index.global) {
+      if (meta->billing_mode == BillingMode::kProvisioned && !spec.has_throughput) {
+        return Status::Validation(
+            "No provisioned throughput specified for the global secondary index");
+      }
+      if (meta->billing_mode == BillingMode::kPayPerRequest && spec.has_throughput) {
+        return Invalid("ProvisionedThroughput should not be specified for index: " + index.name +
+                       " when BillingMode is PAY_PER_REQUEST");
+      }
+    }
+    projected += index.non_key_attributes.size();
+    if (projected > kMaxProjectedAttributes) {
+      return Invalid("Number of projected attributes in all indexes exceeds limit of 100");
+    }
+    index.id = meta->next_index_id++;
+    meta->indexes.push_back(index);
+  }
+  return Status::OK();
+}
+
+Status CreateGlobalIndex(Catalog& catalog, Table& table, IndexSpec spec,
+                         const std::vector<KeyElement>& definitions) {
+  uint32_t new_id = 0;
+  DDBD_RETURN_IF_ERROR(catalog
+                           .Modify(table,
+                                   [&](TableMeta* m, storage::WriteBatch* batch) -> Status {
+                                     for (const auto& d : definitions) {
+                                       bool known = false;
+                                       for (const auto& existing : m->attribute_definitions) {
+                                         if (existing.name != d.name) continue;
+                                         known = true;
+                                         if (existing.type != d.type) {
+                                           return Invalid("Attribute " + d.name +
+                                                          " is already defined with a different "
+                                                          "type");  // message unverified
+                                         }
+                                       }
+                                       if (!known) m->attribute_definitions.push_back(d);
+                                     }
+                                     if (m->FindIndex(spec.meta.name) != nullptr) {
+                                       return Invalid("Index with name " + spec.meta.name +
+                                                      " already exists");
+                                     }
+                                     new_id = m->next_index_id;
+                                     spec.meta.status = IndexStatus::kCreating;
+                                     spec.meta.backfilling = true;
+                                     DDBD_RETURN_IF_ERROR(AddIndexes({spec}, m));
+                                     DDBD_RETURN_IF_ERROR(catalog.AddIndexSpace(table, new_id));
+                                     // Every record from here on is owed to the index after its
+                                     // backfill scan: its cursor holds them in the log from now.
+                                     std::lock_guard commit(table.log().commit_mutex());
+                                     const uint64_t last = table.log().last_sequence();
+                                     m->indexes.back().backfill_start_sequence = last + 1;
+                                     table.log().SetCursor(batch, GsiConsumer(new_id), last);
+                                     return Status::OK();
+                                   })
+                           .status());
+  catalog.notifier().Notify(table.table_id());
+  return Status::OK();
+}
+
+Status DeleteGlobalIndex(Catalog& catalog, Table& table, const std::string& name) {
+  uint32_t id = 0;
+  DDBD_RETURN_IF_ERROR(
+      catalog
+          .Modify(table,
+                  [&](TableMeta* m, storage::WriteBatch* batch) -> Status {
+                    for (auto it = m->indexes.begin(); it != m->indexes.end(); ++it) {
+                      if (!it->global || it->name != name) continue;
+                      id = it->id;
+                      m->indexes.erase(it);
+                      // Its cursor no longer holds the log; its counters and progress go.
+                      table.log().DropCursor(batch, GsiConsumer(id));
+                      batch->Delete(catalog.store()->stats(), IndexStatsKey(m->table_id, id));
+                      batch->Delete(catalog.store()->catalog(), GsiBackfillKey(m->table_id, id));
+                      return Status::OK();
+                    }
+                    return Status::ResourceNotFound("Requested resource not found: Index: " + name +
+                                                    " not found");  // message unverified
+                  })
+          .status());
+  table.RetireIndexSpace(id);
+  catalog.jobs().Finish("backfill/" + table.table_id() + "/" + std::to_string(id));
+  catalog.notifier().Notify(table.table_id());
+  return Status::OK();
+}
+
+Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name,
+                         std::optional<Throughput> throughput) {
+  return catalog
+      .Modify(table,
+              [&](TableMeta* m) -> Status {
+                for (auto& index : m->indexes) {
+                  if (!index.global || index.name != name) continue;
+                  if (m->billing_mode == BillingMode::kPayPerRequest && throughput) {
+                    return Invalid("ProvisionedThroughput should not be specified for index: " +
+                                   name + " when BillingMode is PAY_PER_REQUEST");
+                  }
+                  if (throughput) {
+                    index.read_capacity = throughput->read;
+                    index.write_capacity = throughput->write;
+                  }
+                  return Status::OK();
+                }
+                return Status::ResourceNotFound("Requested resource not found: Index: " + name +
+                                                " not found");
+              })
+      .status();
+}
+
+Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
+                                      const TableSettings& settings) {
+  const int64_t now = catalog.clock().NowMillis();
+  return catalog.Modify(table, [&](TableMeta* meta) -> Status {
+    const auto& throughput = settings.throughput;
+    BillingMode mode = settings.billing_mode.value_or(meta->billing_mode);
+    if (mode == BillingMode::kPayPerRequest && throughput) {
+      return Invalid(
+          "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode "
+          "is PAY_PER_REQUEST");
+    }
+    if (mode == BillingMode::kProvisioned && meta->billing_mode == BillingMode::kPayPerRequest &&
+        !throughput) {
+      return Invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
+    }
+    if (throughput && mode == BillingMode::kProvisioned &&
+        meta->billing_mode == BillingMode::kProvisioned &&
+        throughput->read == meta->read_capacity && throughput->write == meta->write_capacity &&
+        !settings.billing_mode) {
+      return Status::Validation(
+          "The provisioned throughput for the table will not change. The requested value equals "
+          "the current value. Current ReadCapacityUnits provisioned for the table: " +
+          std::to_string(meta->read_capacity) +
+          ". Requested ReadCapacityUnits: " + std::to_string(throughput->read) +
+          ". Current WriteCapacityUnits provisioned for the table: " +
+          std::to_string(meta->write_capacity) +
+          ". Requested WriteCapacityUnits: " + std::to_string(throughput->write) +
+          ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request "
+          "higher limits.");
+    }
+    if (settings.billing_mode && *settings.billing_mode != meta->billing_mode) {
+      meta->billing_mode = *settings.billing_mode;
+      meta->billing_mode_update_ms = now;
+    }
+    if (throughput) {
+      if (throughput->read > meta->read_capacity || throughput->write > meta->write_capacity) {
+        meta->last_increase_ms = now;
+      }
+      if (throughput->read < meta->read_capacity || throughput->write < meta->write_capacity) {
+        meta->last_decrease_ms = now;
+        ++meta->decreases_today;
+      }
+      meta->read_capacity = throughput->read;
+      meta->write_capacity = throughput->write;
+    }
+    if (settings.on_demand) {
+      if (mode != BillingMode::kPayPerRequest) {
+        return Invalid(
+            "OnDemandThroughput can only be specified when BillingMode is "
+            "PAY_PER_REQUEST");  // message unverified
+      }
+      meta->max_read_request_units = settings.on_demand->first;
+      meta->max_write_request_units = settings.on_demand->second;
+    }
+    if (settings.deletion_protection) meta->deletion_protection = *settings.deletion_protection;
+    if (settings.table_class) meta->table_class = *settings.table_class;
+    return Status::OK();
+  });
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,60 @@
+// Changes to a table's definition (CreateTable's indexes, UpdateTable): the service's rules
+// and messages for index definitions, and each UpdateTable change as one descriptor change
+// through Catalog::Modify, so that it is checked against, and applied to, the current
+// descriptor (never a stale copy that would undo a concurrent change such as a backfill
+// finishing). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ddbd/status.h"
+
+#include "engine/catalog.h"
+#include "engine/table_meta.h"
+
+namespace ddbd::engine {
+
+// An index as written in a request, before its key types are looked up.
+struct IndexSpec {
+  IndexMeta meta;  // name, projection, throughput filled
+  std::string hash_name;
+  std::optional<std::string> range_name;
+  bool has_throughput = false;
+};
+
+// Checks the index definitions against the table (key schema, attribute definitions,
+// billing) with the service's messages, fills key types and ids, and appends them to `meta`.
+Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta);
+
+// Adds a GSI to a live table (UpdateTable's GlobalSecondaryIndexUpdates Create). `definitions`
+// are the request's AttributeDefinitions: new ones are added to the table's. The index starts
+// CREATING and backfilling; the GSI applier builds it and turns it ACTIVE.
+Status CreateGlobalIndex(Catalog& catalog, Table& table, IndexSpec spec,
+                         const std::vector<KeyElement>& definitions);
+// Deletes a GSI (its entries are deleted in the background).
+Status DeleteGlobalIndex(Catalog& catalog, Table& table, const std::string& name);
+// Changes a GSI's provisioned throughput.
+struct Throughput {
+  int64_t read = 0;
+  int64_t write = 0;
+};
+Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name,
+                         std::optional<Throughput> throughput);
+
+// UpdateTable's table-level settings; absent fields stay as they are.
+struct TableSettings {
+  std::optional<BillingMode> billing_mode;
+  std::optional<Throughput> throughput;
+  std::optional<std::pair<int64_t, int64_t>> on_demand;  // max read, max write (-1 = none)
+  std::optional<bool> deletion_protection;
+  std::optional<std::string> table_class;
+};
+// Applies `settings` with the service's checks against the current descriptor; returns the
+// new descriptor.
+Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
+                                      const TableSettings& settings);
+
+}  // namespace ddbd::engine
