@@ -141,3 +141,45 @@ def test_gsi_backfill_survives_kill_9(ddbd_factory):
     wait_for(active, timeout=120)
     expected = sorted(f"k{i:06d}" for i in range(200, count + 200))
     wait_for(lambda: gsi_keys(ddb, table) == expected, timeout=30)
+
+
+def test_update_table_racing_a_backfill_never_undoes_it(ddbd_factory):
+    # UpdateTable (throughput and billing changes) while a GSI is backfilled and turns ACTIVE:
+    # every change applies to the current descriptor, so none of them puts back a stale one
+    # (which once made the index CREATING again, or dropped it).
+    server = ddbd_factory(extra_args=["--test-backfill-pause-ms", "30"])
+    ddb = server.client()
+    table = unique_table_name("gsi-race")
+    ddb.create_table(
+        TableName=table, ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 100},
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    count = 8000
+    batch_put(ddb, table, [{"pk": S(f"k{i:05d}"), "g": S(f"g{i % 5}")} for i in range(count)])
+    ddb.update_table(
+        TableName=table, AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": dict(GSI, ProvisionedThroughput={
+            "ReadCapacityUnits": 5, "WriteCapacityUnits": 5})}])
+    seen_active = False
+    rounds = 0
+    rcu = 100
+    while rounds < 40 or not seen_active:
+        rounds += 1
+        assert rounds < 5000, "the index never became ACTIVE"
+        rcu += 1
+        ddb.update_table(TableName=table, ProvisionedThroughput={
+            "ReadCapacityUnits": rcu, "WriteCapacityUnits": 100})
+        described = ddb.describe_table(TableName=table)["Table"]
+        assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == rcu
+        indexes = described.get("GlobalSecondaryIndexes", [])
+        assert [i["IndexName"] for i in indexes] == ["by_g"], "the index was dropped"
+        status = indexes[0]["IndexStatus"]
+        if seen_active:
+            assert status == "ACTIVE", "an UpdateTable undid the finished backfill"
+            assert not indexes[0].get("Backfilling", False)
+        seen_active |= status == "ACTIVE"
+    # A billing-mode change after it keeps the index as it is.
+    ddb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+    index = ddb.describe_table(TableName=table)["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["IndexStatus"] == "ACTIVE"
+    assert gsi_keys(ddb, table) == sorted(f"k{i:05d}" for i in range(count))

@@ -505,6 +505,7 @@ Result<TableMeta> Catalog::Modify(Table& table, const MetaChange& change) {
   TableMeta meta = table.meta();
   storage::WriteBatch batch;
   DDBD_RETURN_IF_ERROR(change(&meta, &batch));
+  if (modify_hook_) modify_hook_(meta);
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
   DDBD_RETURN_IF_ERROR(store_->Write(&batch));
   table.SetMeta(meta);

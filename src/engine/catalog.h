@@ -175,6 +175,12 @@ class Catalog {
   Result<TableMeta> Modify(Table& table, const MetaChange& change);
   Result<TableMeta> Modify(Table& table, const std::function<Status(TableMeta*)>& change);
 
+  // Called inside Modify after `change` and before the descriptor is written (tests stall a
+  // change there to race it against another). Set before any Modify runs.
+  void SetModifyHookForTest(std::function<void(const TableMeta&)> hook) {
+    modify_hook_ = std::move(hook);
+  }
+
   TableStats Stats(const Table& table) const;
   TableStats IndexStats(const Table& table, uint32_t index_id) const;
   // Every table (for background services).
@@ -213,6 +219,7 @@ class Catalog {
   std::map<Key, std::shared_ptr<Table>> tables_;  // GUARDED_BY(mu_)
   uint64_t next_key_prefix_ = 1;                  // GUARDED_BY(mu_)
   std::mutex modify_mu_;                          // serializes Modify
+  std::function<void(const TableMeta&)> modify_hook_;
   changelog::Notifier notifier_;
   JobRegistry jobs_;
   const CatalogOptions options_;

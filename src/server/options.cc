@@ -26,7 +26,9 @@ A DynamoDB-compatible database server.
   --burst-seconds N   seconds of unused provisioned capacity a partition banks (default 300,
                       as the service; small values make throttling tests quick)
   --change-log-retention-seconds N
-                      keep change-log records this long once applied (default 86400)
+                      keep change-log records at least this long, and longer while a
+                      consumer (a GSI, later a stream or replica) still needs them
+                      (default 86400)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)

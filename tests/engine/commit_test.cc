@@ -18,6 +18,7 @@
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
 #include "engine/index.h"
+#include "engine/table_admin.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
 #include "storage/rocks.h"
@@ -367,6 +368,73 @@ TEST(CommitCrashTest, KillNineLeavesWholeBatchesAndConsistentIndexes) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace ddbd::engine
+
+namespace ddbd::engine {
+namespace {
+
+// UpdateTable racing a GSI backfill (issue 8): an UpdateTable stalled in the middle of its
+// change while the backfill finishes and the index turns ACTIVE must not put back the
+// descriptor it started from. Each change applies to the current descriptor (Catalog::Modify
+// serializes them), so both survive.
+TEST(DescriptorTest, UpdateTableRacingABackfillNeverUndoesIt) {
+  Db db("", true);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(Commit(*db.catalog,
+                       {PutOp(*db.b, {{"pk", S("k" + std::to_string(i))},
+                                      {"h", N("1")},
+                                      {"x", S("v" + std::to_string(i % 3))}})},
+                       CommitOptions())
+                    .ok());
+  }
+  IndexSpec spec;
+  spec.meta.global = true;
+  spec.meta.name = "by_x";
+  spec.hash_name = "x";
+  ASSERT_TRUE(CreateGlobalIndex(*db.catalog, *db.b, spec, {{"x", AttrType::kS}}).ok());
+  ASSERT_TRUE(db.b->meta().FindIndex("by_x")->backfilling);
+
+  // The applier's last change (the index turning ACTIVE) stalls while it holds the descriptor
+  // lock; an UpdateTable issued meanwhile must wait for it and apply on top of it, rather
+  // than write back the descriptor it saw before.
+  std::atomic<bool> applier_in_modify{false};
+  db.catalog->SetModifyHookForTest([&](const TableMeta& meta) {
+    const IndexMeta* index = meta.FindIndex("by_x");
+    if (index != nullptr && index->status == IndexStatus::kActive && !applier_in_modify) {
+      applier_in_modify = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+  });
+  GsiApplier applier(db.catalog.get());  // backfills, replays, turns the index ACTIVE
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!applier_in_modify && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(applier_in_modify);
+  TableSettings settings;
+  settings.on_demand = std::make_pair<int64_t, int64_t>(77, 88);
+  auto updated = UpdateTableSettings(*db.catalog, *db.b, settings);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  applier.Stop();
+  TableMeta meta = db.b->meta();
+  EXPECT_EQ(meta.max_read_request_units, 77);
+  EXPECT_EQ(meta.max_write_request_units, 88);
+  const IndexMeta* index = meta.FindIndex("by_x");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->status, IndexStatus::kActive);
+  EXPECT_FALSE(index->backfilling);
+  // The persisted descriptor agrees.
+  auto reopened = Catalog::Open(db.store.get());
+  ASSERT_TRUE(reopened.ok());
+  TableMeta stored = (*reopened)->Find(kAccount, kRegion, "b")->meta();
+  EXPECT_EQ(stored.max_read_request_units, 77);
+  EXPECT_EQ(stored.FindIndex("by_x")->status, IndexStatus::kActive);
+  auto [actual, expected] = db.IndexKeys(*db.b, *index);
+  EXPECT_EQ(actual.size(), 50u);
+  EXPECT_EQ(actual, expected);
 }
 
 }  // namespace
