@@ -278,6 +278,7 @@ Result<std::shared_ptr<Table>> Catalog::Load(TableMeta meta) {
       gsi_spaces[index.id] = storage::KeySpace{cf, ""};
     }
   } else {
+    DDBD_RETURN_IF_ERROR(store_->EnsureSharedFamilies());
     data = storage::KeySpace{store_->shared(storage::kItemsFamily), TablePrefix(meta.key_prefix)};
     log_space =
         storage::KeySpace{store_->shared(storage::kChangesFamily), TablePrefix(meta.key_prefix)};
@@ -336,6 +337,7 @@ Status Catalog::CollectOrphans() {
   for (const char* family :
        {storage::kItemsFamily, storage::kIndexesFamily, storage::kChangesFamily}) {
     storage::ColumnFamily* cf = store_->shared(family);
+    if (cf == nullptr) continue;  // no table of the shared layout yet
     const size_t width = family == storage::kIndexesFamily ? 12 : 8;
     auto it = store_->NewIterator(cf, "", "");
     it->SeekToFirst();
@@ -433,6 +435,7 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
   meta.table_id = NewUuid();
   meta.creation_time_ms = options_.clock->NowMillis();
   meta.key_prefix = next_key_prefix_;
+  DDBD_RETURN_IF_ERROR(store_->EnsureSharedFamilies());
   storage::WriteBatch batch;
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
   batch.Put(store_->catalog(), kNextKeyPrefixKey, U64(next_key_prefix_ + 1));

@@ -69,21 +69,25 @@ struct Prepared {
   std::vector<std::pair<PartitionMap*, std::pair<uint64_t, double>>> gsi_charges;
 };
 
-// Locks a set of mutexes in address order (the global lock order) and unlocks on exit.
+// Locks a set of mutexes in address order (the global lock order) and unlocks on exit. Most
+// commits lock one mutex: that case allocates nothing.
 class OrderedLocks {
  public:
+  explicit OrderedLocks(std::mutex* only) : only_(only) { only_->lock(); }
   explicit OrderedLocks(std::vector<std::mutex*> mutexes) : mutexes_(std::move(mutexes)) {
     std::sort(mutexes_.begin(), mutexes_.end());
     mutexes_.erase(std::unique(mutexes_.begin(), mutexes_.end()), mutexes_.end());
     for (auto* m : mutexes_) m->lock();
   }
   ~OrderedLocks() {
+    if (only_ != nullptr) only_->unlock();
     for (auto it = mutexes_.rbegin(); it != mutexes_.rend(); ++it) (*it)->unlock();
   }
   OrderedLocks(const OrderedLocks&) = delete;
   OrderedLocks& operator=(const OrderedLocks&) = delete;
 
  private:
+  std::mutex* only_ = nullptr;
   std::vector<std::mutex*> mutexes_;
 };
 
@@ -219,12 +223,14 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     }
   }
 
+  auto stripe = [&](size_t i) {
+    return &prepared[i].table->locks().For(StableHash64(prepared[i].storage_key));
+  };
   std::vector<std::mutex*> stripes;
-  stripes.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    stripes.push_back(&prepared[i].table->locks().For(StableHash64(prepared[i].storage_key)));
+  if (n > 1) {
+    for (size_t i = 0; i < n; ++i) stripes.push_back(stripe(i));
   }
-  OrderedLocks item_locks(std::move(stripes));
+  OrderedLocks item_locks = n == 1 ? OrderedLocks(stripe(0)) : OrderedLocks(std::move(stripes));
 
   // Prepare: read, decide, and build the batch. Every op is decided, so that callers that
   // report each op's outcome (transactions) see them all.
@@ -255,40 +261,45 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   const int64_t now_us = options.write_time_us.value_or(catalog.clock().NowMicros());
   storage::WriteBatch batch;
   std::map<std::string, int64_t> collections;
-  std::vector<changelog::TableLog*> logs;
+  // The tables this commit changes (in the global lock order of their logs).
+  std::vector<Table*> tables;
   for (size_t i = 0; i < n; ++i) {
     Prepared& p = prepared[i];
     if (!p.changes) continue;
     if (Status s = BuildWrite(catalog, p, now_us, collections, &batch); !s.ok()) return fail(i, s);
-    logs.push_back(&p.table->log());
+    tables.push_back(p.table);
   }
+  auto by_log = [](const Table* a, const Table* b) { return &a->log() < &b->log(); };
+  std::sort(tables.begin(), tables.end(), by_log);
+  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
 
-  if (!logs.empty()) {
-    std::sort(logs.begin(), logs.end());
-    logs.erase(std::unique(logs.begin(), logs.end()), logs.end());
+  if (!tables.empty()) {
     std::vector<std::mutex*> commit_mutexes;
-    for (auto* log : logs) commit_mutexes.push_back(&log->commit_mutex());
-    OrderedLocks commit_locks(std::move(commit_mutexes));
+    if (tables.size() > 1) {
+      for (Table* table : tables) commit_mutexes.push_back(&table->log().commit_mutex());
+    }
+    OrderedLocks commit_locks = tables.size() == 1 ? OrderedLocks(&tables[0]->log().commit_mutex())
+                                                   : OrderedLocks(std::move(commit_mutexes));
     // One record per changed item, numbered per table in op order.
-    std::map<changelog::TableLog*, uint64_t> next;
-    for (auto* log : logs) next[log] = log->next_sequence();
+    std::vector<uint64_t> next(tables.size());
+    for (size_t t = 0; t < tables.size(); ++t) next[t] = tables[t]->log().next_sequence();
     const changelog::RecordInfo info{now_us, options.origin, options.origin_detail,
                                      options.principal.access_key, options.principal.account};
     for (Prepared& p : prepared) {
       if (!p.changes) continue;
-      changelog::TableLog& log = p.table->log();
-      log.Append(&batch, next[&log]++,
-                 changelog::EncodeRecord(info, p.storage_key, p.found ? &p.old_bytes : nullptr,
-                                         p.is_put ? &p.new_bytes : nullptr));
+      size_t t = std::lower_bound(tables.begin(), tables.end(), p.table, by_log) - tables.begin();
+      p.table->log().Append(
+          &batch, next[t]++,
+          changelog::EncodeRecord(info, p.storage_key, p.found ? &p.old_bytes : nullptr,
+                                  p.is_put ? &p.new_bytes : nullptr));
     }
     DDBD_RETURN_IF_ERROR(catalog.store()->Write(&batch));
-    for (auto* log : logs) log->Published(next[log] - 1);
+    for (size_t t = 0; t < tables.size(); ++t) tables[t]->log().Published(next[t] - 1);
   }
 
   // Capacity and counters, after the commit.
   std::vector<MutationResult> results;
   results.reserve(n);
-  std::set<Table*> changed_tables;
   for (Prepared& p : prepared) {
     if (!p.changes) {
       p.result.units.table = WriteUnits(p.result.old_size);
@@ -302,10 +313,9 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     p.table->partitions().ChargeWrite(p.hash, p.result.units.table + local_units);
     for (const auto& [map, charge] : p.gsi_charges) map->ChargeWrite(charge.first, charge.second);
     p.table->partitions().AddContent(p.hash, p.count_delta, p.size_delta);
-    changed_tables.insert(p.table);
     results.push_back(std::move(p.result));
   }
-  for (Table* table : changed_tables) {
+  for (Table* table : tables) {
     catalog.MaybeSplit(*table);
     if (table->shared_meta()->HasLogConsumers()) catalog.notifier().Notify(table->table_id());
   }

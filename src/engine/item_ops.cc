@@ -1,5 +1,7 @@
 #include "engine/item_ops.h"
 
+#include <functional>
+
 #include "engine/capacity.h"
 #include "engine/commit.h"
 #include "engine/index.h"
@@ -162,7 +164,8 @@ Result<PrimaryKey> ValidateItemKey(const Table& table, const model::Item& item) 
 
 Result<MutationResult> Mutate(Catalog& catalog, Table& table, const PrimaryKey& key,
                               const MutationFn& decide, const CommitOptions& options) {
-  std::vector<WriteOp> ops{WriteOp{&table, key, decide}};
+  // std::cref: the op refers to the caller's function instead of copying it.
+  std::vector<WriteOp> ops{WriteOp{&table, key, std::cref(decide)}};
   DDBD_ASSIGN_OR_RETURN(auto results, Commit(catalog, ops, options));
   return std::move(results.front());
 }

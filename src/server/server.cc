@@ -6,6 +6,7 @@
 #include "api/dispatcher.h"
 #include "auth/credentials.h"
 #include "auth/sigv4.h"
+#include "common/clock.h"
 #include "common/crc32.h"
 #include "common/logging.h"
 #include "engine/catalog.h"
@@ -19,16 +20,11 @@ namespace {
 
 constexpr char kJsonContentType[] = "application/x-amz-json-1.0";
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 struct Server::Impl {
   ServerOptions options;
+  const Clock* clock = Clock::System();
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<engine::Catalog> catalog;
   std::unique_ptr<engine::GsiApplier> gsi_applier;
@@ -45,7 +41,7 @@ struct Server::Impl {
     for (const auto& [k, v] : request.headers) view.headers.emplace_back(k, v);
     if (credentials) {
       DDBD_ASSIGN_OR_RETURN(auto authenticated,
-                            auth::Authenticate(view, *credentials, NowSeconds()));
+                            auth::Authenticate(view, *credentials, clock->NowSeconds()));
       caller->region = authenticated.signature.identity.region;
       caller->access_key = authenticated.signature.identity.access_key_id;
       caller->account = authenticated.credential->account_id.empty()
@@ -138,6 +134,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   catalog_options.burst_seconds = options.burst_seconds;
   catalog_options.partition_split_bytes = options.partition_split_bytes;
   catalog_options.item_collection_limit = options.item_collection_limit;
+  catalog_options.clock = impl->clock;
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
   impl->gsi_applier =
       std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);

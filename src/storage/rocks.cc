@@ -206,11 +206,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::vector<std::string> names;
   auto list_status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
   if (!list_status.ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
-  for (const char* built_in : {kStatsFamily, kItemsFamily, kIndexesFamily, kChangesFamily}) {
-    bool has = false;
-    for (const auto& n : names) has |= (n == built_in);
-    if (!has) names.push_back(built_in);
-  }
+  // The shared families are created with the first table that uses them.
+  bool has_stats = false;
+  for (const auto& n : names) has_stats |= (n == kStatsFamily);
+  if (!has_stats) names.push_back(kStatsFamily);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const auto& n : names) descriptors.emplace_back(n, rep->cf_options);
@@ -251,8 +250,29 @@ ColumnFamily* Store::Find(std::string_view name) const {
 ColumnFamily* Store::catalog() const { return rep_->catalog; }
 ColumnFamily* Store::stats() const { return rep_->stats; }
 ColumnFamily* Store::shared(std::string_view name) const {
+  std::shared_lock lock(rep_->mu);
   auto it = rep_->shared.find(name);
   return it == rep_->shared.end() ? nullptr : it->second;
+}
+
+Status Store::EnsureSharedFamilies() {
+  std::unique_lock lock(rep_->mu);
+  std::vector<std::string> missing;
+  for (const char* name : {kItemsFamily, kIndexesFamily, kChangesFamily}) {
+    if (!rep_->shared.count(name)) missing.push_back(name);
+  }
+  if (missing.empty()) return Status::OK();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  DDBD_RETURN_IF_ERROR(
+      FromRocks(rep_->db->CreateColumnFamilies(rep_->cf_options, missing, &handles),
+                "create shared families"));
+  for (size_t i = 0; i < missing.size(); ++i) {
+    auto cf = std::make_unique<ColumnFamily>();
+    cf->handle = handles[i];
+    rep_->shared[missing[i]] = cf.get();
+    rep_->families.emplace(missing[i], std::move(cf));
+  }
+  return Status::OK();
 }
 
 Result<ColumnFamily*> Store::CreateColumnFamily(const std::string& name) {
@@ -294,9 +314,9 @@ Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bo
 Status Store::Get(const KeySpace& space, std::string_view key, std::string* value,
                   bool* found) const {
   if (space.prefix.empty()) return Get(space.cf, key, value, found);
-  std::string full;
-  full.reserve(space.prefix.size() + key.size());
-  full.append(space.prefix);
+  // prefix + key, in a per-thread buffer: point reads allocate nothing for the key.
+  static thread_local std::string full;
+  full.assign(space.prefix);
   full.append(key);
   return Get(space.cf, full, value, found);
 }

@@ -106,8 +106,12 @@ class Store {
   Status DropColumnFamily(ColumnFamily* cf);
   ColumnFamily* catalog() const;  // the "default" family
   ColumnFamily* stats() const;    // the counters family
-  // A shared family (kItemsFamily, kIndexesFamily, kChangesFamily); never null.
+  // A shared family (kItemsFamily, kIndexesFamily, kChangesFamily), or nullptr while they
+  // do not exist yet (a data directory that never had a table of the shared layout).
   ColumnFamily* shared(std::string_view name) const;
+  // Creates the shared families that are missing, in one step (creating families costs
+  // milliseconds, so an empty data directory does not pay it at start).
+  Status EnsureSharedFamilies();
 
   // Point read. Returns OK with *found=false when the key is absent.
   Status Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const;

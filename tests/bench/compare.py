@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The ddbd benchmark: one run, on this machine, reporting ratios (docs/performance.md).
 
-  python3 tests/bench/compare.py [--seconds 5]
+  python3 tests/bench/compare.py [--seconds 5] [--baseline OTHER_DDBD] [--only-baseline]
 
 1. ddbd time to ready and idle memory.
 2. ddbd-bench against ddbd (SigV4 verification on, --credentials): the cheapest authenticated
@@ -12,6 +12,10 @@
    GetItem and PutItem requests against ddbd, dynalite and moto (goal for ddbd <= 10 us and
    >= 3x better than dynalite). dynalite comes from npm (cached in ~/.cache/ddbd-bench); moto
    from the Python on this machine; either is skipped if it cannot be had.
+5. With --baseline OTHER_DDBD (e.g. a build of an earlier commit): server CPU per GetItem and
+   PutItem of this ddbd and of OTHER_DDBD, alternating three times in the same run, and the
+   ratios of their medians (goal for a change: <= 1.10, within 10 % of before).
+   --only-baseline runs this part alone.
 Requires: build/release/ddbd and build/release/ddbd-bench, wrk (apt-get install wrk), boto3.
 """
 
@@ -150,13 +154,13 @@ def bench(port, mix, seconds, extra=()):
             "p99": float(values.get("p99", 0)), "raw": out.strip()}
 
 
-def start_ddbd():
+def start_ddbd(binary=DDBD):
     creds = tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False)
     creds.write(f"[bench]\naws_access_key_id = {ACCESS}\naws_secret_access_key = {SECRET}\n")
     creds.close()
     port = free_port()
     t0 = time.time()
-    proc = subprocess.Popen([DDBD, "--port", str(port), "--in-memory", "--credentials", creds.name,
+    proc = subprocess.Popen([binary, "--port", str(port), "--in-memory", "--credentials", creds.name,
                              "--no-throttling", "--log-level", "warn", *EXTRA])
     ready = wait_port(port)
     return proc, port, ready, time.time() - t0
@@ -193,11 +197,58 @@ def start_moto():
     return proc, port, None
 
 
+GET_BODY = {"TableName": "bench", "Key": {"pk": {"S": "key1"}}}
+PUT_BODY = {"TableName": "bench", "Item": {"pk": {"S": "key1"}, "pad": {"S": "x" * 960}}}
+
+
+def cpu_per_request(binary, seconds):
+    """(GetItem, PutItem) server CPU in microseconds per request of a fresh `binary`."""
+    proc, port, _, _ = start_ddbd(binary)
+    try:
+        prepare(port)
+        g = wrk(port, proc.pid, "GetItem", GET_BODY, seconds)
+        p = wrk(port, proc.pid, "PutItem", PUT_BODY, seconds)
+        return g["cpu_us"] if g else None, p["cpu_us"] if p else None
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def against_baseline(baseline, seconds):
+    """Rows comparing this ddbd's CPU per request with `baseline`'s, alternating 3 times."""
+    samples = {"this": ([], []), "baseline": ([], [])}
+    for _ in range(3):
+        for name, binary in (("this", DDBD), ("baseline", baseline)):
+            g, p = cpu_per_request(binary, seconds)
+            samples[name][0].append(g)
+            samples[name][1].append(p)
+    rows = []
+    for i, label in enumerate(("GetItem", "PutItem")):
+        this = sorted(samples["this"][i])
+        base = sorted(samples["baseline"][i])
+        ratio = this[1] / base[1]
+        rows.append((f"{label} CPU/request: this / baseline",
+                     f"{ratio:.3f} x (median {this[1]:.1f} us vs {base[1]:.1f} us; "
+                     f"this {', '.join(f'{v:.1f}' for v in this)}; "
+                     f"baseline {', '.join(f'{v:.1f}' for v in base)})",
+                     "<= 1.10: " + ("met" if ratio <= 1.10 else f"MISSED by {ratio - 1.10:.3f}")))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--baseline", help="another ddbd binary to compare CPU per request with")
+    parser.add_argument("--only-baseline", action="store_true",
+                        help="with --baseline: only the comparison with it")
     args = parser.parse_args()
     s = args.seconds
+    if args.only_baseline:
+        if not args.baseline or shutil.which("wrk") is None:
+            sys.exit("--only-baseline needs --baseline BIN and wrk")
+        for what, value, goal in against_baseline(args.baseline, s):
+            print(f"{what:<40}  {value}  {('goal ' + goal) if goal else ''}")
+        return
     for tool in (DDBD, BENCH):
         if not os.path.exists(tool):
             sys.exit(f"missing {tool}: build with `cmake --build build/release --target ddbd ddbd-bench`")
@@ -232,8 +283,7 @@ def main():
     report.append((f"GetItem p99 at half of peak ({int(get['ops'] / 2)}/s)", f"{half['p99']:.3f} ms",
                    "< 1 ms: " + verdict(half["p99"], 1.0, "ms")))
     cpu = {}
-    get_body = {"TableName": "bench", "Key": {"pk": {"S": "key1"}}}
-    put_body = {"TableName": "bench", "Item": {"pk": {"S": "key1"}, "pad": {"S": "x" * 960}}}
+    get_body, put_body = GET_BODY, PUT_BODY
     cpu["ddbd"] = (wrk(port, proc.pid, "GetItem", get_body, s), wrk(port, proc.pid, "PutItem", put_body, s))
     proc.terminate()
     proc.wait()
@@ -264,6 +314,8 @@ def main():
     if "ddbd" in cpu and "moto" in cpu and cpu["ddbd"][0] and cpu["moto"][0]:
         ratio = cpu["moto"][0]["cpu_us"] / cpu["ddbd"][0]["cpu_us"]
         report.append(("GetItem CPU: moto / ddbd", f"{ratio:.0f} x", ""))
+    if args.baseline:
+        report.extend(against_baseline(args.baseline, s))
     width = max(len(r[0]) for r in report)
     print()
     for what, value, goal in report:

@@ -116,6 +116,7 @@ class TableLogTest : public ::testing::Test {
     auto store = storage::Store::Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
+    ASSERT_TRUE(store_->EnsureSharedFamilies().ok());
     space_ = storage::KeySpace{store_->shared(storage::kChangesFamily), std::string(8, '\x01')};
     auto log = TableLog::Open(store_.get(), space_, "table-1");
     ASSERT_TRUE(log.ok()) << log.status().ToString();
