@@ -246,6 +246,15 @@ TEST_F(TableLogTest, TrimIsBoundedAndKeepsOrder) {
   EXPECT_EQ(*log_->Trim(clock_.NowMicros(), 0, 20), 20u);
   EXPECT_EQ(*log_->Trim(clock_.NowMicros(), 0, 20), 10u);
   EXPECT_EQ(*log_->Trim(clock_.NowMicros(), 0, 20), 0u);
+  // Many records at once go with one range deletion; numbering goes on after them.
+  keys.clear();
+  for (int i = 0; i < 600; ++i) keys.push_back("m" + std::to_string(i));
+  EXPECT_EQ(Append(keys), 650u);
+  clock_.AdvanceSeconds(1);
+  EXPECT_EQ(*log_->Trim(clock_.NowMicros(), 0, 1000), 600u);
+  EXPECT_EQ(Records(), 0u);
+  Open();
+  EXPECT_EQ(Append({"n"}), 651u);
 }
 
 TEST_F(TableLogTest, ReadsInOrderFromACursorAndByPartition) {
