@@ -5,21 +5,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-  waitUntilTableExists,
-} from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
 
 const CCF_MESSAGE = "The conditional request failed";
 
@@ -42,17 +35,11 @@ describe("expressions (JS SDK v3)", () => {
     server = await getEndpoint();
     client = makeClient(server.endpoint);
     doc = DynamoDBDocumentClient.from(client);
-    await client.send(new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }));
-    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: table });
+    await createHashTable(client, table);
   });
 
   after(async () => {
-    try { await client?.send(new DeleteTableCommand({ TableName: table })); } catch { /* gone */ }
+    await deleteTableQuietly(client, table);
     client?.destroy();
     await server?.stop();
   });

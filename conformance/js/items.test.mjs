@@ -3,13 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  GetItemCommand,
-  PutItemCommand,
-  waitUntilTableExists,
-} from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -17,7 +11,7 @@ import {
   NumberValue,
   PutCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
 
 const BIG = "1234567890123456789012345678901234567.8";
 
@@ -36,17 +30,11 @@ describe("items (JS SDK v3)", () => {
       marshallOptions: { removeUndefinedValues: true },
       unmarshallOptions: { wrapNumbers: true },
     });
-    await client.send(new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }));
-    await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: table });
+    await createHashTable(client, table);
   });
 
   after(async () => {
-    try { await client?.send(new DeleteTableCommand({ TableName: table })); } catch { /* gone */ }
+    await deleteTableQuietly(client, table);
     client?.destroy();
     await server?.stop();
   });

@@ -11,7 +11,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from "@aws-sdk/client-dynamodb";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REGION = "us-east-1";
@@ -114,4 +119,21 @@ export function makeClient(endpoint) {
 
 export function uniqueTableName(tag = "js") {
   return `ddbd-conf-${tag}-${Math.random().toString(16).slice(2, 10)}${Date.now().toString(16)}`;
+}
+
+// Creates an on-demand table with a string hash key `pk` (and whatever `extra` adds) and waits
+// until it is ACTIVE.
+export async function createHashTable(client, table, extra = {}) {
+  await client.send(new CreateTableCommand({
+    TableName: table,
+    KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+    AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+    BillingMode: "PAY_PER_REQUEST",
+    ...extra,
+  }));
+  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: table });
+}
+
+export async function deleteTableQuietly(client, table) {
+  try { await client?.send(new DeleteTableCommand({ TableName: table })); } catch { /* gone */ }
 }

@@ -54,7 +54,9 @@ const OperationRow* FindOperation(std::string_view target) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(engine::Catalog* catalog) : catalog_(catalog) {}
+Dispatcher::Dispatcher(engine::Catalog* catalog)
+    : catalog_(catalog), tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
+Dispatcher::~Dispatcher() = default;
 
 ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
                             const CallerContext& caller) const noexcept {
@@ -74,7 +76,7 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     }
     rapidjson::StringBuffer buffer(nullptr, 4096);
     JsonWriter writer(buffer);
-    OpContext ctx{*catalog_, caller};
+    OpContext ctx{*catalog_, caller, *tokens_};
     Status status = op->handler(ctx, request, writer);
     if (!status.ok()) return ErrorReply(status);
     return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize())};

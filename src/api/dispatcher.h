@@ -12,7 +12,8 @@
 
 namespace ddbd::engine {
 class Catalog;
-}
+class TokenStore;
+}  // namespace ddbd::engine
 
 namespace ddbd::api {
 
@@ -32,6 +33,7 @@ struct ApiReply {
 class Dispatcher {
  public:
   explicit Dispatcher(engine::Catalog* catalog);
+  ~Dispatcher();
 
   // `target` is the X-Amz-Target header, e.g. "DynamoDB_20120810.PutItem".
   ApiReply Handle(std::string_view target, std::string_view body,
@@ -43,6 +45,7 @@ class Dispatcher {
 
  private:
   engine::Catalog* catalog_;
+  std::unique_ptr<engine::TokenStore> tokens_;
 };
 
 }  // namespace ddbd::api

@@ -15,8 +15,32 @@ ApiReply Dispatcher::ErrorReply(const Status& status) {
   type += '#';
   type += info.wire_name;
   WriteString(w, type);
+  if (const auto* cancellation = dynamic_cast<const CancellationPayload*>(status.payload())) {
+    // {"Code", "Item"?, "Message"?} per action, as the service orders them.
+    WriteKey(w, "CancellationReasons");
+    w.StartArray();
+    for (const auto& reason : cancellation->reasons) {
+      w.StartObject();
+      WriteKey(w, "Code");
+      WriteString(w, reason.code);
+      if (reason.item) {
+        WriteKey(w, "Item");
+        model::WriteAttributeMap(w, *reason.item);
+      }
+      if (!reason.message.empty()) {
+        WriteKey(w, "Message");
+        WriteString(w, reason.message);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   if (!status.message().empty()) {
-    WriteKey(w, "message");
+    // The exceptions whose model member is "Message" (the transactions' own) say so.
+    bool capital = status.code() == ErrorCode::kTransactionCanceled ||
+                   status.code() == ErrorCode::kTransactionInProgress ||
+                   status.code() == ErrorCode::kIdempotentParameterMismatch;
+    WriteKey(w, capital ? "Message" : "message");
     WriteString(w, status.message());
   }
   if (const auto* item = dynamic_cast<const ItemPayload*>(status.payload())) {

@@ -1,11 +1,10 @@
 #include "engine/catalog.h"
 
-#include <cstdio>
-#include <random>
 #include <set>
 
 #include "common/coding.h"
 #include "common/logging.h"
+#include "common/uuid.h"
 #include "storage/key_codec.h"
 
 namespace ddbd::engine {
@@ -39,19 +38,6 @@ std::string U64(uint64_t v) {
   std::string out;
   PutFixed64BE(&out, v);
   return out;
-}
-
-std::string NewUuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  a = (a & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
-  b = (b & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 1
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFFF),
-                static_cast<unsigned>(b >> 48),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
 }
 
 std::string PartitionsKey(const std::string& table_id) { return "partitions/" + table_id; }
@@ -92,6 +78,34 @@ std::string IndexStatsKey(const std::string& table_id, uint32_t index_id) {
 std::string GsiConsumer(uint32_t index_id) { return "gsi/" + std::to_string(index_id); }
 std::string GsiBackfillKey(const std::string& table_id, uint32_t index_id) {
   return "gsi-backfill/" + table_id + "/" + std::to_string(index_id);
+}
+
+bool ItemHolds::Acquire(uint64_t key_hash, Holder holder, bool check) {
+  std::lock_guard lock(mu_);
+  for (const auto& [hash, kind] : holds_) {
+    if (check && hash == key_hash && kind == Holder::kTransaction) return false;
+  }
+  holds_.emplace_back(key_hash, holder);
+  return true;
+}
+
+void ItemHolds::Release(uint64_t key_hash, Holder holder) {
+  std::lock_guard lock(mu_);
+  for (auto it = holds_.begin(); it != holds_.end(); ++it) {
+    if (it->first == key_hash && it->second == holder) {
+      *it = holds_.back();
+      holds_.pop_back();
+      return;
+    }
+  }
+}
+
+bool ItemHolds::Held(uint64_t key_hash) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [hash, kind] : holds_) {
+    if (hash == key_hash) return true;
+  }
+  return false;
 }
 
 Table::Table(storage::Store* store, TableMeta meta, storage::KeySpace data,

@@ -1,9 +1,11 @@
 #include "engine/commit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "common/hash.h"
 #include "engine/capacity.h"
@@ -51,6 +53,15 @@ std::string CollectionStatsKey(const std::string& table_id, const model::Attribu
   storage::AppendKeyComponent(&key, hash);
   return key;
 }
+
+}  // namespace
+
+Status TransactionConflict() {
+  return Status(ErrorCode::kTransactionConflict,
+                "Transaction is ongoing for the item");  // message unverified
+}
+
+namespace {
 
 // One op on its way through the commit.
 struct Prepared {
@@ -223,14 +234,44 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     }
   }
 
-  auto stripe = [&](size_t i) {
-    return &prepared[i].table->locks().For(StableHash64(prepared[i].storage_key));
-  };
+  // Conflicts, as the service has them: a transaction meeting an item another transaction
+  // holds is cancelled; a single write meeting one fails. Holds end with this call.
+  const auto holder =
+      options.transactional ? ItemHolds::Holder::kTransaction : ItemHolds::Holder::kWrite;
+  std::vector<uint64_t> key_hashes(n);
+  size_t held = 0;
+  struct HoldRelease {
+    std::vector<Prepared>& prepared;
+    std::vector<uint64_t>& hashes;
+    size_t& held;
+    ItemHolds::Holder holder;
+    ~HoldRelease() {
+      for (size_t i = 0; i < held; ++i) prepared[i].table->holds().Release(hashes[i], holder);
+    }
+  } release{prepared, key_hashes, held, holder};
+  for (size_t i = 0; i < n; ++i) {
+    key_hashes[i] = StableHash64(prepared[i].storage_key);
+    const bool check = options.transactional || options.fail_on_conflict;
+    if (!prepared[i].table->holds().Acquire(key_hashes[i], holder, check)) {
+      return fail(i, options.transactional
+                         ? TransactionConflict()
+                         : Status(ErrorCode::kTransactionConflict,
+                                  "Operation was rejected because there is an ongoing "
+                                  "transaction for the item"));  // message unverified
+    }
+    ++held;
+  }
+
+  auto stripe = [&](size_t i) { return &prepared[i].table->locks().For(key_hashes[i]); };
   std::vector<std::mutex*> stripes;
   if (n > 1) {
     for (size_t i = 0; i < n; ++i) stripes.push_back(stripe(i));
   }
   OrderedLocks item_locks = n == 1 ? OrderedLocks(stripe(0)) : OrderedLocks(std::move(stripes));
+  if (options.transactional && catalog.options().transaction_delay_ms > 0) {
+    // Test hook: the transaction is in flight (its items held and locked) for a while.
+    std::this_thread::sleep_for(std::chrono::milliseconds(catalog.options().transaction_delay_ms));
+  }
 
   // Prepare: read, decide, and build the batch. Every op is decided, so that callers that
   // report each op's outcome (transactions) see them all.
@@ -260,6 +301,9 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
 
   const int64_t now_us = options.write_time_us.value_or(catalog.clock().NowMicros());
   storage::WriteBatch batch;
+  for (const auto& [key, value] : options.catalog_puts) {
+    batch.Put(catalog.store()->catalog(), key, value);
+  }
   std::map<std::string, int64_t> collections;
   // The tables this commit changes (in the global lock order of their logs).
   std::vector<Table*> tables;
@@ -273,6 +317,9 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   std::sort(tables.begin(), tables.end(), by_log);
   tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
 
+  if (tables.empty() && !batch.empty()) {
+    DDBD_RETURN_IF_ERROR(catalog.store()->Write(&batch));  // only the catalog entries
+  }
   if (!tables.empty()) {
     std::vector<std::mutex*> commit_mutexes;
     if (tables.size() > 1) {
@@ -300,12 +347,21 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   // Capacity and counters, after the commit.
   std::vector<MutationResult> results;
   results.reserve(n);
+  // Transactions cost twice the units of the same writes outside one.
+  const double factor = options.transactional ? 2 : 1;
   for (Prepared& p : prepared) {
     if (!p.changes) {
-      p.result.units.table = WriteUnits(p.result.old_size);
+      p.result.units.table = factor * WriteUnits(p.result.old_size);
       p.table->partitions().ChargeWrite(p.hash, p.result.units.table);
       results.push_back(std::move(p.result));
       continue;
+    }
+    if (factor != 1) {
+      p.result.units.table *= factor;
+      for (auto* group : {&p.result.units.local_indexes, &p.result.units.global_indexes}) {
+        for (auto& [name, units] : *group) units *= factor;
+      }
+      for (auto& [map, charge] : p.gsi_charges) charge.second *= factor;
     }
     // LSI writes consume the table's write capacity.
     double local_units = 0;

@@ -34,10 +34,14 @@ struct WriteOp {
   MutationFn decide;  // called once, under the item's lock, with the current item
 };
 
+// TransactionConflictException: a write met an item an in-flight transaction holds.
+Status TransactionConflict();
+
 // Commits `ops` atomically. On success, one result per op, in order. On failure nothing is
 // written and the first failing op's error is returned; with `op_statuses`, every op's
 // outcome is reported (OK for ops that would have succeeded), as transactions need for
-// their cancellation reasons. Two ops on one item are a ValidationException.
+// their cancellation reasons. Two ops on one item are a ValidationException. An op on an
+// item an in-flight transaction holds fails with TransactionConflict (ItemHolds).
 Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<WriteOp>& ops,
                                            const CommitOptions& options,
                                            std::vector<Status>* op_statuses = nullptr);

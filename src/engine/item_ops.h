@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ddbd/status.h"
 
@@ -77,6 +79,16 @@ struct CommitOptions {
   // The items' last-write time; default: now by the catalog's clock. Replication passes the
   // origin's time (last writer wins).
   std::optional<int64_t> write_time_us;
+  // A transaction (TransactWriteItems, ExecuteTransaction): twice the capacity units, and
+  // the conflict rules of transactions (ItemHolds).
+  bool transactional = false;
+  // A single write that meets an item a transaction holds fails with
+  // TransactionConflictException (PutItem, UpdateItem, DeleteItem); BatchWriteItem's writes
+  // wait for it instead.
+  bool fail_on_conflict = true;
+  // Catalog-family entries written in the same batch as the items (a transaction's
+  // idempotency record).
+  std::vector<std::pair<std::string, std::string>> catalog_puts;
 };
 
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is

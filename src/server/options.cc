@@ -31,6 +31,9 @@ A DynamoDB-compatible database server.
                       (default 86400)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
+  --test-transaction-delay-ms N
+                      (tests) keep every transaction in flight N ms before it commits, so
+                      that conflicts and in-progress tokens can be observed
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
   --help              this text
   --version           print the version
@@ -93,6 +96,9 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--test-backfill-pause-ms") {
       if (!take_int(0, 60000, &n)) return bad("--test-backfill-pause-ms needs milliseconds");
       options->backfill_pause_ms = static_cast<int>(n);
+    } else if (flag == "--test-transaction-delay-ms") {
+      if (!take_int(0, 60000, &n)) return bad("--test-transaction-delay-ms needs milliseconds");
+      options->transaction_delay_ms = static_cast<int>(n);
     } else if (flag == "--bind") {
       if (!take_value()) return bad("--bind needs an address");
       options->bind_address = value;

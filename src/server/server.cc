@@ -135,6 +135,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   catalog_options.partition_split_bytes = options.partition_split_bytes;
   catalog_options.item_collection_limit = options.item_collection_limit;
   catalog_options.clock = impl->clock;
+  catalog_options.transaction_delay_ms = options.transaction_delay_ms;
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
   impl->gsi_applier =
       std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);

@@ -301,8 +301,30 @@ Status Store::DropColumnFamily(ColumnFamily* cf) {
   return Status::OK();
 }
 
-Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const {
-  auto s = rep_->db->Get(rocksdb::ReadOptions(), cf->handle, ToSlice(key), value);
+namespace {
+
+class RocksSnapshot final : public Snapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> Store::NewSnapshot() const {
+  return std::make_shared<RocksSnapshot>(rep_->db.get());
+}
+
+Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found,
+                  const Snapshot* snapshot) const {
+  rocksdb::ReadOptions options;
+  if (snapshot != nullptr) options.snapshot = static_cast<const RocksSnapshot*>(snapshot)->get();
+  auto s = rep_->db->Get(options, cf->handle, ToSlice(key), value);
   if (s.IsNotFound()) {
     *found = false;
     return Status::OK();
@@ -311,14 +333,14 @@ Status Store::Get(ColumnFamily* cf, std::string_view key, std::string* value, bo
   return FromRocks(s, "get");
 }
 
-Status Store::Get(const KeySpace& space, std::string_view key, std::string* value,
-                  bool* found) const {
-  if (space.prefix.empty()) return Get(space.cf, key, value, found);
+Status Store::Get(const KeySpace& space, std::string_view key, std::string* value, bool* found,
+                  const Snapshot* snapshot) const {
+  if (space.prefix.empty()) return Get(space.cf, key, value, found, snapshot);
   // prefix + key, in a per-thread buffer: point reads allocate nothing for the key.
   static thread_local std::string full;
   full.assign(space.prefix);
   full.append(key);
-  return Get(space.cf, full, value, found);
+  return Get(space.cf, full, value, found, snapshot);
 }
 
 Status Store::Write(WriteBatch* batch) {

@@ -76,6 +76,13 @@ class WriteBatch {
   std::unique_ptr<Rep> rep_;
 };
 
+// A consistent view of the whole store at one point in time (TransactGetItems reads every
+// item from one). Released when the last reference goes.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+};
+
 // Forward iterator over [lower, upper) of one column family, on an implicit snapshot.
 class Iterator {
  public:
@@ -114,8 +121,13 @@ class Store {
   Status EnsureSharedFamilies();
 
   // Point read. Returns OK with *found=false when the key is absent.
-  Status Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found) const;
-  Status Get(const KeySpace& space, std::string_view key, std::string* value, bool* found) const;
+  // With `snapshot`, reads the value as of the snapshot.
+  Status Get(ColumnFamily* cf, std::string_view key, std::string* value, bool* found,
+             const Snapshot* snapshot = nullptr) const;
+  Status Get(const KeySpace& space, std::string_view key, std::string* value, bool* found,
+             const Snapshot* snapshot = nullptr) const;
+  // The store as it is now, for consistent reads of several keys.
+  std::shared_ptr<const Snapshot> NewSnapshot() const;
   Status Write(WriteBatch* batch);
   // Iterates [lower, upper) of a family; an empty `upper` means no upper bound.
   std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower,

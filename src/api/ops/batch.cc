@@ -33,26 +33,6 @@ Result<CapacityMode> ReadCapacityMode(const Json& request) {
   return mode;
 }
 
-using PerTableUnits = std::vector<std::pair<std::string, engine::ConsumedUnits>>;
-
-engine::ConsumedUnits& UnitsOf(PerTableUnits& per_table, const std::string& table) {
-  for (auto& [name, units] : per_table) {
-    if (name == table) return units;
-  }
-  per_table.emplace_back(table, engine::ConsumedUnits());
-  return per_table.back().second;
-}
-
-void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& per_table) {
-  if (mode == CapacityMode::kNone) return;
-  WriteKey(out, "ConsumedCapacity");
-  out.StartArray();
-  for (const auto& [table, units] : per_table) {
-    WriteConsumedCapacityObject(out, table, units, mode == CapacityMode::kIndexes);
-  }
-  out.EndArray();
-}
-
 bool IsThrottle(const Status& s) { return s.code() == ErrorCode::kProvisionedThroughputExceeded; }
 
 Status RequestItemsConstraint(const Json* items, const char* operation) {
@@ -252,6 +232,10 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     return Status::Validation("Too many items requested for the BatchWriteItem call");
   }
 
+  // Each write waits for a transaction on its item rather than failing (BatchWriteItem does
+  // not conflict with transactions).
+  engine::CommitOptions batch_write = UserWrite(ctx);
+  batch_write.fail_on_conflict = false;
   // Validate everything first: a bad request writes nothing.
   std::vector<WriteOp> ops;
   for (const auto& m : items->GetObject()) {
@@ -323,7 +307,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
           }
           return MutationDecision{MutationDecision::Kind::kDelete, {}};
         },
-        UserWrite(ctx));
+        batch_write);
     if (!written.ok() && IsThrottle(written.status())) {
       // Throttled writes are returned as unprocessed; the SDKs retry them.
       unprocessed.push_back(&op);

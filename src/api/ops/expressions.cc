@@ -337,11 +337,12 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
 
   DDBD_ASSIGN_OR_RETURN(const Json* names, GetObject(request, "ExpressionAttributeNames"));
   DDBD_ASSIGN_OR_RETURN(const Json* values, GetObject(request, "ExpressionAttributeValues"));
-  if (names != nullptr && modern.empty()) {
+  const bool unchecked = modern.empty() && params.placeholders_without_expressions;
+  if (names != nullptr && modern.empty() && !unchecked) {
     return Status::Validation(
         "ExpressionAttributeNames can only be specified when using expressions");
   }
-  if (values != nullptr && modern.empty()) {
+  if (values != nullptr && modern.empty() && !unchecked) {
     return Status::Validation(
         "ExpressionAttributeValues can only be specified when using expressions");
   }
@@ -461,7 +462,7 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
       out.projection = std::move(projection);
     }
   }
-  DDBD_RETURN_IF_ERROR(expr::CheckAllPlaceholdersUsed(out.ph));
+  if (!unchecked) DDBD_RETURN_IF_ERROR(expr::CheckAllPlaceholdersUsed(out.ph));
   return out;
 }
 

@@ -34,6 +34,9 @@ struct ExpressionParams {
   bool projection = false;     // ProjectionExpression / AttributesToGet
   bool filter = false;         // FilterExpression / QueryFilter / ScanFilter
   bool key_condition = false;  // KeyConditionExpression / KeyConditions (Query)
+  // Transaction actions accept ExpressionAttributeNames/Values when they have no expression
+  // at all (PutItem and the like reject them).
+  bool placeholders_without_expressions = false;
 };
 
 Result<RequestExpressions> ReadExpressions(const Json& request, const ExpressionParams& params);

@@ -136,17 +136,24 @@ Status CheckKeyNotUpdated(const engine::Table& table, const RequestExpressions& 
 }  // namespace
 
 void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
-                                 const engine::ConsumedUnits& units, bool indexes) {
+                                 const engine::ConsumedUnits& units, bool indexes,
+                                 const char* kind) {
+  auto figures = [&](double value) {
+    WriteKey(out, "CapacityUnits");
+    out.Double(value);
+    if (kind != nullptr) {
+      WriteKey(out, kind);
+      out.Double(value);
+    }
+  };
   out.StartObject();
   WriteKey(out, "TableName");
   WriteString(out, table_name);
-  WriteKey(out, "CapacityUnits");
-  out.Double(units.total());
+  figures(units.total());
   if (indexes) {
     WriteKey(out, "Table");
     out.StartObject();
-    WriteKey(out, "CapacityUnits");
-    out.Double(units.table);
+    figures(units.table);
     out.EndObject();
     for (const auto* group : {&units.local_indexes, &units.global_indexes}) {
       if (group->empty()) continue;
@@ -156,14 +163,32 @@ void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
       for (const auto& [name, u] : *group) {
         WriteKey(out, name);
         out.StartObject();
-        WriteKey(out, "CapacityUnits");
-        out.Double(u);
+        figures(u);
         out.EndObject();
       }
       out.EndObject();
     }
   }
   out.EndObject();
+}
+
+engine::ConsumedUnits& UnitsOf(PerTableUnits& per_table, const std::string& table) {
+  for (auto& [name, units] : per_table) {
+    if (name == table) return units;
+  }
+  per_table.emplace_back(table, engine::ConsumedUnits());
+  return per_table.back().second;
+}
+
+void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& per_table,
+                       const char* kind) {
+  if (mode == CapacityMode::kNone) return;
+  WriteKey(out, "ConsumedCapacity");
+  out.StartArray();
+  for (const auto& [table, units] : per_table) {
+    WriteConsumedCapacityObject(out, table, units, mode == CapacityMode::kIndexes, kind);
+  }
+  out.EndArray();
 }
 
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,

@@ -5,8 +5,10 @@
 
 #include "api/dispatcher.h"
 #include "api/json_util.h"
+#include "api/ops/shapes.h"
 #include "engine/catalog.h"
 #include "engine/item_ops.h"
+#include "engine/transactions.h"
 #include "model/attribute_value.h"
 
 namespace ddbd::api {
@@ -14,6 +16,7 @@ namespace ddbd::api {
 struct OpContext {
   engine::Catalog& catalog;
   const CallerContext& caller;
+  engine::TokenStore& tokens;  // ClientRequestToken idempotency (transactions)
 };
 
 using OpHandler = Status (*)(OpContext& ctx, const Json& request, JsonWriter& out);
@@ -34,6 +37,8 @@ DDBD_DECLARE_OP(Query)
 DDBD_DECLARE_OP(Scan)
 DDBD_DECLARE_OP(BatchGetItem)
 DDBD_DECLARE_OP(BatchWriteItem)
+DDBD_DECLARE_OP(TransactWriteItems)
+DDBD_DECLARE_OP(TransactGetItems)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)
@@ -43,10 +48,31 @@ struct ItemPayload : Status::Payload {
   model::Item item;
 };
 
+// One reason of a TransactionCanceledException, in action order: Code "None" for actions that
+// would have succeeded; Item for a failed condition with ReturnValuesOnConditionCheckFailure.
+struct CancellationReason {
+  std::string code;
+  std::string message;  // empty for "None"
+  std::optional<model::Item> item;
+};
+struct CancellationPayload : Status::Payload {
+  explicit CancellationPayload(std::vector<CancellationReason> r) : reasons(std::move(r)) {}
+  std::vector<CancellationReason> reasons;
+};
+
 // A ConsumedCapacity object: TableName and CapacityUnits, and with `indexes` the Table /
-// LocalSecondaryIndexes / GlobalSecondaryIndexes breakdown.
+// LocalSecondaryIndexes / GlobalSecondaryIndexes breakdown. Transactions also report which
+// kind of units each figure is (`kind`: "ReadCapacityUnits" or "WriteCapacityUnits").
 void WriteConsumedCapacityObject(JsonWriter& out, std::string_view table_name,
-                                 const engine::ConsumedUnits& units, bool indexes);
+                                 const engine::ConsumedUnits& units, bool indexes,
+                                 const char* kind = nullptr);
+
+// Units consumed per table, in the order the tables first appear in a request (batches,
+// transactions), and the ConsumedCapacity list they are reported as.
+using PerTableUnits = std::vector<std::pair<std::string, engine::ConsumedUnits>>;
+engine::ConsumedUnits& UnitsOf(PerTableUnits& per_table, const std::string& table);
+void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& per_table,
+                       const char* kind = nullptr);
 
 // {"ItemCollectionKey": {...}, "SizeEstimateRangeGB": [lo, hi]} of a table with LSIs.
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
