@@ -115,4 +115,49 @@ describe("transactions (JS SDK v3)", () => {
         { Delete: { TableName: table, Key: { pk: { S: a } } } }] })),
       (err) => err.name === "IdempotentParameterMismatchException");
   });
+
+  it("cancels with ValidationError for a key that does not match the schema", async () => {
+    await assert.rejects(
+      client.send(new TransactWriteItemsCommand({
+        TransactItems: [
+          { Delete: { TableName: table, Key: { pk: { S: randomUUID() } } } },
+          { Put: { TableName: table, Item: { pk: { N: "1" } } } },
+        ],
+      })),
+      (err) => {
+        assert.equal(err.name, "TransactionCanceledException");
+        assert.deepEqual(err.CancellationReasons.map((r) => [r.Code, r.Message]), [
+          ["None", undefined],
+          ["ValidationError", "The provided key element does not match the schema"],
+        ]);
+        return true;
+      });
+  });
+
+  it("rejects a table that does not exist, and more than 100 actions", async () => {
+    await assert.rejects(
+      client.send(new TransactGetItemsCommand({
+        TransactItems: [{ Get: { TableName: uniqueTableName("absent"), Key: { pk: { S: "x" } } } }],
+      })),
+      (err) => err.name === "ResourceNotFoundException" && err.message === "Requested resource not found");
+    const many = Array.from({ length: 101 }, (_, i) => ({ Put: { TableName: table, Item: { pk: { S: `k${i}` } } } }));
+    await assert.rejects(client.send(new TransactWriteItemsCommand({ TransactItems: many })), (err) => {
+      assert.equal(err.name, "ValidationException");
+      assert.match(err.message, /^1 validation error detected: Value '.*' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100$/s);
+      return true;
+    });
+  });
+
+  it("reads missing items and empty projections as empty slots", async () => {
+    const a = randomUUID();
+    await doc.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: a, x: 1, y: 2 } } }] }));
+    const got = await client.send(new TransactGetItemsCommand({
+      TransactItems: [
+        { Get: { TableName: table, Key: { pk: { S: a } }, ProjectionExpression: "y" } },
+        { Get: { TableName: table, Key: { pk: { S: randomUUID() } } } },
+        { Get: { TableName: table, Key: { pk: { S: a + "z" } }, ProjectionExpression: "y" } },
+      ],
+    }));
+    assert.deepEqual(got.Responses, [{ Item: { y: { N: "2" } } }, {}, {}]);
+  });
 });
