@@ -25,7 +25,7 @@ struct ServerOptions {
   int backfill_pause_ms = 0;     // test hook: pause between GSI backfill chunks
   int transaction_delay_ms = 0;  // test hook: keep each transaction in flight this long
   // Change-log records are kept at least this long (longer while a consumer needs them).
-  int64_t change_log_retention_seconds = 24 * 3600;
+  int64_t change_log_retention_seconds = 0;
   int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB
 };
 

@@ -54,6 +54,10 @@ const OperationRow* FindOperation(std::string_view target) {
 
 }  // namespace
 
+bool Dispatcher::IsKnownOperation(std::string_view target) {
+  return FindOperation(target) != nullptr;
+}
+
 Dispatcher::Dispatcher(engine::Catalog* catalog)
     : catalog_(catalog), tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
 Dispatcher::~Dispatcher() = default;
@@ -68,11 +72,9 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     thread_local char arena[32 * 1024];
     rapidjson::MemoryPoolAllocator<> allocator(arena, sizeof(arena));
     rapidjson::Document request(&allocator);
-    // Iterative parsing: deep documents cannot exhaust the stack. Invalid UTF-8 is rejected.
-    request.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
-        body.data(), body.size());
-    if (request.HasParseError() || !request.IsObject()) {
-      return ErrorReply(Status::Serialization(""));
+    // Invalid UTF-8 and lone surrogates are rejected before anything else looks at it.
+    if (Status parsed = model::ParseRequestJson(body, &request); !parsed.ok()) {
+      return ErrorReply(parsed);
     }
     rapidjson::StringBuffer buffer(nullptr, 4096);
     JsonWriter writer(buffer);

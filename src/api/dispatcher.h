@@ -39,6 +39,9 @@ class Dispatcher {
   ApiReply Handle(std::string_view target, std::string_view body,
                   const CallerContext& caller) const noexcept;
 
+  // True if `target` (an X-Amz-Target value) names an operation of the APIs ddbd serves.
+  static bool IsKnownOperation(std::string_view target);
+
   // Renders an error status as the service does: HTTP status of its table row, body
   // {"__type":"<namespace>#<Name>","message":"..."}. The only error renderer.
   static ApiReply ErrorReply(const Status& status);

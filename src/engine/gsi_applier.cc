@@ -89,9 +89,37 @@ void GsiApplier::DeleteRetiredSpaces(Table& table) {
   if (!s.ok()) DDBD_LOG_ERROR("gsi applier: deleting a dropped index: {}", s.ToString());
 }
 
+Status GsiApplier::Recount(Table& table, const IndexMeta& index) {
+  // The replay after a backfill counts an item's entry again when the scan had already seen
+  // its newer version, so the counters are set from what the index holds. Only this thread
+  // writes the index, so nothing changes it meanwhile.
+  storage::Store* store = catalog_->store();
+  auto space = table.IndexSpace(index.id);
+  if (!space) return Status::OK();
+  int64_t count = 0, bytes = 0;
+  auto it = store->NewIterator(*space, "", "");
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    model::Item entry;
+    if (!model::DecodeItem(it->value(), &entry)) continue;
+    ++count;
+    bytes += static_cast<int64_t>(model::ItemSize(entry));
+  }
+  DDBD_RETURN_IF_ERROR(it->status());
+  TableStats now = catalog_->IndexStats(table, index.id);
+  if (now.item_count == count && now.size_bytes == bytes) return Status::OK();
+  storage::WriteBatch batch;
+  batch.AddStats(IndexStatsKey(table.table_id(), index.id), count - now.item_count,
+                 bytes - now.size_bytes);
+  return store->Write(&batch);
+}
+
 bool GsiApplier::MaybeActivate(Table& table, const IndexMeta& index) {
   auto cursor = table.log().Cursor(GsiConsumer(index.id));
   if (!cursor.ok() || !*cursor || **cursor < table.log().last_sequence()) return false;
+  if (Status s = Recount(table, index); !s.ok()) {
+    DDBD_LOG_ERROR("gsi applier: counting index {}: {}", index.name, s.ToString());
+    return false;
+  }
   auto updated = catalog_->Modify(table, [&](TableMeta* current) {
     for (auto& i : current->indexes) {
       if (i.global && i.id == index.id) i.status = IndexStatus::kActive;

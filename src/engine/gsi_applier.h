@@ -60,6 +60,8 @@ class GsiApplier : public BackgroundService {
   bool ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& index);
   bool Backfill(Table& table, const IndexMeta& index);
   bool MaybeActivate(Table& table, const IndexMeta& index);
+  // Sets the index's item count and size from its entries (before it turns ACTIVE).
+  Status Recount(Table& table, const IndexMeta& index);
   void DeleteRetiredSpaces(Table& table);
 
   Catalog* catalog_;

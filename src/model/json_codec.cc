@@ -268,4 +268,73 @@ void WriteAttributeMap(JsonWriter& w, const AttributeMap& map) {
   w.EndObject();
 }
 
+namespace {
+
+// An encoded UTF-16 surrogate (U+D800..U+DFFF): 0xED 0xA0..0xBF 0x80..0xBF. RapidJSON turns an
+// escaped lone surrogate into these bytes.
+bool HasEncodedSurrogate(const char* s, size_t n) {
+  for (size_t i = 0; i + 1 < n; ++i) {
+    if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool AnySurrogate(const Value& v) {
+  if (v.IsString()) return HasEncodedSurrogate(v.GetString(), v.GetStringLength());
+  if (v.IsArray()) {
+    for (const auto& e : v.GetArray()) {
+      if (AnySurrogate(e)) return true;
+    }
+  } else if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      if (HasEncodedSurrogate(m.name.GetString(), m.name.GetStringLength()) ||
+          AnySurrogate(m.value)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status ParseRequestJson(std::string_view body, rapidjson::Document* doc) {
+  doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
+                                                                                     body.size());
+  if (doc->HasParseError() || !doc->IsObject()) return Status::Serialization("");
+  // Raw bytes were validated by the parser; only an escape can make a lone surrogate.
+  if (body.find("\\u") != std::string_view::npos && AnySurrogate(*doc)) {
+    return Status::Serialization("");
+  }
+  return Status::OK();
+}
+
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  const size_t n = text.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || i + len > n) return false;
+    uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 }  // namespace ddbd::model

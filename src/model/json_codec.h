@@ -5,6 +5,8 @@
 // InternalServerError in the dispatcher rather than an abort.
 #pragma once
 
+#include <string_view>
+
 #include "ddbd/status.h"
 
 #include "common/rapidjson.h"
@@ -26,6 +28,16 @@ Status DecodeAttributeMap(const rapidjson::Value& json, AttributeMap* out);
 
 void WriteAttributeValue(JsonWriter& writer, const AttributeValue& value);
 void WriteAttributeMap(JsonWriter& writer, const AttributeMap& map);
+
+// Parses a request body as the dispatcher does: iterative (deep documents cannot exhaust the
+// stack), invalid UTF-8 rejected, and strings or names holding an escaped surrogate that is not
+// part of a pair (e.g. "\udc00", which would decode to invalid UTF-8) rejected too.
+// SerializationException (with no message, as the service answers undecodable bodies) unless
+// the body is a JSON object.
+Status ParseRequestJson(std::string_view body, rapidjson::Document* doc);
+
+// True if `text` is valid UTF-8 without encoded surrogates.
+bool IsValidUtf8(std::string_view text);
 
 // Name of a JSON value's type the way the service's deserializer reports it
 // ("NUMBER_VALUE", "START_OBJECT", ...).

@@ -28,7 +28,7 @@ A DynamoDB-compatible database server.
   --change-log-retention-seconds N
                       keep change-log records at least this long, and longer while a
                       consumer (a GSI, later a stream or replica) still needs them
-                      (default 86400)
+                      (default 0: only what consumers need)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
   --test-transaction-delay-ms N

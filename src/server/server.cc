@@ -91,9 +91,12 @@ struct Server::Impl {
     } else {
       reply = dispatcher->Handle(request.Header("X-Amz-Target"), request.body, caller);
     }
+    // Only known operations get a series of their own: any other target (unauthenticated
+    // requests can send anything) counts as "unknown", so /metrics stays bounded.
     std::string_view target = request.Header("X-Amz-Target");
-    std::string operation(
-        target.substr(target.find('.') == std::string_view::npos ? 0 : target.find('.') + 1));
+    std::string operation = api::Dispatcher::IsKnownOperation(target)
+                                ? std::string(target.substr(target.find('.') + 1))
+                                : std::string("unknown");
     std::string outcome = "OK";
     if (reply.http_status != 200) {
       auto hash = reply.body.find('#');
@@ -101,7 +104,7 @@ struct Server::Impl {
       outcome = hash == std::string::npos ? "Error" : reply.body.substr(hash + 1, end - hash - 1);
     }
     metrics.Record(
-        operation.size() <= 64 ? operation : "Unknown", outcome,
+        operation, outcome,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     response->status = reply.http_status;
     response->headers.emplace_back("Content-Type", kJsonContentType);

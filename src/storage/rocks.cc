@@ -189,6 +189,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
+  // A WAL file is deleted once every family's data in it is flushed; a family that is rarely
+  // written (the catalog) would keep old WAL files forever. Past this total, RocksDB flushes
+  // the families that hold the oldest one, so the WAL stays bounded whatever the table count.
+  db_options.max_total_wal_size = 64 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   std::string path = options.path;
   if (options.in_memory) {
