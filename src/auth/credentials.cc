@@ -37,6 +37,7 @@ struct Section {
   std::string access_key_id;
   std::string secret_access_key;
   std::string account_id;
+  std::string session_token;
 };
 
 }  // namespace
@@ -109,6 +110,8 @@ Result<CredentialStore> CredentialStore::Parse(std::string_view text) {
       current->secret_access_key = std::string(value);
     } else if (key == "aws_account_id") {
       current->account_id = std::string(value);
+    } else if (key == "aws_session_token") {
+      current->session_token = std::string(value);
     }
   }
 
@@ -128,9 +131,9 @@ Result<CredentialStore> CredentialStore::Parse(std::string_view text) {
       continue;  // same key twice: keep the first profile
     }
     std::string key_id = s.access_key_id;
-    store.by_key_id_.emplace(std::move(key_id),
-                             Credential{s.access_key_id, std::move(s.secret_access_key),
-                                        std::move(s.account_id), s.name});
+    store.by_key_id_.emplace(
+        std::move(key_id), Credential{s.access_key_id, std::move(s.secret_access_key),
+                                      std::move(s.account_id), s.name, std::move(s.session_token)});
   }
   return store;
 }
@@ -149,6 +152,22 @@ Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const Cred
   if (credential == nullptr) return UnrecognizedClientError();
   DDBD_RETURN_IF_ERROR(VerifySignature(req, parsed, credential->secret_access_key, now_unix_seconds,
                                        verify_options));
+  // Temporary credentials: the session token must come with the request.
+  if (!credential->session_token.empty() && parsed.security_token != credential->session_token) {
+    return UnrecognizedClientError();
+  }
+  // Headers that decide what a request does must be covered by the signature, so that a
+  // captured request cannot be replayed as another operation.
+  for (std::string_view name : {"x-amz-target", "content-type"}) {
+    if (!FindHeader(req, name)) continue;
+    bool signed_header = false;
+    for (const auto& s : parsed.signed_headers) signed_header |= s == name;
+    if (!signed_header) {
+      return Status(ErrorCode::kInvalidSignature,
+                    "There were headers present in the request which were not signed: " +
+                        std::string(name));  // message unverified
+    }
+  }
   return AuthenticatedRequest{std::move(parsed), credential};
 }
 

@@ -17,8 +17,8 @@
 //   * "[name]" opens a section; "[profile name]" names profile "name". Repeated sections merge,
 //     later keys overriding earlier ones.
 //   * "key = value" or "key: value" (split at the first '=' or ':'), whitespace around both
-//     trimmed, keys case-insensitive. aws_access_key_id, aws_secret_access_key and aws_account_id
-//     are used; other keys (aws_session_token, region, ...) are ignored.
+//     trimmed, keys case-insensitive. aws_access_key_id, aws_secret_access_key, aws_account_id
+//     and aws_session_token are used; other keys (region, ...) are ignored.
 //   * An indented line following a key is a continuation of that key's value (nested settings such
 //     as "s3 =\n  max_concurrent_requests = 10") and is ignored.
 //   * A profile lacking the key id or the secret is skipped (see skipped_profiles()).
@@ -51,8 +51,9 @@ namespace ddbd::auth {
 struct Credential {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string account_id;  // from aws_account_id, or ""
-  std::string profile;     // section name the key came from
+  std::string account_id;     // from aws_account_id, or ""
+  std::string profile;        // section name the key came from
+  std::string session_token;  // aws_session_token: requests must carry it, or ""
 };
 
 class CredentialStore {
@@ -85,8 +86,9 @@ struct AuthenticatedRequest {
 };
 
 // ParseSignature(), then the access key lookup (unknown key: UnrecognizedClientError()), then
-// VerifySignature() at `now_unix_seconds`. Session tokens (X-Amz-Security-Token) are not checked;
-// they are returned in signature.security_token. Thread-safe.
+// VerifySignature() at `now_unix_seconds`; a profile with aws_session_token needs the same
+// X-Amz-Security-Token (UnrecognizedClientException otherwise), and X-Amz-Target and
+// Content-Type, when present, must be signed (InvalidSignatureException). Thread-safe.
 Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const CredentialStore& store,
                                           int64_t now_unix_seconds,
                                           const ParseOptions& parse_options = ParseOptions(),

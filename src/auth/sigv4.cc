@@ -97,13 +97,37 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
-// Trimmed value of the first header named `name` (case-insensitive), or nullopt.
-std::optional<std::string_view> FindHeader(const HttpRequestView& req, std::string_view name) {
-  for (const auto& [key, value] : req.headers) {
-    if (EqualsIgnoreCase(Trim(key), name)) return Trim(value);
+// Header values by lowercased name, in request order, from one pass over the headers: checking
+// and canonicalizing thousands of signed header names stays O(n log n), not quadratic.
+class HeaderIndex {
+ public:
+  struct Entry {
+    std::string name;  // lowercased, trimmed
+    size_t position;
+    std::string_view value;
+  };
+  explicit HeaderIndex(const HttpRequestView& req) {
+    entries_.reserve(req.headers.size());
+    for (size_t i = 0; i < req.headers.size(); ++i) {
+      entries_.push_back(Entry{Lower(Trim(req.headers[i].first)), i, req.headers[i].second});
+    }
+    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.name != b.name ? a.name < b.name : a.position < b.position;
+    });
   }
-  return std::nullopt;
-}
+  // The entries named `lower_name`, in request order.
+  std::pair<std::vector<Entry>::const_iterator, std::vector<Entry>::const_iterator> Find(
+      std::string_view lower_name) const {
+    auto first = std::lower_bound(entries_.begin(), entries_.end(), lower_name,
+                                  [](const Entry& e, std::string_view n) { return e.name < n; });
+    auto last = first;
+    while (last != entries_.end() && last->name == lower_name) ++last;
+    return {first, last};
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
 
 // Splits the request target into raw path and raw query (without '?').
 std::pair<std::string_view, std::string_view> SplitTarget(std::string_view target) {
@@ -268,8 +292,10 @@ Status FinishParse(const HttpRequestView& req, std::string_view credential,
     out->signed_headers.push_back(std::move(lower));
   }
   if (!host_signed) return Invalid(std::string(kHostNotSignedMessage));
+  HeaderIndex index(req);
   for (const std::string& name : out->signed_headers) {
-    if (!FindHeader(req, name)) {
+    auto [first, last] = index.Find(name);
+    if (first == last) {
       // Confirmed (AppSync, IncompleteSignatureException).
       return Incomplete(Quoted(name) +
                         " is named as a SignedHeader, but it does not exist in the HTTP request.");
@@ -419,6 +445,13 @@ std::string MinutesText(int64_t seconds) {
 }
 
 }  // namespace
+
+std::optional<std::string_view> FindHeader(const HttpRequestView& req, std::string_view name) {
+  for (const auto& [key, value] : req.headers) {
+    if (EqualsIgnoreCase(Trim(key), name)) return Trim(value);
+  }
+  return std::nullopt;
+}
 
 // ----- Public API -------------------------------------------------------------------------------
 
@@ -603,16 +636,17 @@ std::string CanonicalQueryString(std::string_view raw_query, bool exclude_signat
 std::string CanonicalHeaders(const HttpRequestView& req,
                              const std::vector<std::string>& signed_headers) {
   std::string out;
+  HeaderIndex index(req);
   for (const std::string& name : signed_headers) {
     out += name;
     out += ':';
     bool first = true;
-    for (const auto& [key, value] : req.headers) {
-      if (!EqualsIgnoreCase(Trim(key), name)) continue;
+    auto [begin, end] = index.Find(name);
+    for (auto entry = begin; entry != end; ++entry) {
       if (!first) out += ',';
       first = false;
       // Trim, and collapse each run of whitespace into one space.
-      std::string_view v = Trim(value);
+      std::string_view v = Trim(entry->value);
       bool in_space = false;
       for (char c : v) {
         if (IsSpace(c)) {

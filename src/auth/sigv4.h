@@ -59,6 +59,9 @@ struct HttpRequestView {
   std::string_view body;
 };
 
+// Trimmed value of the first header named `name` (case-insensitive), or nullopt.
+std::optional<std::string_view> FindHeader(const HttpRequestView& req, std::string_view name);
+
 // Who signed, and for what scope (the Credential=AKID/date/region/service/aws4_request element).
 struct SigV4Identity {
   std::string access_key_id;

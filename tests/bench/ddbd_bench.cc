@@ -201,20 +201,22 @@ class Signer {
     }
     std::string host = o_.host + ":" + std::to_string(o_.port);
     std::string target = "DynamoDB_20120810." + operation;
-    std::string canonical = "POST\n/\n\nhost:" + host + "\nx-amz-date:" + amz_date +
-                            "\nx-amz-target:" + target + "\n\nhost;x-amz-date;x-amz-target\n" +
+    std::string canonical = "POST\n/\n\ncontent-type:application/x-amz-json-1.0\nhost:" + host +
+                            "\nx-amz-date:" + amz_date + "\nx-amz-target:" + target +
+                            "\n\ncontent-type;host;x-amz-date;x-amz-target\n" +
                             ddbd::auth::HexSha256(body);
     std::string scope = date + "/" + o_.region + "/dynamodb/aws4_request";
     std::string to_sign =
         "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + ddbd::auth::HexSha256(canonical);
     std::string signature = ddbd::auth::HexEncode(ddbd::auth::HmacSha256(key_, to_sign));
-    std::string request = "POST / HTTP/1.1\r\nHost: " + host + "\r\nX-Amz-Date: " + amz_date +
-                          "\r\nX-Amz-Target: " + target +
-                          "\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: "
-                          "AWS4-HMAC-SHA256 Credential=" +
-                          o_.access_key + "/" + scope +
-                          ", SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + signature +
-                          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    std::string request =
+        "POST / HTTP/1.1\r\nHost: " + host + "\r\nX-Amz-Date: " + amz_date +
+        "\r\nX-Amz-Target: " + target +
+        "\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: "
+        "AWS4-HMAC-SHA256 Credential=" +
+        o_.access_key + "/" + scope +
+        ", SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + signature +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
     return request + body;
   }
 
