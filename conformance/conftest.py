@@ -87,13 +87,15 @@ class DdbdProcess:
     same data. The server always binds 127.0.0.1 on a fresh free port.
     """
 
-    def __init__(self, data_dir=None, extra_args=(), in_memory=False, log_dir=None, throttling=False):
+    def __init__(self, data_dir=None, extra_args=(), in_memory=False, log_dir=None, throttling=False,
+                 launcher=()):
         self._tmp = None
         if data_dir is None and not in_memory:
             self._tmp = tempfile.TemporaryDirectory(prefix="ddbd-conf-data-")
             data_dir = self._tmp.name
         self.data_dir = data_dir
         self.extra_args = list(extra_args)
+        self.launcher = list(launcher)  # e.g. ["prlimit", "--nofile=256:256"]
         self.throttling = throttling
         self.in_memory = in_memory
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="ddbd-conf-log-"))
@@ -112,7 +114,7 @@ class DdbdProcess:
                 "or pass --endpoint URL"
             )
         self.port = free_port()
-        args = [str(binary), "--port", str(self.port), "--bind", "127.0.0.1"]
+        args = self.launcher + [str(binary), "--port", str(self.port), "--bind", "127.0.0.1"]
         if self.in_memory:
             args.append("--in-memory")
         else:
@@ -414,10 +416,10 @@ def ddbd_factory(tmp_path):
     (and their temporary data removed) after the test."""
     servers = []
 
-    def make(extra_args=(), data_dir=None, start=True, in_memory=False, throttling=False):
+    def make(extra_args=(), data_dir=None, start=True, in_memory=False, throttling=False,
+             launcher=()):
         server = DdbdProcess(data_dir=data_dir, extra_args=extra_args, in_memory=in_memory,
-                             throttling=throttling,
-                             log_dir=tmp_path)
+                             throttling=throttling, log_dir=tmp_path, launcher=launcher)
         servers.append(server)
         if start:
             server.start()

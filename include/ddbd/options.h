@@ -24,6 +24,12 @@ struct ServerOptions {
   int64_t partition_split_bytes = int64_t{10} << 30;  // split partitions past this size
   int backfill_pause_ms = 0;     // test hook: pause between GSI backfill chunks
   int transaction_delay_ms = 0;  // test hook: keep each transaction in flight this long
+  // Writes are refused while the data directory has less free space than this.
+  uint64_t min_free_disk_bytes = uint64_t{64} << 20;
+  // Open connections at most; 0 = derived from the descriptor limit (RLIMIT_NOFILE).
+  size_t max_connections = 0;
+  // Bytes of request bodies in flight at most, across connections (requests over it wait).
+  size_t max_inflight_bytes = size_t{256} << 20;
   // Change-log records are kept at least this long (longer while a consumer needs them).
   int64_t change_log_retention_seconds = 0;
   int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB

@@ -155,7 +155,8 @@ bool GsiApplier::ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& 
   table.log().SetCursor(&batch, consumer, records.back().sequence);
   Status s = catalog_->store()->Write(&batch);
   if (!s.ok()) {
-    DDBD_LOG_ERROR("gsi applier: {}", s.ToString());
+    // The storage logs its own failures once; the applier retries on its next step.
+    if (catalog_->store()->health().writable) DDBD_LOG_ERROR("gsi applier: {}", s.ToString());
     return false;
   }
   return true;
@@ -204,7 +205,7 @@ bool GsiApplier::Backfill(Table& table, const IndexMeta& index) {
   }
   Status s = store->Write(&batch);
   if (!s.ok()) {
-    DDBD_LOG_ERROR("gsi backfill: {}", s.ToString());
+    if (store->health().writable) DDBD_LOG_ERROR("gsi backfill: {}", s.ToString());
     return false;
   }
   const std::string job_id = BackfillJobId(table, index.id);

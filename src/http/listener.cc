@@ -1,5 +1,7 @@
 #include "http/listener.h"
 
+#include <algorithm>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -37,8 +39,39 @@ bhttp::response<bhttp::string_body> FromResponse(Response&& in, unsigned version
   return res;
 }
 
-asio::awaitable<void> Session(tcp_stream stream, const Handler& handler,
-                              const ListenerOptions& options) {
+// What all connections share: the number open and the body bytes in flight.
+struct Limits {
+  const ListenerOptions& options;
+  std::atomic<size_t> connections{0};
+  std::atomic<size_t> inflight_bytes{0};
+
+  // Reserves `bytes` of the in-flight budget; false if it does not fit now.
+  bool TryReserve(size_t bytes) {
+    if (options.max_inflight_bytes == 0) return true;
+    size_t current = inflight_bytes.load();
+    for (;;) {
+      // A request alone is always admitted, whatever its size.
+      if (current != 0 && current + bytes > options.max_inflight_bytes) return false;
+      if (inflight_bytes.compare_exchange_weak(current, current + bytes)) return true;
+    }
+  }
+  void Release(size_t bytes) {
+    if (options.max_inflight_bytes != 0) inflight_bytes -= bytes;
+  }
+};
+
+asio::awaitable<void> Pause(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, duration);
+  beast::error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Session(tcp_stream stream, const Handler& handler, Limits& limits) {
+  const ListenerOptions& options = limits.options;
+  struct Count {
+    Limits& limits;
+    ~Count() { --limits.connections; }
+  } count{limits};
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
@@ -46,9 +79,31 @@ asio::awaitable<void> Session(tcp_stream stream, const Handler& handler,
     parser.body_limit(options.body_limit);
     parser.header_limit(64 * 1024);
     stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
-    co_await bhttp::async_read(stream, buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bhttp::error::end_of_stream) break;
+    if (ec && ec != bhttp::error::body_limit) break;
+    // The body's bytes come out of the shared budget before it is read.
+    const size_t reserved =
+        ec ? 0
+           : std::min<size_t>(parser.content_length().value_or(options.body_limit),
+                              options.body_limit);
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options.idle_timeout_seconds);
+    while (!limits.TryReserve(reserved)) {
+      if (std::chrono::steady_clock::now() > give_up) co_return;
+      co_await Pause(std::chrono::milliseconds(10));
+    }
+    struct Reservation {
+      Limits& limits;
+      size_t bytes;
+      ~Reservation() { limits.Release(bytes); }
+    } reservation{limits, reserved};
+    if (!ec) {
+      stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+      co_await bhttp::async_read(stream, buffer, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec == bhttp::error::body_limit) {
       Response too_large{413, {{"Content-Type", "text/plain"}}, "Request entity too large"};
       auto res = FromResponse(std::move(too_large), 11, false);
@@ -75,6 +130,7 @@ asio::awaitable<void> Session(tcp_stream stream, const Handler& handler,
 struct Listener::Impl {
   ListenerOptions options;
   Handler handler;
+  Limits limits{options};
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   // With the default 127.0.0.1, also [::1] on the same port: "localhost" resolves to ::1
@@ -83,16 +139,28 @@ struct Listener::Impl {
   asio::signal_set signals{ioc, SIGINT, SIGTERM};
 
   asio::awaitable<void> Accept(tcp::acceptor& from) {
+    bool logged = false;
     for (;;) {
+      // At the connection limit, new clients wait in the listen backlog.
+      while (options.max_connections != 0 && limits.connections >= options.max_connections) {
+        co_await Pause(std::chrono::milliseconds(20));
+        if (!from.is_open()) co_return;
+      }
       beast::error_code ec;
       tcp::socket socket =
           co_await from.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!from.is_open()) co_return;
+        // Out of descriptors (or another transient error): back off instead of spinning.
+        if (!logged) DDBD_LOG_WARN("accept failed: {}; retrying", ec.message());
+        logged = true;
+        co_await Pause(std::chrono::milliseconds(100));
         continue;
       }
+      logged = false;
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(from.get_executor(), Session(tcp_stream(std::move(socket)), handler, options),
+      ++limits.connections;
+      asio::co_spawn(from.get_executor(), Session(tcp_stream(std::move(socket)), handler, limits),
                      asio::detached);
     }
   }

@@ -19,6 +19,14 @@ struct ListenerOptions {
   size_t body_limit = 17 * 1024 * 1024;
   int idle_timeout_seconds = 120;
   int threads = 2;
+  // At most this many open connections (0: no limit); further clients wait in the listen
+  // backlog until one closes, so descriptors are never exhausted.
+  size_t max_connections = 0;
+  // At most this many bytes of request bodies being read or handled at once, across all
+  // connections (0: no limit); a request over the budget waits before its body is read (TCP
+  // back-pressure), so memory stays bounded under many large uploads. A request alone is
+  // always admitted.
+  size_t max_inflight_bytes = 0;
 };
 
 class Listener {

@@ -170,6 +170,21 @@ std::string RequestMetrics::Prometheus(const engine::Catalog& catalog,
       "# TYPE ddbd_change_log_cursor gauge\n" +
       log_cursors;
 
+  // The write path's health (disk space, failed writes).
+  auto health = catalog.store()->health();
+  out +=
+      "# HELP ddbd_storage_writable 1 while writes are accepted (0: disk full or storage "
+      "error, recovering).\n# TYPE ddbd_storage_writable gauge\n";
+  out += "ddbd_storage_writable " + std::string(health.writable ? "1" : "0") + "\n";
+  out +=
+      "# HELP ddbd_storage_free_bytes Free space of the data directory's file system.\n"
+      "# TYPE ddbd_storage_free_bytes gauge\n";
+  out += "ddbd_storage_free_bytes " + std::to_string(health.free_bytes) + "\n";
+  out +=
+      "# HELP ddbd_storage_failed_writes_total Writes refused or failed by the storage.\n"
+      "# TYPE ddbd_storage_failed_writes_total counter\n";
+  out += "ddbd_storage_failed_writes_total " + std::to_string(health.failed_writes) + "\n";
+
   // Long background jobs.
   auto jobs = catalog.jobs().List();
   out +=

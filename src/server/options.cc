@@ -34,6 +34,15 @@ A DynamoDB-compatible database server.
   --test-transaction-delay-ms N
                       (tests) keep every transaction in flight N ms before it commits, so
                       that conflicts and in-progress tokens can be observed
+  --min-free-disk-bytes BYTES
+                      refuse writes (InternalServerError) while the data directory has less
+                      free space, so the storage never runs out of it; writes resume by
+                      themselves once space is freed (default 67108864)
+  --max-connections N open connections at most; more clients wait until one closes
+                      (default: from the descriptor limit, leaving room for the storage)
+  --max-inflight-bytes BYTES
+                      request bodies being read or handled at once, in bytes; a request
+                      over it waits (default 268435456)
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
   --help              this text
   --version           print the version
@@ -99,6 +108,17 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--test-transaction-delay-ms") {
       if (!take_int(0, 60000, &n)) return bad("--test-transaction-delay-ms needs milliseconds");
       options->transaction_delay_ms = static_cast<int>(n);
+    } else if (flag == "--min-free-disk-bytes") {
+      if (!take_int(0, int64_t{1} << 50, &n)) return bad("--min-free-disk-bytes needs bytes");
+      options->min_free_disk_bytes = static_cast<uint64_t>(n);
+    } else if (flag == "--max-connections") {
+      if (!take_int(1, 1 << 20, &n)) return bad("--max-connections needs a number from 1");
+      options->max_connections = static_cast<size_t>(n);
+    } else if (flag == "--max-inflight-bytes") {
+      if (!take_int(1 << 20, int64_t{1} << 40, &n)) {
+        return bad("--max-inflight-bytes needs bytes (at least 1048576)");
+      }
+      options->max_inflight_bytes = static_cast<size_t>(n);
     } else if (flag == "--bind") {
       if (!take_value()) return bad("--bind needs an address");
       options->bind_address = value;

@@ -1,7 +1,10 @@
 #include "ddbd/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+
+#include <sys/resource.h>
 
 #include "api/dispatcher.h"
 #include "auth/credentials.h"
@@ -19,6 +22,33 @@ namespace ddbd {
 namespace {
 
 constexpr char kJsonContentType[] = "application/x-amz-json-1.0";
+
+// How the process's descriptors are shared: the soft limit is raised to the hard one, RocksDB
+// keeps a quarter open for table files, and connections get what is left after room for the
+// WAL, manifest, logs, listeners and threads.
+struct DescriptorBudget {
+  uint64_t limit = 0;
+  int storage_files = -1;
+  size_t connections = 0;
+};
+
+DescriptorBudget PlanDescriptors() {
+  DescriptorBudget budget;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return budget;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur == RLIM_INFINITY) return budget;
+  constexpr uint64_t kHeadroom = 64;
+  budget.limit = rl.rlim_cur;
+  budget.storage_files = static_cast<int>(std::max<uint64_t>(32, budget.limit / 4));
+  uint64_t used = static_cast<uint64_t>(budget.storage_files) + kHeadroom;
+  budget.connections = budget.limit > used + 16 ? budget.limit - used : 16;
+  return budget;
+}
 
 }  // namespace
 
@@ -127,7 +157,10 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
                   options.credentials_file);
     impl->credentials = std::move(credentials);
   }
+  const DescriptorBudget descriptors = PlanDescriptors();
   storage::StoreOptions store_options;
+  store_options.max_open_files = descriptors.storage_files;
+  store_options.min_free_bytes = options.min_free_disk_bytes;
   store_options.path = options.data_dir;
   store_options.in_memory = options.in_memory;
   store_options.sync_writes = options.sync_writes;
@@ -149,6 +182,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;
   listener_options.port = options.port;
+  listener_options.max_connections =
+      options.max_connections != 0 ? options.max_connections : descriptors.connections;
+  listener_options.max_inflight_bytes = options.max_inflight_bytes;
+  DDBD_LOG_DEBUG("descriptors: limit {}, storage files {}, connections {}", descriptors.limit,
+                 descriptors.storage_files, listener_options.max_connections);
   listener_options.threads =
       options.threads > 0 ? options.threads : std::max(2u, std::thread::hardware_concurrency());
   Impl* raw = impl.get();

@@ -1,5 +1,9 @@
 #include "storage/rocks.h"
 
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -11,6 +15,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
 
 #include "common/logging.h"
 #include "storage/key_codec.h"
@@ -54,6 +59,28 @@ class AddCountersOperator : public rocksdb::AssociativeMergeOperator {
 };
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+// RocksDB's messages go to ddbd's log, not to a LOG file in the data directory: a log file on a
+// full disk fails, and the next line written to it trips an assertion in some RocksDB builds
+// (Debian's among them), which would abort the process.
+class RocksLogger final : public rocksdb::Logger {
+ public:
+  explicit RocksLogger(rocksdb::InfoLogLevel level) : rocksdb::Logger(level) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buffer[1024];
+    vsnprintf(buffer, sizeof(buffer), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      DDBD_LOG_ERROR("rocksdb: {}", buffer);
+    } else {
+      DDBD_LOG_WARN("rocksdb: {}", buffer);
+    }
+  }
+};
 
 // Iterates [lower, upper) of a family; with a prefix, bounds and seek targets are given
 // relative to it and keys are returned without it.
@@ -169,7 +196,26 @@ struct Store::Rep {
   ColumnFamily* stats = nullptr;
   std::map<std::string, ColumnFamily*, std::less<>> shared;
   rocksdb::WriteOptions write_options;
+
+  // The write path's health (see Store::Write).
+  std::mutex health_mu;             // serializes recovery
+  std::atomic<bool> failed{false};  // a write failed; not recovered yet
+  std::atomic<int64_t> last_resume_us{0};
+  std::atomic<int64_t> free_bytes{-1};
+  std::atomic<int64_t> free_checked_us{0};
+  std::atomic<uint64_t> failed_writes{0};
+  std::atomic<bool> logged{false};  // one log line per episode
 };
+
+namespace {
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
@@ -189,11 +235,13 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
+  db_options.max_open_files = options.max_open_files;
   // A WAL file is deleted once every family's data in it is flushed; a family that is rarely
   // written (the catalog) would keep old WAL files forever. Past this total, RocksDB flushes
   // the families that hold the oldest one, so the WAL stays bounded whatever the table count.
   db_options.max_total_wal_size = 64 << 20;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.info_log = std::make_shared<RocksLogger>(rocksdb::InfoLogLevel::WARN_LEVEL);
   std::string path = options.path;
   if (options.in_memory) {
     rep->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
@@ -348,13 +396,74 @@ Status Store::Get(const KeySpace& space, std::string_view key, std::string* valu
 }
 
 Status Store::Write(WriteBatch* batch) {
+  Rep& r = *rep_;
+  const int64_t now = SteadyMicros();
+  // Free space, checked at most every 100 ms: refuse writes before RocksDB would fail them.
+  if (!r.options.in_memory && r.options.min_free_bytes > 0 &&
+      now - r.free_checked_us.load(std::memory_order_relaxed) > 100000) {
+    r.free_checked_us = now;
+    struct statvfs fs;
+    if (statvfs(r.options.path.c_str(), &fs) == 0) {
+      r.free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+    }
+  }
+  const int64_t free = r.free_bytes.load(std::memory_order_relaxed);
+  if (free >= 0 && static_cast<uint64_t>(free) < r.options.min_free_bytes) {
+    ++r.failed_writes;
+    if (!r.logged.exchange(true)) {
+      DDBD_LOG_ERROR("storage: {} bytes free in {}; writes are refused until {} are free", free,
+                     r.options.path, r.options.min_free_bytes);
+    }
+    return Status::Internal("Internal server error");
+  }
+  if (r.failed.load()) {
+    // After a failed write RocksDB must recover first; a write to its failed log would not
+    // be durable (and trips an assertion in some builds).
+    std::lock_guard lock(r.health_mu);
+    if (r.failed.load()) {
+      if (now - r.last_resume_us.load() < 1000000) {
+        ++r.failed_writes;
+        return Status::Internal("Internal server error");
+      }
+      r.last_resume_us = now;
+      rocksdb::Status resumed = r.db->Resume();
+      if (!resumed.ok()) {
+        ++r.failed_writes;
+        return Status::Internal("Internal server error");
+      }
+      DDBD_LOG_INFO("storage: writes resumed");
+      r.failed = false;
+    }
+  }
+  if (free >= 0 && r.logged.load() && !r.failed.load()) {
+    r.logged = false;
+    DDBD_LOG_INFO("storage: enough free space again in {}", r.options.path);
+  }
   for (const auto& [key, delta] : batch->rep_->stats) {
     std::string operand;
     AddCountersOperator::Encode(delta.first, delta.second, &operand);
     batch->rep_->batch.Merge(rep_->stats->handle, ToSlice(key), operand);
   }
   batch->rep_->stats.clear();
-  return FromRocks(rep_->db->Write(rep_->write_options, &batch->rep_->batch), "write");
+  rocksdb::Status written = r.db->Write(r.write_options, &batch->rep_->batch);
+  if (!written.ok()) {
+    ++r.failed_writes;
+    r.failed = true;
+    r.last_resume_us = now;
+    if (!r.logged.exchange(true)) DDBD_LOG_ERROR("storage: write failed: {}", written.ToString());
+    return Status::Internal("Internal server error");
+  }
+  return Status::OK();
+}
+
+Store::Health Store::health() const {
+  Health h;
+  h.writable = !rep_->failed.load() &&
+               (rep_->free_bytes.load() < 0 ||
+                static_cast<uint64_t>(rep_->free_bytes.load()) >= rep_->options.min_free_bytes);
+  h.free_bytes = rep_->free_bytes.load();
+  h.failed_writes = rep_->failed_writes.load();
+  return h;
 }
 
 std::unique_ptr<Iterator> Store::NewIterator(ColumnFamily* cf, std::string lower,

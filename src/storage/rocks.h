@@ -46,6 +46,11 @@ struct StoreOptions {
   std::string path;          // data directory (created if missing); ignored if in_memory
   bool in_memory = false;    // keep everything in memory (tests, throwaway use)
   bool sync_writes = false;  // fsync the WAL on every write (survives power loss, slower)
+  int max_open_files = -1;   // table files RocksDB keeps open (-1: all)
+  // Writes are refused (Status::Internal) while the data directory's file system has less
+  // free space than this, so RocksDB itself never runs out of space (its flushes and
+  // compactions need room); they resume once space is freed. 0: no check.
+  uint64_t min_free_bytes = uint64_t{64} << 20;
 };
 
 // A set of writes applied atomically by Store::Write.
@@ -128,7 +133,18 @@ class Store {
              const Snapshot* snapshot = nullptr) const;
   // The store as it is now, for consistent reads of several keys.
   std::shared_ptr<const Snapshot> NewSnapshot() const;
+  // Writes the batch atomically. After a write fails (disk full, no descriptors left), no
+  // further write reaches RocksDB until it has recovered: each later Write first tries
+  // RocksDB's Resume() (at most once a second) and fails at once while that does not work.
   Status Write(WriteBatch* batch);
+
+  // The write path's health, for /metrics.
+  struct Health {
+    bool writable = true;        // false while writes are refused
+    int64_t free_bytes = -1;     // free space of the data directory (-1: not checked)
+    uint64_t failed_writes = 0;  // writes refused or failed since start
+  };
+  Health health() const;
   // Iterates [lower, upper) of a family; an empty `upper` means no upper bound.
   std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower,
                                         std::string upper) const;
