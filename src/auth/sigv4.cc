@@ -106,7 +106,11 @@ class HeaderIndex {
     size_t position;
     std::string_view value;
   };
-  explicit HeaderIndex(const HttpRequestView& req) {
+  // Requests with few headers and names (all SDK requests) are matched by linear search,
+  // which allocates nothing; the index is built only when that would be slow.
+  HeaderIndex(const HttpRequestView& req, size_t lookups)
+      : req_(req), linear_(req.headers.size() * lookups <= 256) {
+    if (linear_) return;
     entries_.reserve(req.headers.size());
     for (size_t i = 0; i < req.headers.size(); ++i) {
       entries_.push_back(Entry{Lower(Trim(req.headers[i].first)), i, req.headers[i].second});
@@ -115,6 +119,24 @@ class HeaderIndex {
       return a.name != b.name ? a.name < b.name : a.position < b.position;
     });
   }
+  // Calls fn(value) for each header named `lower_name`, in request order; returns how many.
+  template <typename Fn>
+  size_t ForEach(std::string_view lower_name, Fn fn) const {
+    size_t n = 0;
+    if (linear_) {
+      for (const auto& [key, value] : req_.headers) {
+        if (!EqualsIgnoreCase(Trim(key), lower_name)) continue;
+        fn(value);
+        ++n;
+      }
+      return n;
+    }
+    auto [first, last] = Find(lower_name);
+    for (auto it = first; it != last; ++it, ++n) fn(it->value);
+    return n;
+  }
+
+ private:
   // The entries named `lower_name`, in request order.
   std::pair<std::vector<Entry>::const_iterator, std::vector<Entry>::const_iterator> Find(
       std::string_view lower_name) const {
@@ -125,7 +147,8 @@ class HeaderIndex {
     return {first, last};
   }
 
- private:
+  const HttpRequestView& req_;
+  const bool linear_;
   std::vector<Entry> entries_;
 };
 
@@ -292,10 +315,9 @@ Status FinishParse(const HttpRequestView& req, std::string_view credential,
     out->signed_headers.push_back(std::move(lower));
   }
   if (!host_signed) return Invalid(std::string(kHostNotSignedMessage));
-  HeaderIndex index(req);
+  HeaderIndex index(req, out->signed_headers.size());
   for (const std::string& name : out->signed_headers) {
-    auto [first, last] = index.Find(name);
-    if (first == last) {
+    if (index.ForEach(name, [](std::string_view) {}) == 0) {
       // Confirmed (AppSync, IncompleteSignatureException).
       return Incomplete(Quoted(name) +
                         " is named as a SignedHeader, but it does not exist in the HTTP request.");
@@ -636,17 +658,16 @@ std::string CanonicalQueryString(std::string_view raw_query, bool exclude_signat
 std::string CanonicalHeaders(const HttpRequestView& req,
                              const std::vector<std::string>& signed_headers) {
   std::string out;
-  HeaderIndex index(req);
+  HeaderIndex index(req, signed_headers.size());
   for (const std::string& name : signed_headers) {
     out += name;
     out += ':';
     bool first = true;
-    auto [begin, end] = index.Find(name);
-    for (auto entry = begin; entry != end; ++entry) {
+    index.ForEach(name, [&](std::string_view value) {
       if (!first) out += ',';
       first = false;
       // Trim, and collapse each run of whitespace into one space.
-      std::string_view v = Trim(entry->value);
+      std::string_view v = Trim(value);
       bool in_space = false;
       for (char c : v) {
         if (IsSpace(c)) {
@@ -657,7 +678,7 @@ std::string CanonicalHeaders(const HttpRequestView& req,
         in_space = false;
         out += c;
       }
-    }
+    });
     out += '\n';
   }
   return out;

@@ -247,6 +247,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     rep->mem_env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = rep->mem_env.get();
     path = "/ddbd-in-memory";
+    rep->mem_env->CreateDirIfMissing(path).PermitUncheckedError();
   }
   rep->cf_options.merge_operator = std::make_shared<AddCountersOperator>();
   rep->cf_options.write_buffer_size = 16 << 20;
@@ -256,7 +257,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   rep->write_options.sync = options.sync_writes;
 
   std::vector<std::string> names;
-  auto list_status = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+  // (A new in-memory store has nothing to list; asking would log a spurious error.)
+  auto list_status = options.in_memory ? rocksdb::Status::NotFound()
+                                       : rocksdb::DB::ListColumnFamilies(db_options, path, &names);
   if (!list_status.ok() || names.empty()) names = {rocksdb::kDefaultColumnFamilyName};
   // The shared families are created with the first table that uses them.
   bool has_stats = false;
