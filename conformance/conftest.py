@@ -44,6 +44,13 @@ def pytest_addoption(parser):
         "(e.g. http://127.0.0.1:8000 or https://dynamodb.us-east-1.amazonaws.com); "
         "no ddbd is started and ddbd_only tests are skipped",
     )
+    parser.addoption(
+        "--streams-endpoint",
+        action="store",
+        default=None,
+        help="the DynamoDB Streams endpoint to use with --endpoint (e.g. "
+        "https://streams.dynamodb.us-east-1.amazonaws.com); ddbd serves both on one port",
+    )
 
 
 # Tests of operations ddbd does not implement yet (see docs/compatibility.md), skipped when
@@ -212,6 +219,9 @@ class DdbdProcess:
     def client(self, access_key=FAKE_ACCESS_KEY, secret_key=FAKE_SECRET_KEY, **config):
         return make_client(self.endpoint, access_key, secret_key, **config)
 
+    def streams_client(self, **config):
+        return make_client(self.endpoint, service="dynamodbstreams", **config)
+
 
 # --------------------------------------------------------------------------
 # Client helpers
@@ -224,9 +234,10 @@ def client_config(**overrides):
     return Config(**kwargs)
 
 
-def make_client(endpoint, access_key=FAKE_ACCESS_KEY, secret_key=FAKE_SECRET_KEY, **config):
+def make_client(endpoint, access_key=FAKE_ACCESS_KEY, secret_key=FAKE_SECRET_KEY, service="dynamodb",
+                **config):
     return boto3.client(
-        "dynamodb",
+        service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=access_key,
@@ -294,6 +305,24 @@ def credentials(request):
 def ddb(endpoint, credentials):
     """Low-level boto3 client (botocore validates parameters client-side)."""
     return make_client(endpoint, *credentials)
+
+
+@pytest.fixture(scope="session")
+def streams_endpoint(request, endpoint):
+    return (request.config.getoption("--streams-endpoint") or endpoint).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def streams(streams_endpoint, credentials):
+    """DynamoDB Streams client (boto3 "dynamodbstreams")."""
+    return make_client(streams_endpoint, *credentials, service="dynamodbstreams")
+
+
+@pytest.fixture(scope="session")
+def streams_raw(streams_endpoint, credentials):
+    """Streams client that sends malformed input as is."""
+    return make_client(streams_endpoint, *credentials, service="dynamodbstreams",
+                       parameter_validation=False)
 
 
 @pytest.fixture(scope="session")

@@ -27,15 +27,15 @@ def aws(endpoint, credentials, tmp_path):
         "AWS_MAX_ATTEMPTS": "1",
     }
 
-    def run(*args, check=True):
-        cmd = [AWS, "dynamodb", *args, "--endpoint-url", endpoint, "--output", "json"]
+    def run(*args, check=True, service="dynamodb"):
+        cmd = [AWS, service, *args, "--endpoint-url", endpoint, "--output", "json"]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
         if check:
             assert proc.returncode == 0, f"{cmd} exited {proc.returncode}: {proc.stderr}"
         return proc
 
-    def run_json(*args):
-        out = run(*args).stdout
+    def run_json(*args, service="dynamodb"):
+        out = run(*args, service=service).stdout
         return json.loads(out) if out.strip() else {}
 
     run.json = run_json
@@ -98,3 +98,26 @@ def test_cli_validation_error(aws, table_s):
     assert proc.returncode == 254, proc.stderr
     assert "ValidationException" in proc.stderr
     assert "Missing the key pk in the item" in proc.stderr
+
+
+def test_dynamodbstreams_commands(aws, created_tables):
+    name = unique_table_name("cli-strm")
+    created_tables.append(name)
+    aws.json("create-table", "--table-name", name, "--billing-mode", "PAY_PER_REQUEST",
+                 "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+                 "--key-schema", "AttributeName=pk,KeyType=HASH",
+                 "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_IMAGE")
+    aws.json("put-item", "--table-name", name, "--item", '{"pk": {"S": "cli"}}')
+    streams = aws.json("list-streams", "--table-name", name, service="dynamodbstreams")["Streams"]
+    assert len(streams) == 1
+    arn = streams[0]["StreamArn"]
+    shards = aws.json("describe-stream", "--stream-arn", arn,
+                          service="dynamodbstreams")["StreamDescription"]["Shards"]
+    records = []
+    for shard in shards:
+        iterator = aws.json("get-shard-iterator", "--stream-arn", arn, "--shard-id",
+                                shard["ShardId"], "--shard-iterator-type", "TRIM_HORIZON",
+                                service="dynamodbstreams")["ShardIterator"]
+        records += aws.json("get-records", "--shard-iterator", iterator,
+                                service="dynamodbstreams")["Records"]
+    assert [r["dynamodb"]["NewImage"] for r in records] == [{"pk": {"S": "cli"}}]

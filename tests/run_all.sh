@@ -50,7 +50,7 @@ export DDBD_BIN="$ROOT/build/release/ddbd"
 
 echo "== conformance: JS SDK v3 (node --test)"
 cd conformance/js
-if [ ! -d node_modules/@aws-sdk/client-dynamodb ]; then
+if [ ! -d node_modules/@aws-sdk/client-dynamodb ] || [ ! -d node_modules/@aws-sdk/client-dynamodb-streams ]; then
   npm install --no-package-lock --no-audit --no-fund --loglevel=error
 fi
 node --test

@@ -23,6 +23,7 @@ struct ServerOptions {
   double burst_seconds = 300;  // unused capacity a provisioned partition may bank
   int64_t partition_split_bytes = int64_t{10} << 30;  // split partitions past this size
   int backfill_pause_ms = 0;     // test hook: pause between GSI backfill chunks
+  bool test_hooks = false;       // POST /test/advance-clock?seconds=N moves the server's time
   int transaction_delay_ms = 0;  // test hook: keep each transaction in flight this long
   // Writes are refused while the data directory has less free space than this.
   uint64_t min_free_disk_bytes = uint64_t{64} << 20;

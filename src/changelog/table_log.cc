@@ -81,6 +81,34 @@ Status TableLog::Read(uint64_t after, size_t max, std::vector<Record>* out,
   return it->status();
 }
 
+Result<TableLog::ScanResult> TableLog::Scan(uint64_t after, uint64_t upto, size_t max_records,
+                                            size_t max_scan, const HashRange* range) const {
+  ScanResult result;
+  result.scanned_through = after;
+  const uint64_t last = std::min(upto, last_sequence());
+  if (after >= last) return result;
+  auto it = store_->NewIterator(space_, U64(after + 1), U64(last + 1));
+  size_t scanned = 0;
+  for (it->SeekToFirst(); it->Valid() && scanned < max_scan && result.records.size() < max_records;
+       it->Next()) {
+    if (it->key().size() != 8) continue;
+    ++scanned;
+    const uint64_t sequence = DecodeFixed64BE(it->key().data());
+    result.scanned_through = sequence;
+    Record record;
+    if (!DecodeRecord(it->value(), &record)) return Status::Internal("corrupt change-log record");
+    record.sequence = sequence;
+    if (range != nullptr && !range->Contains(record.partition_hash())) continue;
+    result.records.push_back(std::move(record));
+  }
+  DDBD_RETURN_IF_ERROR(it->status());
+  // Nothing more in the window: everything up to it has been examined.
+  if (!it->Valid() && scanned < max_scan && result.records.size() < max_records) {
+    result.scanned_through = last;
+  }
+  return result;
+}
+
 Result<std::optional<int64_t>> TableLog::RecordTime(uint64_t sequence) const {
   std::string value;
   bool found = false;

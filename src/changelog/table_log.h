@@ -102,6 +102,19 @@ class TableLog {
   // (stream shards map onto partitions). Records trimmed away are skipped.
   Status Read(uint64_t after, size_t max, std::vector<Record>* out,
               const HashRange* range = nullptr) const;
+  // What a bounded read found: the matching records, and how far it looked.
+  struct ScanResult {
+    std::vector<Record> records;
+    uint64_t scanned_through = 0;  // the last sequence examined (`after` if none)
+  };
+  // Examines at most `max_scan` visible records with after < sequence <= upto, in order, and
+  // keeps those in `range` (all with null), at most `max_records` of them (stream shards:
+  // a sparse shard is read in steps instead of scanning the whole log at once).
+  Result<ScanResult> Scan(uint64_t after, uint64_t upto, size_t max_records, size_t max_scan,
+                          const HashRange* range) const;
+  // The first record kept (0 if the log is empty).
+  Result<uint64_t> FirstSequence() const;
+
   // The commit time of record `sequence`, if it is kept.
   Result<std::optional<int64_t>> RecordTime(uint64_t sequence) const;
 
@@ -136,7 +149,6 @@ class TableLog {
  private:
   TableLog(storage::Store* store, storage::KeySpace space, std::string table_id);
   std::string MetaKey(std::string_view kind, std::string_view name = {}) const;
-  Result<uint64_t> FirstSequence() const;
 
   storage::Store* const store_;
   const storage::KeySpace space_;

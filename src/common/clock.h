@@ -59,4 +59,19 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> now_us_;
 };
 
+// The real clock plus an offset that only grows (the server's --test-hooks: conformance tests
+// move a running server's time forward instead of sleeping).
+class OffsetClock final : public Clock {
+ public:
+  int64_t NowMicros() const override { return system_.NowMicros() + offset_us_.load(); }
+  int64_t MonotonicMicros() const override { return system_.MonotonicMicros() + offset_us_.load(); }
+  void Advance(int64_t us) {
+    if (us > 0) offset_us_ += us;
+  }
+
+ private:
+  SystemClock system_;
+  std::atomic<int64_t> offset_us_{0};
+};
+
 }  // namespace ddbd

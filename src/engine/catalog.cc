@@ -5,6 +5,7 @@
 #include "common/coding.h"
 #include "common/logging.h"
 #include "common/uuid.h"
+#include "engine/streams.h"
 #include "storage/key_codec.h"
 
 namespace ddbd::engine {
@@ -255,6 +256,10 @@ Status Catalog::LoadPartitions(Table& table) {
 void Catalog::MaybeSplit(Table& table) {
   if (!table.partitions().MaybeSplit(options_.partition_split_bytes)) return;
   PersistPartitions(table);
+  // A stream's shards follow the partitions.
+  if (Status s = SyncShards(*this, table); !s.ok()) {
+    DDBD_LOG_ERROR("table {}: stream shards after a split: {}", table.name(), s.ToString());
+  }
 }
 
 void Catalog::PersistPartitions(Table& table) {
@@ -518,17 +523,26 @@ std::vector<std::string> Catalog::List(const std::string& account, const std::st
 }
 
 Result<TableMeta> Catalog::Modify(Table& table, const MetaChange& change) {
-  std::lock_guard lock(modify_mu_);
-  TableMeta meta = table.meta();
-  storage::WriteBatch batch;
-  DDBD_RETURN_IF_ERROR(change(&meta, &batch));
-  if (modify_hook_) modify_hook_(meta);
-  batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
-  DDBD_RETURN_IF_ERROR(store_->Write(&batch));
-  table.SetMeta(meta);
-  size_t before = table.partitions().size();
-  table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
-  if (table.partitions().size() != before) PersistPartitions(table);
+  TableMeta meta;
+  bool split = false;
+  {
+    std::lock_guard lock(modify_mu_);
+    meta = table.meta();
+    storage::WriteBatch batch;
+    DDBD_RETURN_IF_ERROR(change(&meta, &batch));
+    if (modify_hook_) modify_hook_(meta);
+    batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
+    DDBD_RETURN_IF_ERROR(store_->Write(&batch));
+    table.SetMeta(meta);
+    size_t before = table.partitions().size();
+    table.ConfigureCapacity(options_.throttling, options_.burst_seconds);
+    split = table.partitions().size() != before;
+    if (split) PersistPartitions(table);
+  }
+  if (split && meta.EnabledStream() != nullptr) {
+    DDBD_RETURN_IF_ERROR(SyncShards(*this, table));
+    meta = table.meta();
+  }
   return meta;
 }
 

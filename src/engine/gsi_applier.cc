@@ -6,6 +6,7 @@
 #include "common/logging.h"
 #include "engine/index.h"
 #include "engine/item_ops.h"
+#include "engine/streams.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
@@ -246,6 +247,10 @@ LogTrimmer::~LogTrimmer() { Stop(); }
 bool LogTrimmer::Step() {
   bool more = false;
   for (const auto& table : catalog_->AllTables()) {
+    // Streams disabled more than 24 hours ago let go of the log.
+    if (Status s = PruneStreams(*catalog_, *table); !s.ok()) {
+      DDBD_LOG_ERROR("streams of table {}: {}", table->name(), s.ToString());
+    }
     auto trimmed =
         table->log().Trim(catalog_->clock().NowMicros(), min_retention_us_, kMaxTrimPerPass);
     if (!trimmed.ok()) {

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "engine/streams.h"
+
 namespace ddbd::engine {
 namespace {
 
@@ -182,10 +184,69 @@ Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name
       .status();
 }
 
+const char* StreamViewTypeName(StreamViewType type) {
+  switch (type) {
+    case StreamViewType::kKeysOnly:
+      return "KEYS_ONLY";
+    case StreamViewType::kNewImage:
+      return "NEW_IMAGE";
+    case StreamViewType::kOldImage:
+      return "OLD_IMAGE";
+    case StreamViewType::kNewAndOldImages:
+      return "NEW_AND_OLD_IMAGES";
+  }
+  return "NEW_AND_OLD_IMAGES";
+}
+
+namespace {
+
+Status ViewTypeRequired() {
+  return Invalid("StreamViewType is required when StreamEnabled is true");  // unverified
+}
+
+}  // namespace
+
+Status CheckNewTableStream(const StreamChange& change) {
+  if (!change.enabled && change.view_type) {
+    return Invalid(
+        "Table is being created with a stream disabled, UpdateViewType should not be specified");
+  }
+  if (change.enabled && !change.view_type) return ViewTypeRequired();
+  return Status::OK();
+}
+
+Status EnableNewTableStream(Catalog& catalog, Table& table, StreamViewType view_type) {
+  return catalog
+      .Modify(table,
+              [&](TableMeta* meta, storage::WriteBatch* batch) {
+                return EnableStream(catalog, table, meta, batch, view_type);
+              })
+      .status();
+}
+
 Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
                                       const TableSettings& settings) {
   const int64_t now = catalog.clock().NowMillis();
-  return catalog.Modify(table, [&](TableMeta* meta) -> Status {
+  return catalog.Modify(table, [&](TableMeta* meta, storage::WriteBatch* batch) -> Status {
+    if (settings.stream) {
+      // Checked against the current descriptor, with the service's messages.
+      const StreamChange& change = *settings.stream;
+      if (change.enabled) {
+        if (meta->EnabledStream() != nullptr) {
+          return Status::Validation("Table already has an enabled stream: TableName: " +
+                                    meta->name);
+        }
+        if (!change.view_type) return ViewTypeRequired();
+      } else {
+        if (change.view_type) {
+          return Invalid("If stream is being disabled, then UpdateViewType must not be specified");
+        }
+        if (meta->EnabledStream() == nullptr) {
+          return Status::Validation("Table does not have an enabled stream: TableName: " +
+                                    meta->name);  // message unverified
+        }
+      }
+    }
     const auto& throughput = settings.throughput;
     BillingMode mode = settings.billing_mode.value_or(meta->billing_mode);
     if (mode == BillingMode::kPayPerRequest && throughput) {
@@ -238,6 +299,11 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
     }
     if (settings.deletion_protection) meta->deletion_protection = *settings.deletion_protection;
     if (settings.table_class) meta->table_class = *settings.table_class;
+    if (settings.stream && settings.stream->enabled) {
+      DDBD_RETURN_IF_ERROR(EnableStream(catalog, table, meta, batch, *settings.stream->view_type));
+    } else if (settings.stream) {
+      DDBD_RETURN_IF_ERROR(DisableStream(catalog, table, meta));
+    }
     return Status::OK();
   });
 }

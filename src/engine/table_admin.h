@@ -44,6 +44,19 @@ struct Throughput {
 Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name,
                          std::optional<Throughput> throughput);
 
+// A StreamSpecification as requested.
+struct StreamChange {
+  bool enabled = false;
+  std::optional<StreamViewType> view_type;
+};
+// The name of a view type ("NEW_AND_OLD_IMAGES", ...).
+const char* StreamViewTypeName(StreamViewType type);
+
+// Checks a CreateTable's StreamSpecification (before the table exists).
+Status CheckNewTableStream(const StreamChange& change);
+// Enables a stream on a table just created (CreateTable with StreamSpecification).
+Status EnableNewTableStream(Catalog& catalog, Table& table, StreamViewType view_type);
+
 // UpdateTable's table-level settings; absent fields stay as they are.
 struct TableSettings {
   std::optional<BillingMode> billing_mode;
@@ -51,6 +64,7 @@ struct TableSettings {
   std::optional<std::pair<int64_t, int64_t>> on_demand;  // max read, max write (-1 = none)
   std::optional<bool> deletion_protection;
   std::optional<std::string> table_class;
+  std::optional<StreamChange> stream;  // StreamSpecification
 };
 // Applies `settings` with the service's checks against the current descriptor; returns the
 // new descriptor.

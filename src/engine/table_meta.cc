@@ -6,9 +6,9 @@ namespace ddbd::engine {
 namespace {
 
 // Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in
-// the shared column families); older descriptors still decode (as tables with families of
-// their own).
-constexpr uint64_t kFormatVersion = 3;
+// the shared column families), version 4 the streams; older descriptors still decode (as
+// tables with families of their own and no stream).
+constexpr uint64_t kFormatVersion = 4;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -97,6 +97,26 @@ std::string EncodeTableMeta(const TableMeta& m) {
   PutInt(&out, m.max_read_request_units);
   PutInt(&out, m.max_write_request_units);
   PutInt(&out, static_cast<int64_t>(m.key_prefix));
+  PutInt(&out, static_cast<int64_t>(m.streams.size()));
+  for (const auto& stream : m.streams) {
+    PutString(&out, stream.label);
+    PutInt(&out, stream.created_ms);
+    out.push_back(static_cast<char>(stream.view_type));
+    PutInt(&out, static_cast<int64_t>(stream.start_sequence));
+    PutInt(&out, static_cast<int64_t>(stream.end_sequence));
+    PutInt(&out, stream.disabled_ms);
+    PutInt(&out, static_cast<int64_t>(stream.shards.size()));
+    for (const auto& shard : stream.shards) {
+      PutString(&out, shard.id);
+      PutInt(&out, static_cast<int64_t>(shard.hash_begin));
+      PutInt(&out, static_cast<int64_t>(shard.hash_end));
+      PutInt(&out, static_cast<int64_t>(shard.start_sequence));
+      PutInt(&out, static_cast<int64_t>(shard.end_sequence));
+      PutString(&out, shard.parent_id);
+      PutInt(&out, shard.created_ms);
+      PutInt(&out, shard.closed_ms);
+    }
+  }
   return out;
 }
 
@@ -151,6 +171,32 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     m->max_write_request_units = r.Int();
   }
   if (version >= 3) m->key_prefix = static_cast<uint64_t>(r.Int());
+  if (version >= 4) {
+    int64_t streams = r.Int();
+    for (int64_t i = 0; r.ok && i < streams; ++i) {
+      StreamMeta stream;
+      stream.label = r.String();
+      stream.created_ms = r.Int();
+      stream.view_type = static_cast<StreamViewType>(r.Byte());
+      stream.start_sequence = static_cast<uint64_t>(r.Int());
+      stream.end_sequence = static_cast<uint64_t>(r.Int());
+      stream.disabled_ms = r.Int();
+      int64_t shards = r.Int();
+      for (int64_t j = 0; r.ok && j < shards; ++j) {
+        ShardMeta shard;
+        shard.id = r.String();
+        shard.hash_begin = static_cast<uint64_t>(r.Int());
+        shard.hash_end = static_cast<uint64_t>(r.Int());
+        shard.start_sequence = static_cast<uint64_t>(r.Int());
+        shard.end_sequence = static_cast<uint64_t>(r.Int());
+        shard.parent_id = r.String();
+        shard.created_ms = r.Int();
+        shard.closed_ms = r.Int();
+        stream.shards.push_back(std::move(shard));
+      }
+      m->streams.push_back(std::move(stream));
+    }
+  }
   return r.ok && r.in.empty();
 }
 

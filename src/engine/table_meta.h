@@ -42,6 +42,42 @@ struct IndexMeta {
   uint64_t backfill_start_sequence = 0;  // first change-log record the applier owes the index
 };
 
+// Part of the stored descriptor: DO NOT CHANGE values.
+enum class StreamViewType : uint8_t {
+  kKeysOnly = 0,
+  kNewImage = 1,
+  kOldImage = 2,
+  kNewAndOldImages = 3
+};
+
+// A shard of a stream: the change-log records of one range of partition-key hashes between two
+// sequence numbers. Shards follow the table's partitions: a partition split closes its shard
+// and opens one per new partition, with the closed one as parent.
+struct ShardMeta {
+  std::string id;           // shardId-<20-digit ms>-<8 hex>
+  uint64_t hash_begin = 0;  // [hash_begin, hash_end); hash_end 0 = 2^64
+  uint64_t hash_end = 0;
+  uint64_t start_sequence = 0;  // first change-log record that can belong to the shard
+  uint64_t end_sequence = 0;    // last one once closed
+  std::string parent_id;        // "" for the stream's first shards
+  int64_t created_ms = 0;
+  int64_t closed_ms = 0;  // 0 while open
+  bool closed() const { return closed_ms != 0; }
+};
+
+// A DynamoDB stream of the table: enabled (end_sequence 0) or disabled and still readable for
+// 24 hours.
+struct StreamMeta {
+  std::string label;  // creation time, yyyy-MM-ddTHH:mm:ss.SSS (UTC)
+  int64_t created_ms = 0;
+  StreamViewType view_type = StreamViewType::kNewAndOldImages;
+  uint64_t start_sequence = 0;    // first change-log record of the stream
+  uint64_t end_sequence = 0;      // last one once disabled
+  int64_t disabled_ms = 0;        // 0 while enabled
+  std::vector<ShardMeta> shards;  // in creation order
+  bool enabled() const { return disabled_ms == 0; }
+};
+
 struct TableMeta {
   std::string account;  // 12 digits
   std::string region;   // e.g. us-east-1
@@ -69,6 +105,16 @@ struct TableMeta {
   // its key prefix in the shared column families; 0 for tables created before the shared
   // layout, which keep column families of their own.
   uint64_t key_prefix = 0;
+  // Streams: the latest last; disabled ones stay 24 hours (format version 4).
+  std::vector<StreamMeta> streams;
+
+  // The enabled stream, if any.
+  const StreamMeta* EnabledStream() const {
+    return !streams.empty() && streams.back().enabled() ? &streams.back() : nullptr;
+  }
+  std::string StreamArn(const StreamMeta& stream) const {
+    return Arn() + "/stream/" + stream.label;
+  }
 
   const IndexMeta* FindIndex(std::string_view index_name) const {
     for (const auto& index : indexes) {
@@ -77,8 +123,9 @@ struct TableMeta {
     return nullptr;
   }
 
-  // True if something follows the table's change log (GSIs today; streams, replicas next),
-  // so that writes wake the log's subscribers.
+  // True if a background consumer follows the table's change log as it grows (GSIs today;
+  // triggers and replicas next), so that writes wake the log's subscribers. Streams are read
+  // on demand and need no wake-up.
   bool HasLogConsumers() const {
     for (const auto& index : indexes) {
       if (index.global) return true;

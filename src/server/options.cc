@@ -31,6 +31,8 @@ A DynamoDB-compatible database server.
                       (default 0: only what consumers need)
   --test-backfill-pause-ms N
                       (tests) pause N ms between GSI backfill chunks
+  --test-hooks        (tests) serve POST /test/advance-clock?seconds=N, which moves the
+                      server's clock forward (stream trimming, iterator expiry, TTL)
   --test-transaction-delay-ms N
                       (tests) keep every transaction in flight N ms before it commits, so
                       that conflicts and in-progress tokens can be observed
@@ -105,6 +107,8 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--test-backfill-pause-ms") {
       if (!take_int(0, 60000, &n)) return bad("--test-backfill-pause-ms needs milliseconds");
       options->backfill_pause_ms = static_cast<int>(n);
+    } else if (flag == "--test-hooks") {
+      options->test_hooks = true;
     } else if (flag == "--test-transaction-delay-ms") {
       if (!take_int(0, 60000, &n)) return bad("--test-transaction-delay-ms needs milliseconds");
       options->transaction_delay_ms = static_cast<int>(n);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include <sys/resource.h>
@@ -55,6 +56,7 @@ DescriptorBudget PlanDescriptors() {
 struct Server::Impl {
   ServerOptions options;
   const Clock* clock = Clock::System();
+  mutable OffsetClock test_clock;  // the clock with --test-hooks
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<engine::Catalog> catalog;
   std::unique_ptr<engine::GsiApplier> gsi_applier;
@@ -91,6 +93,15 @@ struct Server::Impl {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "application/json");
       response->body = R"({"status":"ok"})";
+      return;
+    }
+    if (options.test_hooks && request.method == "POST" &&
+        request.target.rfind("/test/advance-clock?seconds=", 0) == 0) {
+      int64_t seconds = std::atoll(request.target.c_str() + 28);
+      test_clock.Advance(seconds * 1000000);
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "application/json");
+      response->body = "{\"advanced\":" + std::to_string(seconds) + "}";
       return;
     }
     if (request.method == "GET" && request.target == "/metrics") {
@@ -150,6 +161,7 @@ Server::~Server() = default;
 Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (options.test_hooks) impl->clock = &impl->test_clock;
   if (!options.credentials_file.empty()) {
     DDBD_ASSIGN_OR_RETURN(auto credentials,
                           auth::CredentialStore::LoadFile(options.credentials_file));

@@ -8,6 +8,7 @@
 #include "common/hash.h"
 #include "engine/catalog.h"
 #include "engine/commit.h"
+#include "one_table_fixture.h"
 #include "storage/rocks.h"
 #include "testutil/testutil.h"
 
@@ -19,43 +20,7 @@ using model::Item;
 using testutil::N;
 using testutil::S;
 
-class TransactionsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    storage::StoreOptions options;
-    options.in_memory = true;
-    store_ = std::move(storage::Store::Open(options)).value();
-    CatalogOptions catalog_options;
-    catalog_options.clock = &clock_;
-    catalog_options.throttling = false;
-    catalog_ = std::move(Catalog::Open(store_.get(), catalog_options)).value();
-    TableMeta meta;
-    meta.account = "123456789012";
-    meta.region = "us-east-1";
-    meta.name = "t";
-    meta.hash_key = {"pk", AttrType::kS};
-    meta.attribute_definitions = {meta.hash_key};
-    meta.billing_mode = BillingMode::kPayPerRequest;
-    table_ = std::move(catalog_->Create(meta)).value();
-  }
-  void TearDown() override {
-    table_.reset();
-    catalog_.reset();
-    store_.reset();
-  }
-  PrimaryKey Key(const std::string& pk) { return PrimaryKey{S(pk), std::nullopt}; }
-  void Put(const std::string& pk, const std::string& value) {
-    Item item{{"pk", S(pk)}, {"v", S(value)}};
-    ASSERT_TRUE(Mutate(*catalog_, *table_, Key(pk), [&](const Item*) -> Result<MutationDecision> {
-                  return MutationDecision{MutationDecision::Kind::kPut, item};
-                }).ok());
-  }
-
-  ManualClock clock_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Catalog> catalog_;
-  std::shared_ptr<Table> table_;
-};
+using TransactionsTest = testing::OneTableTest;
 
 TEST_F(TransactionsTest, TokensAnswerForTenMinutesAndSurviveTheProcess) {
   TokenStore tokens(catalog_.get());

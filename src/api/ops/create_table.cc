@@ -66,6 +66,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ParseProvisionedThroughput(request, "provisionedThroughput", errors));
   DDBD_ASSIGN_OR_RETURN(auto billing, ParseBillingMode(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto on_demand, ParseOnDemandThroughput(request, errors));
+  DDBD_ASSIGN_OR_RETURN(auto stream, ParseStreamSpecification(request, errors));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
 
   // Semantic checks, in the service's order.
@@ -183,7 +184,11 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     }
   }
 
+  if (stream) DDBD_RETURN_IF_ERROR(engine::CheckNewTableStream(*stream));
   DDBD_ASSIGN_OR_RETURN(auto table, ctx.catalog.Create(std::move(meta)));
+  if (stream && stream->enabled) {
+    DDBD_RETURN_IF_ERROR(engine::EnableNewTableStream(ctx.catalog, *table, *stream->view_type));
+  }
   out.StartObject();
   WriteKey(out, "TableDescription");
   // Like the service, the creating call reports CREATING; the table is usable at once and

@@ -39,6 +39,10 @@ DDBD_DECLARE_OP(BatchGetItem)
 DDBD_DECLARE_OP(BatchWriteItem)
 DDBD_DECLARE_OP(TransactWriteItems)
 DDBD_DECLARE_OP(TransactGetItems)
+DDBD_DECLARE_OP(ListStreams)
+DDBD_DECLARE_OP(DescribeStream)
+DDBD_DECLARE_OP(GetShardIterator)
+DDBD_DECLARE_OP(GetRecords)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)

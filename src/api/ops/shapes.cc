@@ -91,4 +91,32 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
   return Parsed(m);
 }
 
+Result<std::optional<engine::StreamChange>> ParseStreamSpecification(const Json& request,
+                                                                     ConstraintErrors& errors) {
+  using Parsed = std::optional<engine::StreamChange>;
+  DDBD_ASSIGN_OR_RETURN(const Json* spec, GetObject(request, "StreamSpecification"));
+  if (spec == nullptr) return Parsed();
+  engine::StreamChange change;
+  DDBD_ASSIGN_OR_RETURN(auto enabled, GetBool(*spec, "StreamEnabled"));
+  if (!enabled) errors.NotNull("streamSpecification.streamEnabled");
+  change.enabled = enabled.value_or(false);
+  DDBD_ASSIGN_OR_RETURN(auto view, GetString(*spec, "StreamViewType"));
+  if (view) {
+    using engine::StreamViewType;
+    if (*view == "KEYS_ONLY") {
+      change.view_type = StreamViewType::kKeysOnly;
+    } else if (*view == "NEW_IMAGE") {
+      change.view_type = StreamViewType::kNewImage;
+    } else if (*view == "OLD_IMAGE") {
+      change.view_type = StreamViewType::kOldImage;
+    } else if (*view == "NEW_AND_OLD_IMAGES") {
+      change.view_type = StreamViewType::kNewAndOldImages;
+    } else {
+      errors.Enum(*view, "streamSpecification.streamViewType",
+                  "[NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]");
+    }
+  }
+  return Parsed(change);
+}
+
 }  // namespace ddbd::api

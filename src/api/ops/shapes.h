@@ -41,4 +41,9 @@ Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
 Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
     const Json& request, ConstraintErrors& errors);
 
+// StreamSpecification (nullopt if absent): StreamEnabled required, StreamViewType one of the
+// four view types.
+Result<std::optional<engine::StreamChange>> ParseStreamSpecification(const Json& request,
+                                                                     ConstraintErrors& errors);
+
 }  // namespace ddbd::api

@@ -1,6 +1,7 @@
 #include "api/ops/table_description.h"
 
 #include "api/ops/index_defs.h"
+#include "engine/table_admin.h"
 
 namespace ddbd::api {
 namespace {
@@ -109,6 +110,22 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     w.EndObject();
   }
   WriteIndexDescriptions(w, m, catalog, table);
+  // A disabled stream leaves StreamSpecification out but stays the latest stream.
+  if (const engine::StreamMeta* stream = m.EnabledStream()) {
+    WriteKey(w, "StreamSpecification");
+    w.StartObject();
+    WriteKey(w, "StreamEnabled");
+    w.Bool(true);
+    WriteKey(w, "StreamViewType");
+    WriteString(w, engine::StreamViewTypeName(stream->view_type));
+    w.EndObject();
+  }
+  if (!m.streams.empty()) {
+    WriteKey(w, "LatestStreamLabel");
+    WriteString(w, m.streams.back().label);
+    WriteKey(w, "LatestStreamArn");
+    WriteString(w, m.StreamArn(m.streams.back()));
+  }
   WriteKey(w, "DeletionProtectionEnabled");
   w.Bool(m.deletion_protection);
   w.EndObject();
