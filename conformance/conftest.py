@@ -457,3 +457,13 @@ def ddbd_factory(tmp_path):
     yield make
     for server in servers:
         server.cleanup()
+
+
+@pytest.fixture
+def lambda_endpoint():
+    """A LambdaEndpoint (conformance/lambda_endpoint.py): a local HTTP server answering the Lambda
+    Invoke API and recording every invocation; give its ``url`` to ddbd's --lambda-endpoint."""
+    from lambda_endpoint import LambdaEndpoint
+
+    with LambdaEndpoint() as server:
+        yield server

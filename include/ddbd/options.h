@@ -34,6 +34,10 @@ struct ServerOptions {
   // Change-log records are kept at least this long (longer while a consumer needs them).
   int64_t change_log_retention_seconds = 0;
   int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB
+  // Where triggers' functions run: the Lambda Invoke API at this endpoint (http://host:port)...
+  std::string lambda_endpoint;
+  // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).
+  std::vector<std::string> lambda_functions;
 };
 
 // What the command line asked for.

@@ -25,7 +25,7 @@ enum class ErrorCode : uint16_t {
 };
 
 // The `__type` namespace of an error.
-enum class ErrorNamespace : uint8_t { kDynamo, kValidate, kCoral };
+enum class ErrorNamespace : uint8_t { kDynamo, kValidate, kCoral, kLambda };
 
 struct ErrorInfo {
   std::string_view wire_name;      // e.g. "ValidationException"

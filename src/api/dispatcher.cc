@@ -58,8 +58,10 @@ bool Dispatcher::IsKnownOperation(std::string_view target) {
   return FindOperation(target) != nullptr;
 }
 
-Dispatcher::Dispatcher(engine::Catalog* catalog)
-    : catalog_(catalog), tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
+Dispatcher::Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers)
+    : catalog_(catalog),
+      triggers_(triggers),
+      tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
 Dispatcher::~Dispatcher() = default;
 
 ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
@@ -81,7 +83,7 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     OpContext ctx{*catalog_, caller, *tokens_};
     Status status = op->handler(ctx, request, writer);
     if (!status.ok()) return ErrorReply(status);
-    return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize())};
+    return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize()), {}};
   } catch (const std::exception& e) {
     DDBD_LOG_ERROR("internal error in {}: {}", target, e.what());
     return ErrorReply(Status::Internal("Internal server error"));

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ddbd/status.h"
 
@@ -14,6 +16,9 @@ namespace ddbd::engine {
 class Catalog;
 class TokenStore;
 }  // namespace ddbd::engine
+namespace ddbd::triggers {
+class TriggerService;
+}  // namespace ddbd::triggers
 
 namespace ddbd::api {
 
@@ -27,17 +32,37 @@ struct CallerContext {
 
 struct ApiReply {
   int http_status = 200;
-  std::string body;  // JSON
+  std::string body;                                          // JSON
+  std::vector<std::pair<std::string, std::string>> headers;  // beyond Content-Type
+};
+
+// A request of a REST-JSON API (the Lambda event source mapping operations): the path, and
+// the query string's parameters already percent-decoded.
+struct RestRequest {
+  std::string_view method;
+  std::string_view path;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string_view body;
 };
 
 class Dispatcher {
  public:
-  explicit Dispatcher(engine::Catalog* catalog);
+  // `triggers` serves the Lambda event source mapping operations (nullptr: they answer
+  // UnknownOperationException).
+  explicit Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers = nullptr);
   ~Dispatcher();
 
   // `target` is the X-Amz-Target header, e.g. "DynamoDB_20120810.PutItem".
   ApiReply Handle(std::string_view target, std::string_view body,
                   const CallerContext& caller) const noexcept;
+
+  // The Lambda API's event source mapping operations (REST paths under
+  // /2015-03-31/event-source-mappings; api/lambda_rest.cc). Errors are rendered the Lambda way:
+  // x-amzn-ErrorType header, body {"Type": "User", "message": ...}.
+  static bool IsLambdaPath(std::string_view path);
+  ApiReply HandleLambda(const RestRequest& request, const CallerContext& caller) const noexcept;
+  // The name of the Lambda operation `request` asks for (metrics), or "unknown".
+  static std::string_view LambdaOperationName(std::string_view method, std::string_view path);
 
   // True if `target` (an X-Amz-Target value) names an operation of the APIs ddbd serves.
   static bool IsKnownOperation(std::string_view target);
@@ -48,6 +73,7 @@ class Dispatcher {
 
  private:
   engine::Catalog* catalog_;
+  triggers::TriggerService* triggers_;
   std::unique_ptr<engine::TokenStore> tokens_;
 };
 

@@ -48,7 +48,7 @@ ApiReply Dispatcher::ErrorReply(const Status& status) {
     model::WriteAttributeMap(w, item->item);
   }
   w.EndObject();
-  return ApiReply{info.http_status, std::string(buffer.GetString(), buffer.GetSize())};
+  return ApiReply{info.http_status, std::string(buffer.GetString(), buffer.GetSize()), {}};
 }
 
 }  // namespace ddbd::api

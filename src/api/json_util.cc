@@ -69,6 +69,14 @@ void ConstraintErrors::Min(int64_t value, const char* path, int64_t min) {
   }
 }
 
+void ConstraintErrors::Max(int64_t value, const char* path, int64_t max) {
+  if (value > max) {
+    Add("Value '" + std::to_string(value) + "' at '" + path +
+        "' failed to satisfy constraint: Member must have value less than or equal to " +
+        std::to_string(max));
+  }
+}
+
 Status ConstraintErrors::ToStatus() const {
   if (errors_.empty()) return Status::OK();
   std::string msg =

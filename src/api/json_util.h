@@ -28,6 +28,7 @@ class ConstraintErrors {
   void TableName(const std::string* value, const char* path = "tableName");
   void Enum(const std::string& value, const char* path, const char* allowed);
   void Min(int64_t value, const char* path, int64_t min);
+  void Max(int64_t value, const char* path, int64_t max);
   bool empty() const { return errors_.empty(); }
   Status ToStatus() const;
 

@@ -26,6 +26,8 @@ std::string_view NamespaceString(ErrorNamespace ns) {
       return "com.amazon.coral.validate";
     case ErrorNamespace::kCoral:
       return "com.amazon.coral.service";
+    case ErrorNamespace::kLambda:
+      return "com.amazonaws.lambda";
   }
   return "com.amazon.coral.service";
 }

@@ -25,7 +25,14 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+
+  // First header named `name` (case-insensitive), or "" if absent.
+  std::string_view Header(std::string_view name) const;
 };
+
+// First of `headers` named `name` (case-insensitive), or "" if absent.
+std::string_view FindHeader(const std::vector<std::pair<std::string, std::string>>& headers,
+                            std::string_view name);
 
 // Called on an I/O thread for every complete request; must fill `response` and not block long.
 using Handler = std::function<void(const Request& request, Response* response)>;

@@ -6,12 +6,16 @@
 
 namespace ddbd::http {
 
-std::string_view Request::Header(std::string_view name) const {
+std::string_view FindHeader(const std::vector<std::pair<std::string, std::string>>& headers,
+                            std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
   }
   return {};
 }
+
+std::string_view Request::Header(std::string_view name) const { return FindHeader(headers, name); }
+std::string_view Response::Header(std::string_view name) const { return FindHeader(headers, name); }
 
 std::string NewRequestId() {
   static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -4,6 +4,7 @@
 
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
+#include "triggers/trigger_service.h"
 
 namespace ddbd {
 namespace {
@@ -275,6 +276,33 @@ std::string PartitionsJson(const engine::Catalog& catalog, const std::string& ta
     out += "]}";
   }
   return out + "]}";
+}
+
+std::string TriggersPrometheus(const triggers::TriggerService& triggers) {
+  const auto stats = triggers.Stats();
+  std::string out;
+  auto series = [&](const char* name, const char* type, const char* help, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n";
+    out += std::string("# TYPE ") + name + " " + type + "\n";
+    for (const auto& s : stats) {
+      out += name + Labels({{"mapping", s.uuid}, {"function", s.function}}) + " " + value(s) + "\n";
+    }
+  };
+  series("ddbd_trigger_records_delivered_total", "counter",
+         "Stream records a trigger's function accepted.",
+         [](const auto& s) { return std::to_string(s.records_delivered); });
+  series("ddbd_trigger_records_discarded_total", "counter",
+         "Stream records a trigger gave up on (retries or record age exhausted).",
+         [](const auto& s) { return std::to_string(s.records_discarded); });
+  series("ddbd_trigger_invocations_total", "counter", "Invocations of a trigger's function.",
+         [](const auto& s) { return std::to_string(s.invocations); });
+  series("ddbd_trigger_invocations_failed_total", "counter",
+         "Invocations that failed (errors, function errors, reported item failures).",
+         [](const auto& s) { return std::to_string(s.failed_invocations); });
+  series("ddbd_trigger_iterator_age_seconds", "gauge",
+         "Age of the newest record of a trigger's last batch when it was sent.",
+         [](const auto& s) { return std::to_string(s.iterator_age_seconds); });
+  return out;
 }
 
 }  // namespace ddbd

@@ -16,6 +16,10 @@ class Catalog;
 class GsiApplier;
 }  // namespace ddbd::engine
 
+namespace ddbd::triggers {
+class TriggerService;
+}  // namespace ddbd::triggers
+
 namespace ddbd {
 
 class RequestMetrics {
@@ -36,6 +40,9 @@ class RequestMetrics {
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, Series> series_;  // (operation, outcome)
 };
+
+// The triggers' counters and gauges per event source mapping (Prometheus text).
+std::string TriggersPrometheus(const triggers::TriggerService& triggers);
 
 // {"tables":[{"table":..,"region":..,"account":..,"partitions":[{...}], "indexes":[...]}]}
 // for every table, or only `table_name` when not empty.

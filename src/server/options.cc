@@ -45,6 +45,16 @@ A DynamoDB-compatible database server.
   --max-inflight-bytes BYTES
                       request bodies being read or handled at once, in bytes; a request
                       over it waits (default 268435456)
+  --lambda-endpoint URL
+                      where the functions of triggers (Lambda event source mappings on
+                      streams) run: an http:// endpoint serving the Lambda Invoke API
+                      (POST /2015-03-31/functions/NAME/invocations), e.g. the one of
+                      `sam local start-lambda`
+  --lambda-function NAME=URL | NAME=exec:PATH
+                      where function NAME runs (overrides --lambda-endpoint): an endpoint
+                      as above, or a command run per batch with the event on its standard
+                      input (its output is the response, a non-zero exit a failure);
+                      repeatable
   --log-level LEVEL   trace, debug, info, warn, error or off (default info)
   --help              this text
   --version           print the version
@@ -132,6 +142,14 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--credentials") {
       if (!take_value()) return bad("--credentials needs a file");
       options->credentials_file = value;
+    } else if (flag == "--lambda-endpoint") {
+      if (!take_value()) return bad("--lambda-endpoint needs a URL");
+      options->lambda_endpoint = value;
+    } else if (flag == "--lambda-function") {
+      if (!take_value() || value.find('=') == std::string::npos) {
+        return bad("--lambda-function needs NAME=URL or NAME=exec:PATH");
+      }
+      options->lambda_functions.push_back(value);
     } else if (flag == "--log-level") {
       if (!take_value()) return bad("--log-level needs a level");
       options->log_level = value;

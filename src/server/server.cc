@@ -13,11 +13,13 @@
 #include "common/clock.h"
 #include "common/crc32.h"
 #include "common/logging.h"
+#include "common/uuid.h"
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
 #include "http/listener.h"
 #include "server/metrics.h"
 #include "storage/rocks.h"
+#include "triggers/trigger_service.h"
 
 namespace ddbd {
 namespace {
@@ -61,19 +63,25 @@ struct Server::Impl {
   std::unique_ptr<engine::Catalog> catalog;
   std::unique_ptr<engine::GsiApplier> gsi_applier;
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
+  std::unique_ptr<triggers::MappingStore> mappings;
+  std::unique_ptr<triggers::TriggerService> triggers;
   std::unique_ptr<api::Dispatcher> dispatcher;
   std::optional<auth::CredentialStore> credentials;
   std::unique_ptr<http::Listener> listener;
   mutable RequestMetrics metrics;
 
-  // Authenticates the request; fills the caller's account and region.
-  Status Authenticate(const http::Request& request, api::CallerContext* caller) const {
+  // Authenticates the request (signed for `service`); fills the caller's account and region.
+  Status Authenticate(const http::Request& request, api::CallerContext* caller,
+                      std::string_view service = "dynamodb") const {
     auth::HttpRequestView view{request.method, request.target, {}, request.body};
     view.headers.reserve(request.headers.size());
     for (const auto& [k, v] : request.headers) view.headers.emplace_back(k, v);
+    auth::ParseOptions parse_options;
+    parse_options.service = service;
     if (credentials) {
-      DDBD_ASSIGN_OR_RETURN(auto authenticated,
-                            auth::Authenticate(view, *credentials, clock->NowSeconds()));
+      DDBD_ASSIGN_OR_RETURN(
+          auto authenticated,
+          auth::Authenticate(view, *credentials, clock->NowSeconds(), parse_options));
       caller->region = authenticated.signature.identity.region;
       caller->access_key = authenticated.signature.identity.access_key_id;
       caller->account = authenticated.credential->account_id.empty()
@@ -81,7 +89,7 @@ struct Server::Impl {
                             : authenticated.credential->account_id;
       return Status::OK();
     }
-    DDBD_ASSIGN_OR_RETURN(auto parsed, auth::ParseSignature(view));
+    DDBD_ASSIGN_OR_RETURN(auto parsed, auth::ParseSignature(view, parse_options));
     caller->region = parsed.identity.region;
     caller->access_key = parsed.identity.access_key_id;
     caller->account = options.default_account;
@@ -107,7 +115,7 @@ struct Server::Impl {
     if (request.method == "GET" && request.target == "/metrics") {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
-      response->body = metrics.Prometheus(*catalog, *gsi_applier);
+      response->body = metrics.Prometheus(*catalog, *gsi_applier) + TriggersPrometheus(*triggers);
       return;
     }
     if (request.method == "GET" && request.target.rfind("/partitions", 0) == 0) {
@@ -122,6 +130,13 @@ struct Server::Impl {
       return;
     }
     auto started = std::chrono::steady_clock::now();
+    const std::string_view path =
+        std::string_view(request.target)
+            .substr(0, std::min(request.target.size(), request.target.find('?')));
+    if (api::Dispatcher::IsLambdaPath(path)) {
+      HandleLambda(request, path, started, response);
+      return;
+    }
     api::ApiReply reply;
     api::CallerContext caller;
     if (request.method != "POST") {
@@ -151,6 +166,44 @@ struct Server::Impl {
     response->headers.emplace_back("Content-Type", kJsonContentType);
     response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
     response->headers.emplace_back("x-amz-crc32", std::to_string(Crc32(reply.body)));
+    response->body = std::move(reply.body);
+  }
+
+  // The Lambda API's event source mapping operations (REST-JSON, signed for "lambda").
+  void HandleLambda(const http::Request& request, std::string_view path,
+                    std::chrono::steady_clock::time_point started, http::Response* response) const {
+    api::RestRequest rest{request.method, path, {}, request.body};
+    if (path.size() < request.target.size()) {
+      std::string_view query = std::string_view(request.target).substr(path.size() + 1);
+      while (!query.empty()) {
+        std::string_view pair = query.substr(0, query.find('&'));
+        query.remove_prefix(std::min(query.size(), pair.size() + 1));
+        const size_t eq = pair.find('=');
+        rest.query.emplace_back(
+            auth::UriDecode(pair.substr(0, eq)),
+            eq == std::string_view::npos ? std::string() : auth::UriDecode(pair.substr(eq + 1)));
+      }
+    }
+    api::ApiReply reply;
+    api::CallerContext caller;
+    if (Status auth_status = Authenticate(request, &caller, "lambda"); !auth_status.ok()) {
+      reply = api::Dispatcher::ErrorReply(auth_status);
+      reply.headers.emplace_back("x-amzn-ErrorType",
+                                 std::string(GetErrorInfo(auth_status.code()).wire_name));
+    } else {
+      reply = dispatcher->HandleLambda(rest, caller);
+    }
+    std::string outcome = "OK";
+    for (const auto& [name, value] : reply.headers) {
+      if (name == "x-amzn-ErrorType") outcome = value;
+    }
+    metrics.Record(
+        std::string(api::Dispatcher::LambdaOperationName(request.method, path)), outcome,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    response->status = reply.http_status;
+    response->headers.emplace_back("Content-Type", "application/json");
+    response->headers.emplace_back("x-amzn-RequestId", NewUuid());
+    for (auto& header : reply.headers) response->headers.push_back(std::move(header));
     response->body = std::move(reply.body);
   }
 };
@@ -189,7 +242,13 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
   impl->log_trimmer = std::make_unique<engine::LogTrimmer>(impl->catalog.get(),
                                                            options.change_log_retention_seconds);
-  impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get());
+  DDBD_ASSIGN_OR_RETURN(auto functions, triggers::FunctionDirectory::Make(
+                                            options.lambda_endpoint, options.lambda_functions));
+  DDBD_ASSIGN_OR_RETURN(impl->mappings, triggers::MappingStore::Open(impl->store.get()));
+  impl->triggers = std::make_unique<triggers::TriggerService>(
+      impl->catalog.get(), impl->mappings.get(), std::move(functions));
+  impl->triggers->Sync();
+  impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get());
 
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;

@@ -14,6 +14,7 @@
 #include "common/crc32.h"
 #include "common/hash.h"
 #include "engine/table_admin.h"
+#include "triggers/stream_record_json.h"
 
 namespace ddbd::api {
 namespace {
@@ -82,12 +83,7 @@ Result<std::string> RequireString(const Json& request, const char* member, const
 void CheckLimit(const std::optional<int64_t>& limit, int64_t max, ConstraintErrors& errors) {
   if (!limit) return;
   errors.Min(*limit, "limit", 1);
-  if (*limit > max) {
-    errors.Add("Value '" + std::to_string(*limit) +
-               "' at 'limit' failed to satisfy constraint: Member must have value less than or "
-               "equal to " +
-               std::to_string(max));
-  }
+  errors.Max(*limit, "limit", max);
 }
 
 // ---- Shard iterators ----
@@ -128,77 +124,6 @@ Result<IteratorState> DecodeIterator(std::string_view text) {
   state.position = DecodeFixed64BE(in.data());
   state.issued_us = static_cast<int64_t>(DecodeFixed64BE(in.data() + 8));
   return state;
-}
-
-// ---- Records ----
-
-std::string EventId(const TableMeta& meta, const StreamMeta& stream, uint64_t sequence) {
-  std::string seed = meta.table_id + "/" + stream.label + "/" + std::to_string(sequence);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%016llx%016llx",
-                static_cast<unsigned long long>(StableHash64(seed)),
-                static_cast<unsigned long long>(StableHash64(seed + "#")));
-  return buf;
-}
-
-void WriteRecord(JsonWriter& w, const TableMeta& meta, const StreamMeta& stream,
-                 const engine::StreamRecord& sr) {
-  const changelog::Record& r = sr.record;
-  const bool show_new = stream.view_type == engine::StreamViewType::kNewImage ||
-                        stream.view_type == engine::StreamViewType::kNewAndOldImages;
-  const bool show_old = stream.view_type == engine::StreamViewType::kOldImage ||
-                        stream.view_type == engine::StreamViewType::kNewAndOldImages;
-  w.StartObject();
-  WriteKey(w, "awsRegion");
-  WriteString(w, meta.region);
-  WriteKey(w, "dynamodb");
-  w.StartObject();
-  WriteKey(w, "ApproximateCreationDateTime");
-  w.Double(static_cast<double>(r.time_us / 1000000));
-  WriteKey(w, "Keys");
-  const model::Item& any = r.new_image ? *r.new_image : *r.old_image;
-  model::Item keys;
-  for (const engine::KeyElement* key :
-       {&meta.hash_key, meta.range_key ? &*meta.range_key : nullptr}) {
-    if (key == nullptr) continue;
-    auto it = any.find(key->name);
-    if (it != any.end()) keys.insert(*it);
-  }
-  model::WriteAttributeMap(w, keys);
-  if (show_new && r.new_image) {
-    WriteKey(w, "NewImage");
-    model::WriteAttributeMap(w, *r.new_image);
-  }
-  if (show_old && r.old_image) {
-    WriteKey(w, "OldImage");
-    model::WriteAttributeMap(w, *r.old_image);
-  }
-  WriteKey(w, "SequenceNumber");
-  WriteString(w, engine::StreamSequenceNumber(r.sequence));
-  WriteKey(w, "SizeBytes");
-  w.Uint64(sr.size_bytes);
-  WriteKey(w, "StreamViewType");
-  WriteString(w, engine::StreamViewTypeName(stream.view_type));
-  w.EndObject();
-  WriteKey(w, "eventID");
-  WriteString(w, EventId(meta, stream, r.sequence));
-  WriteKey(w, "eventName");
-  WriteString(w, !r.old_image ? "INSERT" : !r.new_image ? "REMOVE" : "MODIFY");
-  WriteKey(w, "eventSource");
-  WriteString(w, "aws:dynamodb");
-  WriteKey(w, "eventVersion");
-  WriteString(w, "1.1");
-  if (r.origin == changelog::Origin::kTtl) {
-    // The service's own deletions (TTL).
-    WriteKey(w, "userIdentity");
-    w.StartObject();
-    WriteKey(w, "principalId");
-    WriteString(w, "dynamodb.amazonaws.com");
-    WriteKey(w, "type");
-    WriteString(w, "Service");
-    w.EndObject();
-  }
-  w.EndObject();
 }
 
 }  // namespace
@@ -448,7 +373,8 @@ Status GetRecords(OpContext& ctx, const Json& request, JsonWriter& out) {
   }
   WriteKey(out, "Records");
   out.StartArray();
-  for (const auto& record : read.records) WriteRecord(out, *found.meta, *found.stream, record);
+  for (const auto& record : read.records)
+    triggers::WriteStreamRecord(out, *found.meta, *found.stream, record);
   out.EndArray();
   out.EndObject();
   return Status::OK();
