@@ -1462,3 +1462,32 @@ def test_filter_expression_errors_carry_their_own_prefix(ddb, table_sr, query_pk
                              FilterExpression="n = :nope", ExpressionAttributeValues={":p": S(query_pk)})
     assert (code, message) == (VALIDATION, "Invalid FilterExpression: An expression attribute value used in "
                                            "expression is not defined; attribute value: :nope")
+
+
+# Parenthesised operands in SET: the service accepts them, and popular libraries generate them
+# (e.g. "SET #a = (#a - :v)" for decrements).
+@pytest.mark.parametrize("expression,values,expected", [
+    ("SET a = (a - :v)", {":v": N(3)}, N(7)),
+    ("SET a = (if_not_exists(a, :z) - :v)", {":z": N(0), ":v": N(3)}, N(7)),
+    ("SET a = b + (:v)", {":v": N(3)}, N(5)),
+    ("SET a = (:v)", {":v": N(3)}, N(3)),
+    ("SET a = ((a) + (:v))", {":v": N(3)}, N(13)),
+    ("SET a = (if_not_exists(nope, :v))", {":v": N(4)}, N(4)),
+])
+def test_set_accepts_parenthesised_operands(ddb, table_s, expression, values, expected):
+    key = put_new(ddb, table_s, a=N(10), b=N(2))
+    update(ddb, table_s, key, expression, values)
+    assert get(ddb, table_s, key)["a"] == expected
+
+
+def test_set_with_parenthesised_list_append(ddb, table_s):
+    key = put_new(ddb, table_s, l=L(N(1)))
+    update(ddb, table_s, key, "SET l = (list_append(l, :l))", {":l": L(N(2))})
+    assert get(ddb, table_s, key)["l"] == L(N(1), N(2))
+
+
+def test_set_rejects_an_unclosed_parenthesis(ddb, table_s):
+    key = put_new(ddb, table_s, a=N(1))
+    code, message = rejected(lambda: update(ddb, table_s, key, "SET a = (a - :v", {":v": N(1)}))
+    assert code == "ValidationException"
+    assert message.startswith("Invalid UpdateExpression: Syntax error; token: ")

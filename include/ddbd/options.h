@@ -22,7 +22,10 @@ struct ServerOptions {
   bool throttling = true;      // enforce provisioned and per-partition capacity
   double burst_seconds = 300;  // unused capacity a provisioned partition may bank
   int64_t partition_split_bytes = int64_t{10} << 30;  // split partitions past this size
-  int backfill_pause_ms = 0;     // test hook: pause between GSI backfill chunks
+  int backfill_pause_ms = 0;  // test hook: pause between GSI backfill chunks
+  // 0: GSI reads wait until the index has every write that returned before them; > 0: index
+  // updates are held back this long and reads do not wait (the service's eventual consistency).
+  int gsi_propagation_delay_ms = 0;
   bool test_hooks = false;       // POST /test/advance-clock?seconds=N moves the server's time
   int transaction_delay_ms = 0;  // test hook: keep each transaction in flight this long
   // Writes are refused while the data directory has less free space than this.

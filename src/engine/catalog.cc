@@ -590,4 +590,18 @@ Status Catalog::AddIndexSpace(Table& table, uint32_t index_id) {
   return Status::OK();
 }
 
+void Catalog::SetGsiBarrier(GsiBarrier barrier) {
+  std::lock_guard<std::mutex> lock(gsi_barrier_mu_);
+  gsi_barrier_ = barrier ? std::make_shared<const GsiBarrier>(std::move(barrier)) : nullptr;
+}
+
+void Catalog::WaitForGsi(const Table& table, uint32_t index_id) const {
+  std::shared_ptr<const GsiBarrier> barrier;
+  {
+    std::lock_guard<std::mutex> lock(gsi_barrier_mu_);
+    barrier = gsi_barrier_;
+  }
+  if (barrier) (*barrier)(table, index_id, table.log().last_sequence());
+}
+
 }  // namespace ddbd::engine

@@ -222,6 +222,14 @@ class Catalog {
   JobRegistry& jobs() { return jobs_; }
   const JobRegistry& jobs() const { return jobs_; }
 
+  // Read-your-writes on GSIs (docs/architecture.md): the GSI applier installs a barrier that
+  // waits, bounded, until an index has applied the table's log up to a sequence; Query and
+  // Scan on a GSI call WaitForGsi first, so they see every write that returned before them.
+  // Without a barrier (none installed, or --gsi-propagation-delay) reads do not wait.
+  using GsiBarrier = std::function<void(const Table& table, uint32_t index_id, uint64_t sequence)>;
+  void SetGsiBarrier(GsiBarrier barrier);
+  void WaitForGsi(const Table& table, uint32_t index_id) const;
+
   storage::Store* store() const { return store_; }
 
  private:
@@ -247,6 +255,8 @@ class Catalog {
   std::function<void(const TableMeta&)> modify_hook_;
   changelog::Notifier notifier_;
   JobRegistry jobs_;
+  mutable std::mutex gsi_barrier_mu_;
+  std::shared_ptr<const GsiBarrier> gsi_barrier_;  // GUARDED_BY(gsi_barrier_mu_)
   const CatalogOptions options_;
 };
 

@@ -1,5 +1,6 @@
 #include "engine/gsi_applier.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "common/coding.h"
@@ -17,6 +18,9 @@ namespace {
 constexpr size_t kRecordsPerBatch = 512;
 constexpr size_t kBackfillItemsPerBatch = 1000;
 constexpr uint64_t kMaxTrimPerPass = 100000;
+// The longest a GSI read waits for the applier (under a write load heavier than the applier
+// keeps up with, reads go ahead after this).
+constexpr auto kMaxReadWait = std::chrono::seconds(2);
 
 std::string BackfillJobId(const Table& table, uint32_t index_id) {
   return "backfill/" + table.table_id() + "/" + std::to_string(index_id);
@@ -24,17 +28,50 @@ std::string BackfillJobId(const Table& table, uint32_t index_id) {
 
 }  // namespace
 
-GsiApplier::GsiApplier(Catalog* catalog, int backfill_pause_ms)
-    : BackgroundService(std::chrono::milliseconds(200)),
+GsiApplier::GsiApplier(Catalog* catalog, int backfill_pause_ms, int propagation_delay_ms)
+    : BackgroundService(std::chrono::milliseconds(
+          propagation_delay_ms > 0 ? std::clamp(propagation_delay_ms / 4, 5, 200) : 200)),
       catalog_(catalog),
-      backfill_pause_ms_(backfill_pause_ms) {
+      backfill_pause_ms_(backfill_pause_ms),
+      propagation_delay_ms_(propagation_delay_ms) {
   subscription_ = catalog_->notifier().Subscribe([this](const std::string&) { Notify(); });
+  if (propagation_delay_ms_ <= 0) {
+    catalog_->SetGsiBarrier([this](const Table& table, uint32_t index_id, uint64_t sequence) {
+      WaitApplied(table, index_id, sequence);
+    });
+  }
   Start();
 }
 
 GsiApplier::~GsiApplier() {
+  if (propagation_delay_ms_ <= 0) catalog_->SetGsiBarrier(nullptr);
   catalog_->notifier().Unsubscribe(subscription_);
   Stop();
+}
+
+void GsiApplier::SetApplied(const Table& table, uint32_t index_id, uint64_t sequence) {
+  {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    uint64_t& applied = applied_[{table.table_id(), index_id}];
+    if (sequence <= applied) return;
+    applied = sequence;
+  }
+  applied_cv_.notify_all();
+}
+
+void GsiApplier::WaitApplied(const Table& table, uint32_t index_id, uint64_t sequence) {
+  const auto key = std::make_pair(table.table_id(), index_id);
+  const auto deadline = std::chrono::steady_clock::now() + kMaxReadWait;
+  std::unique_lock<std::mutex> lock(applied_mu_);
+  auto caught_up = [&] {
+    auto it = applied_.find(key);
+    return it != applied_.end() && it->second >= sequence;
+  };
+  if (caught_up()) return;
+  lock.unlock();
+  Notify();  // the applier may be asleep with the notifier not firing for this table yet
+  lock.lock();
+  applied_cv_.wait_until(lock, deadline, caught_up);
 }
 
 std::vector<GsiApplier::Lag> GsiApplier::Lags() const {
@@ -141,11 +178,21 @@ bool GsiApplier::ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& 
     return false;
   }
   uint64_t applied = cursor->value_or(0);
-  if (applied >= table.log().last_sequence()) return false;
+  if (applied >= table.log().last_sequence()) {
+    SetApplied(table, index.id, applied);
+    return false;
+  }
   std::vector<changelog::Record> records;
   if (Status s = table.log().Read(applied, kRecordsPerBatch, &records); !s.ok()) {
     DDBD_LOG_ERROR("gsi applier: table {}: {}", meta.name, s.ToString());
     return false;
+  }
+  if (propagation_delay_ms_ > 0) {
+    // Only records older than the delay reach the index yet.
+    const int64_t horizon = catalog_->clock().NowMicros() - int64_t{propagation_delay_ms_} * 1000;
+    size_t ready = 0;
+    while (ready < records.size() && records[ready].time_us <= horizon) ++ready;
+    records.resize(ready);
   }
   if (records.empty()) return false;
   storage::WriteBatch batch;
@@ -160,6 +207,7 @@ bool GsiApplier::ApplyLog(Table& table, const TableMeta& meta, const IndexMeta& 
     if (catalog_->store()->health().writable) DDBD_LOG_ERROR("gsi applier: {}", s.ToString());
     return false;
   }
+  SetApplied(table, index.id, records.back().sequence);
   return true;
 }
 

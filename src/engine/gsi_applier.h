@@ -16,13 +16,22 @@
 // any entry the scan wrote from a newer version of an item, and marks the index ACTIVE. A
 // restart resumes the scan from its progress key.
 //
+// Read-your-writes. By default the applier installs the catalog's GSI barrier: a Query or Scan
+// on a GSI first waits (at most kMaxReadWait) until the index has applied every record the
+// table's log had when the read began, so a read sees every write that returned before it.
+// With a propagation delay (--gsi-propagation-delay MS) the applier instead applies a record
+// only once it is that old, and reads do not wait: code can be tested against the service's
+// eventual consistency.
+//
 // Deleted GSIs: the applier deletes their key spaces (it is the only writer of GSI entries,
 // so nothing is written to a space after its deletion).
 //
 // Thread-safety: one background thread; Lags() may be called from any thread.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -37,7 +46,8 @@ class GsiApplier : public BackgroundService {
   // Starts the background thread. REQUIRES: `catalog` outlives the applier.
   // `backfill_pause_ms` pauses between backfill chunks (tests use it to catch a backfill in
   // progress; 0 in production).
-  explicit GsiApplier(Catalog* catalog, int backfill_pause_ms = 0);
+  // `propagation_delay_ms` > 0 holds index updates back that long (and reads do not wait).
+  explicit GsiApplier(Catalog* catalog, int backfill_pause_ms = 0, int propagation_delay_ms = 0);
   ~GsiApplier() override;  // stops and joins
 
   struct Lag {
@@ -64,9 +74,18 @@ class GsiApplier : public BackgroundService {
   Status Recount(Table& table, const IndexMeta& index);
   void DeleteRetiredSpaces(Table& table);
 
+  // Waits until index `index_id` of `table` has applied `sequence` (the barrier).
+  void WaitApplied(const Table& table, uint32_t index_id, uint64_t sequence);
+  void SetApplied(const Table& table, uint32_t index_id, uint64_t sequence);
+
   Catalog* catalog_;
   const int backfill_pause_ms_;
+  const int propagation_delay_ms_;
   uint64_t subscription_ = 0;
+  std::mutex applied_mu_;
+  std::condition_variable applied_cv_;
+  // (table id, index id) -> the last sequence applied, as far as this process has seen.
+  std::map<std::pair<std::string, uint32_t>, uint64_t> applied_;  // GUARDED_BY(applied_mu_)
   mutable std::mutex lag_mu_;
   std::vector<Lag> lags_;  // GUARDED_BY(lag_mu_)
 };

@@ -95,6 +95,7 @@ Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t 
 Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMeta* index,
                              const KeyCondition& c, const PageRequest& page) {
   DDBD_ASSIGN_OR_RETURN(auto location, Location(table, index));
+  if (index != nullptr && index->global) catalog.WaitForGsi(table, index->id);
   const std::string prefix = storage::EncodePartitionPrefix(location.second, c.hash);
   std::string lower = prefix;
   std::string upper = storage::PrefixEnd(prefix);
@@ -138,6 +139,7 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
 Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
                             uint32_t segment, uint32_t total_segments, const PageRequest& page) {
   DDBD_ASSIGN_OR_RETURN(auto location, Location(table, index));
+  if (index != nullptr && index->global) catalog.WaitForGsi(table, index->id);
   // Segment i owns hashes [i * 2^64 / n, (i + 1) * 2^64 / n).
   auto bound = [&](uint32_t i) -> uint64_t {
     if (i >= total_segments) return 0;  // end of the hash space

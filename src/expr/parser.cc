@@ -470,16 +470,32 @@ class Parser {
     return op;
   }
 
-  Result<Operand> ParseSetValue() {
-    DDBD_ASSIGN_OR_RETURN(Operand left, ParseSetOperand(0));
+  // SET value: term, or term '+'/'-' term, where a term is an operand or a parenthesised value
+  // (the service accepts "SET a = (a - :v)" and "SET a = b + (:v)"). One arithmetic operator
+  // per value: with `arithmetic` false (inside an operand of '+'/'-') a second one is an error.
+  Result<Operand> ParseSetValue(int depth = 0, bool arithmetic = true) {
+    DDBD_ASSIGN_OR_RETURN(Operand left, ParseSetTerm(depth, arithmetic));
     if (Peek().kind != Tok::kPlus && Peek().kind != Tok::kMinus) return left;
+    if (!arithmetic || left.kind == Operand::Kind::kPlus || left.kind == Operand::Kind::kMinus) {
+      return SyntaxError();
+    }
     Operand op;
     op.kind = Peek().kind == Tok::kPlus ? Operand::Kind::kPlus : Operand::Kind::kMinus;
     Advance();
-    DDBD_ASSIGN_OR_RETURN(Operand right, ParseSetOperand(0));
+    DDBD_ASSIGN_OR_RETURN(Operand right, ParseSetTerm(depth, false));
     op.args.push_back(std::move(left));
     op.args.push_back(std::move(right));
     return op;
+  }
+
+  Result<Operand> ParseSetTerm(int depth, bool arithmetic) {
+    if (Peek().kind != Tok::kLParen) return ParseSetOperand(depth);
+    if (depth > kMaxDepth) return Error("The expression has too many nesting levels");
+    Advance();
+    DDBD_ASSIGN_OR_RETURN(Operand inner, ParseSetValue(depth + 1, arithmetic));
+    if (Peek().kind != Tok::kRParen) return SyntaxError();
+    Advance();
+    return inner;
   }
 
   Result<Condition> ParseOr(int depth) {

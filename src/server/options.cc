@@ -25,6 +25,10 @@ A DynamoDB-compatible database server.
                       split a partition past this size (default 10 GB, as the service)
   --burst-seconds N   seconds of unused provisioned capacity a partition banks (default 300,
                       as the service; small values make throttling tests quick)
+  --gsi-propagation-delay MS
+                      hold global secondary index updates back MS milliseconds, to test
+                      code against the service's eventually consistent GSIs (default 0:
+                      a Query or Scan on a GSI sees every write that returned before it)
   --change-log-retention-seconds N
                       keep change-log records at least this long, and longer while a
                       consumer (a GSI, later a stream or replica) still needs them
@@ -95,6 +99,9 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
       if (!take_int(0, int64_t{1} << 40, &n))
         return bad("--change-log-retention-seconds needs seconds");
       options->change_log_retention_seconds = n;
+    } else if (flag == "--gsi-propagation-delay") {
+      if (!take_int(0, 600000, &n)) return bad("--gsi-propagation-delay needs milliseconds");
+      options->gsi_propagation_delay_ms = static_cast<int>(n);
     } else if (flag == "--burst-seconds") {
       if (!take_int(0, 3600, &n)) return bad("--burst-seconds needs a number from 0 to 3600");
       options->burst_seconds = static_cast<double>(n);

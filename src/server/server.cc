@@ -238,8 +238,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   catalog_options.clock = impl->clock;
   catalog_options.transaction_delay_ms = options.transaction_delay_ms;
   DDBD_ASSIGN_OR_RETURN(impl->catalog, engine::Catalog::Open(impl->store.get(), catalog_options));
-  impl->gsi_applier =
-      std::make_unique<engine::GsiApplier>(impl->catalog.get(), options.backfill_pause_ms);
+  impl->gsi_applier = std::make_unique<engine::GsiApplier>(
+      impl->catalog.get(), options.backfill_pause_ms, options.gsi_propagation_delay_ms);
   impl->log_trimmer = std::make_unique<engine::LogTrimmer>(impl->catalog.get(),
                                                            options.change_log_retention_seconds);
   DDBD_ASSIGN_OR_RETURN(auto functions, triggers::FunctionDirectory::Make(
