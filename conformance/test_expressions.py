@@ -1491,3 +1491,29 @@ def test_set_rejects_an_unclosed_parenthesis(ddb, table_s):
     code, message = rejected(lambda: update(ddb, table_s, key, "SET a = (a - :v", {":v": N(1)}))
     assert code == "ValidationException"
     assert message.startswith("Invalid UpdateExpression: Syntax error; token: ")
+
+
+def test_an_update_that_only_removes_does_not_create_a_missing_item(ddb, table_s):
+    key = {"pk": S(new_key())}
+    update(ddb, table_s, key, "REMOVE a, b")
+    assert get(ddb, table_s, key) is None
+    # ...while any other action does create it.
+    update(ddb, table_s, key, "SET x = :v REMOVE a", {":v": N(1)})
+    assert get(ddb, table_s, key) == dict(key, x=N(1))
+
+
+def test_remove_under_a_missing_parent_is_an_error(ddb, table_s):
+    key = put_new(ddb, table_s, m=M(x=N(1)))
+    code, message = rejected(lambda: update(ddb, table_s, key, "REMOVE nope.y"))
+    assert (code, message) == (
+        "ValidationException",
+        "The document path provided in the update expression is invalid for update")
+    # Under an existing map, a missing member is no error.
+    update(ddb, table_s, key, "REMOVE m.nope")
+    assert get(ddb, table_s, key)["m"] == M(x=N(1))
+
+
+def test_list_elements_set_past_the_end_are_appended_in_index_order(ddb, table_s):
+    key = put_new(ddb, table_s, l=L(N(1), N(2)))
+    update(ddb, table_s, key, "SET l[11] = :b, l[10] = :a", {":a": N(10), ":b": N(11)})
+    assert get(ddb, table_s, key)["l"] == L(N(1), N(2), N(10), N(11))

@@ -37,6 +37,9 @@ bool EvaluateCondition(const Condition& condition, const model::Item* item, cons
 // wrong operand type, invalid document path, number overflow).
 Status ApplyUpdate(const UpdateExpression& update, const model::Item* old_item,
                    const Placeholders& ph, model::Item* item);
+// True if every action removes attributes: applied to a missing item, the service creates
+// nothing.
+bool OnlyRemoves(const UpdateExpression& update);
 
 // The item restricted to the projection's paths, in the service's result shape (selected
 // list elements are compacted in index order).

@@ -100,7 +100,7 @@ Status RemoveAt(model::Item& item, const Path& path, const Placeholders& ph) {
     return Status::OK();
   }
   AttributeValue* parent = ParentOf(item, path, ph);
-  if (parent == nullptr) return Status::OK();
+  if (parent == nullptr) return InvalidPath();  // REMOVE a.b without a
   const auto& last = path.back();
   if (last.kind == PathElement::Kind::kIndex) {
     if (parent->type != AttrType::kL) return InvalidPath();
@@ -183,23 +183,34 @@ Status ApplyUpdate(const UpdateExpression& update, const model::Item* old_item,
     if (action.kind == UpdateAction::Kind::kRemove) continue;
     DDBD_ASSIGN_OR_RETURN(values[i], EvalSetOperand(action.value, old_item, ph));
   }
-  // 2. SET.
+  // 2. SET. Elements set past the end of a list are appended in index order, whatever the
+  // order of the actions (SET l[11] = :b, l[10] = :a appends :a, then :b).
+  std::vector<size_t> appends;
   for (size_t i = 0; i < update.actions.size(); ++i) {
     const auto& action = update.actions[i];
     if (action.kind != UpdateAction::Kind::kSet) continue;
+    if (action.path.size() > 1 && action.path.back().kind == PathElement::Kind::kIndex) {
+      appends.push_back(i);
+      continue;
+    }
     DDBD_RETURN_IF_ERROR(SetAt(*item, action.path, std::move(*values[i]), ph));
   }
-  // 3. REMOVE, deepest-last list indexes first so positions refer to the original list.
-  std::vector<const Path*> removes;
-  for (const auto& action : update.actions) {
-    if (action.kind == UpdateAction::Kind::kRemove) removes.push_back(&action.path);
-  }
-  std::stable_sort(removes.begin(), removes.end(), [](const Path* a, const Path* b) {
-    const auto& x = a->back();
-    const auto& y = b->back();
-    bool xi = x.kind == PathElement::Kind::kIndex, yi = y.kind == PathElement::Kind::kIndex;
-    return xi && yi && x.index > y.index;
+  std::stable_sort(appends.begin(), appends.end(), [&](size_t a, size_t b) {
+    return update.actions[a].path.back().index < update.actions[b].path.back().index;
   });
+  for (size_t i : appends) {
+    DDBD_RETURN_IF_ERROR(SetAt(*item, update.actions[i].path, std::move(*values[i]), ph));
+  }
+  // 3. REMOVE, list indexes highest first so positions refer to the original list.
+  std::vector<const Path*> removes, index_removes;
+  for (const auto& action : update.actions) {
+    if (action.kind != UpdateAction::Kind::kRemove) continue;
+    bool index = action.path.back().kind == PathElement::Kind::kIndex;
+    (index ? index_removes : removes).push_back(&action.path);
+  }
+  std::stable_sort(index_removes.begin(), index_removes.end(),
+                   [](const Path* a, const Path* b) { return a->back().index > b->back().index; });
+  removes.insert(removes.end(), index_removes.begin(), index_removes.end());
   for (const Path* path : removes) DDBD_RETURN_IF_ERROR(RemoveAt(*item, *path, ph));
   // 4. ADD and DELETE.
   for (size_t i = 0; i < update.actions.size(); ++i) {
@@ -211,6 +222,11 @@ Status ApplyUpdate(const UpdateExpression& update, const model::Item* old_item,
     }
   }
   return Status::OK();
+}
+
+bool OnlyRemoves(const UpdateExpression& update) {
+  return std::all_of(update.actions.begin(), update.actions.end(),
+                     [](const UpdateAction& a) { return a.kind == UpdateAction::Kind::kRemove; });
 }
 
 }  // namespace ddbd::expr

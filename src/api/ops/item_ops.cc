@@ -324,6 +324,11 @@ Status UpdateItem(OpContext& ctx, const Json& request, JsonWriter& out) {
           [&](const Item* old) -> Result<MutationDecision> {
             DDBD_RETURN_IF_ERROR(CheckCondition(e, p, old));
             MutationDecision decision{MutationDecision::Kind::kPut, old ? *old : key_map};
+            // Removing attributes from a missing item creates nothing.
+            if (!old && e.update && expr::OnlyRemoves(*e.update)) {
+              decision.kind = MutationDecision::Kind::kNoChange;
+              return decision;
+            }
             if (e.update) {
               DDBD_RETURN_IF_ERROR(expr::ApplyUpdate(*e.update, old, e.ph, &decision.new_item));
             }

@@ -284,6 +284,11 @@ engine::MutationFn DecideFor(const Element& el) {
         return MutationDecision{MutationDecision::Kind::kDelete, {}};
       case Action::kUpdate: {
         MutationDecision decision{MutationDecision::Kind::kPut, old ? *old : el.key_map};
+        // Removing attributes from a missing item creates nothing.
+        if (!old && el.e.update && expr::OnlyRemoves(*el.e.update)) {
+          decision.kind = MutationDecision::Kind::kNoChange;
+          return decision;
+        }
         if (el.e.update) {
           DDBD_RETURN_IF_ERROR(expr::ApplyUpdate(*el.e.update, old, el.e.ph, &decision.new_item));
         }
