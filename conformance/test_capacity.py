@@ -127,6 +127,37 @@ def test_hot_partition_throttles_where_spread_keys_do_not(ddbd_factory):
     assert hot_rate > 0
 
 
+def test_a_bulk_load_into_a_new_on_demand_table_goes_through(ddbd_factory):
+    """10,000 items of 10 KB (100,000 write units) in batches of 25, unprocessed items re-sent
+    at once and SDK retries off, into a table created a moment before: as on the service, the
+    load goes through (a new on-demand table banks unused capacity, and the load is spread over
+    many keys), so it never fails with ProvisionedThroughputExceededException."""
+    server = ddbd_factory(throttling=True)
+    ddb = server.client()  # retries off, as every conformance client
+    table = unique_table_name("bulk")
+    create_on_demand(ddb, table)
+    pad = "x" * 10000
+    for start in range(0, 10000, 25):
+        requests = [{"PutRequest": {"Item": {"pk": S(f"k{i}"), "sk": N(i), "pad": S(pad)}}}
+                    for i in range(start, start + 25)]
+        while requests:
+            answer = ddb.batch_write_item(RequestItems={table: requests})
+            requests = answer.get("UnprocessedItems", {}).get(table, [])
+    assert ddb.describe_table(TableName=table)["Table"]["ItemCount"] == 10000
+
+
+def test_a_sustained_hot_key_meets_the_per_key_ceiling(ddbd_factory):
+    """One key written far above 1000 write units a second is throttled within seconds, even in
+    a new table whose partitions have burst credit to spare."""
+    server = ddbd_factory(throttling=True)
+    ddb = server.client()
+    table = unique_table_name("hotkey")
+    create_on_demand(ddb, table)
+    counts = run_load(server, table, key_of=lambda i: "the-one-key", seconds=2.0)
+    assert counts["unprocessed"] > 0, counts
+    assert sum(p["throttledWrites"] for p in partitions(server, table)) > 0
+
+
 def test_size_triggered_split_keeps_items_readable_and_ordered(ddbd_factory):
     server = ddbd_factory(extra_args=["--partition-split-bytes", "200000"])
     ddb = server.client()

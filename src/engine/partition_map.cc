@@ -60,10 +60,31 @@ void PartitionMap::ConfigureLocked() {
       p.write.Configure(std::min(kPartitionMaxWriteUnits, static_cast<double>(wcu_) / n),
                         burst_seconds_, now);
     } else {
-      p.read.Configure(kPartitionMaxReadUnits, kOnDemandBurstSeconds, now);
-      p.write.Configure(kPartitionMaxWriteUnits, kOnDemandBurstSeconds, now);
+      // On-demand partitions bank unused capacity like provisioned ones, so a bulk load into
+      // a new table goes through as on the service; a hot key still meets the per-key
+      // ceiling (KeyAt).
+      p.read.Configure(kPartitionMaxReadUnits, burst_seconds_, now);
+      p.write.Configure(kPartitionMaxWriteUnits, burst_seconds_, now);
     }
   }
+  keys_.clear();
+}
+
+PartitionMap::KeyBuckets* PartitionMap::KeyAt(uint64_t hash, int64_t now) {
+  auto it = keys_.find(hash);
+  if (it == keys_.end()) {
+    if (keys_.size() >= kMaxTrackedKeys) {
+      std::erase_if(keys_, [&](const auto& entry) {
+        return now - entry.second.last_us > static_cast<int64_t>(kOnDemandBurstSeconds * 1e6);
+      });
+      if (keys_.size() >= kMaxTrackedKeys) return nullptr;
+    }
+    it = keys_.emplace(hash, KeyBuckets()).first;
+    it->second.read.Configure(kPartitionMaxReadUnits, kOnDemandBurstSeconds, now);
+    it->second.write.Configure(kPartitionMaxWriteUnits, kOnDemandBurstSeconds, now);
+  }
+  it->second.last_us = now;
+  return &it->second;
 }
 
 PartitionMap::Partition& PartitionMap::At(uint64_t hash) {
@@ -83,10 +104,14 @@ void PartitionMap::SetMaximums(int64_t max_read_units, int64_t max_write_units) 
                        kOnDemandBurstSeconds, now);
 }
 
-PartitionMap::Admission PartitionMap::AdmitRead(uint64_t hash) {
+PartitionMap::Admission PartitionMap::AdmitRead(uint64_t hash, bool per_key) {
   std::lock_guard lock(mu_);
   int64_t now = clock_->MonotonicMicros();
   if (max_read_units_ > 0 && !max_read_.Admit(now)) return Admission::kTableMaximum;
+  if (throttling_ && per_key) {
+    KeyBuckets* key = KeyAt(hash, now);
+    if (key != nullptr && !key->read.Admit(now)) return Admission::kPartitionLimit;
+  }
   return At(hash).read.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
 }
 
@@ -94,15 +119,22 @@ PartitionMap::Admission PartitionMap::AdmitWrite(uint64_t hash) {
   std::lock_guard lock(mu_);
   int64_t now = clock_->MonotonicMicros();
   if (max_write_units_ > 0 && !max_write_.Admit(now)) return Admission::kTableMaximum;
+  if (throttling_) {
+    KeyBuckets* key = KeyAt(hash, now);
+    if (key != nullptr && !key->write.Admit(now)) return Admission::kPartitionLimit;
+  }
   return At(hash).write.Admit(now) ? Admission::kAdmitted : Admission::kPartitionLimit;
 }
 
-void PartitionMap::ChargeRead(uint64_t hash, double units) {
+void PartitionMap::ChargeRead(uint64_t hash, double units, bool per_key) {
   std::lock_guard lock(mu_);
   Partition& p = At(hash);
   int64_t now = clock_->MonotonicMicros();
   p.read.Consume(units, now);
   if (max_read_units_ > 0) max_read_.Consume(units, now);
+  if (throttling_ && per_key) {
+    if (KeyBuckets* key = KeyAt(hash, now)) key->read.Consume(units, now);
+  }
   p.consumed_read += units;
 }
 
@@ -112,6 +144,9 @@ void PartitionMap::ChargeWrite(uint64_t hash, double units) {
   int64_t now = clock_->MonotonicMicros();
   p.write.Consume(units, now);
   if (max_write_units_ > 0) max_write_.Consume(units, now);
+  if (throttling_) {
+    if (KeyBuckets* key = KeyAt(hash, now)) key->write.Consume(units, now);
+  }
   p.consumed_write += units;
   if (now - p.window_start_us >= 1000000) {
     // Close the previous one-second window.

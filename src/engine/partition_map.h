@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "capacity/token_bucket.h"
@@ -26,7 +27,11 @@ namespace ddbd::engine {
 constexpr double kPartitionMaxReadUnits = 3000;
 constexpr double kPartitionMaxWriteUnits = 1000;
 constexpr double kBurstSeconds = 300;
+// Table-wide on-demand maximums and single partition-key values bank one second.
 constexpr double kOnDemandBurstSeconds = 1;
+// Partition-key values tracked for the per-key ceiling at most (idle ones are forgotten: their
+// one-second bucket would be full again anyway).
+constexpr size_t kMaxTrackedKeys = 4096;
 
 struct PartitionView {
   uint64_t begin = 0;
@@ -60,9 +65,11 @@ class PartitionMap {
 
   // Admission and charging of the partition holding `hash`.
   enum class Admission { kAdmitted, kPartitionLimit, kTableMaximum };
-  Admission AdmitRead(uint64_t hash);
+  // `hash` is the partition key's hash: the key's own ceiling applies too, unless `per_key` is
+  // false (a Scan, which reads many keys).
+  Admission AdmitRead(uint64_t hash, bool per_key = true);
   Admission AdmitWrite(uint64_t hash);
-  void ChargeRead(uint64_t hash, double units);
+  void ChargeRead(uint64_t hash, double units, bool per_key = true);
   void ChargeWrite(uint64_t hash, double units);
   void NoteThrottledRead(uint64_t hash);
   void NoteThrottledWrite(uint64_t hash);
@@ -92,6 +99,15 @@ class PartitionMap {
     int hot_seconds = 0;
   };
   Partition& At(uint64_t hash);  // REQUIRES: mu_ held
+  // One partition-key value's buckets: a single key never gets more than a partition's
+  // ceiling, whatever burst credit its partition has.
+  struct KeyBuckets {
+    capacity::TokenBucket read, write;
+    int64_t last_us = 0;
+  };
+  // The buckets of the key with `hash`, or nullptr if too many keys are active to track
+  // another. REQUIRES: mu_ held, throttling_.
+  KeyBuckets* KeyAt(uint64_t hash, int64_t now);
   // Width of a partition's hash range (up to 2^64).
   static unsigned __int128 Span(const Partition& p);
   // Splits partition `i` at the middle of its range. REQUIRES: mu_ held, Span >= 2.
@@ -107,6 +123,7 @@ class PartitionMap {
   int64_t rcu_ = 0, wcu_ = 0;
   bool throttling_ = true;
   double burst_seconds_ = kBurstSeconds;
+  std::unordered_map<uint64_t, KeyBuckets> keys_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace ddbd::engine

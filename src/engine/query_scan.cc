@@ -76,17 +76,19 @@ PartitionMap& MeterOf(const Table& table, const IndexMeta* index) {
 }
 
 // Admission before a page is read, charge after: throttled reads return the service's error.
-Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t hash,
+// `per_key`: the read is of one partition key (Query), subject to the key's own ceiling.
+Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t hash, bool per_key,
                            const PageRequest& page,
                            const std::function<Result<PageResult>()>& read) {
   PartitionMap& meter = MeterOf(table, index);
-  if (auto admission = meter.AdmitRead(hash); admission != PartitionMap::Admission::kAdmitted) {
+  if (auto admission = meter.AdmitRead(hash, per_key);
+      admission != PartitionMap::Admission::kAdmitted) {
     meter.NoteThrottledRead(hash);
     return ThrottleError(*table.shared_meta(), index != nullptr && index->global, admission);
   }
   DDBD_ASSIGN_OR_RETURN(PageResult result, read());
   result.units = ReadUnits(result.bytes_read, page.consistent);
-  meter.ChargeRead(hash, result.units);
+  meter.ChargeRead(hash, result.units, per_key);
   return result;
 }
 
@@ -130,10 +132,11 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
     }
   }
   if (upper.empty()) upper = storage::IndexUpperBound(location.second);
-  return Metered(table, index, storage::PartitionHash(c.hash), page, [&]() -> Result<PageResult> {
-    if (lower >= upper) return PageResult();
-    return ReadRange(catalog, table, location.first, lower, upper, page);
-  });
+  return Metered(table, index, storage::PartitionHash(c.hash), true, page,
+                 [&]() -> Result<PageResult> {
+                   if (lower >= upper) return PageResult();
+                   return ReadRange(catalog, table, location.first, lower, upper, page);
+                 });
 }
 
 Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,
@@ -146,7 +149,7 @@ Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMet
     return static_cast<uint64_t>((static_cast<unsigned __int128>(i) << 64) / total_segments);
   };
   auto [lower, upper] = storage::HashRange(location.second, bound(segment), bound(segment + 1));
-  return Metered(table, index, bound(segment), page, [&]() -> Result<PageResult> {
+  return Metered(table, index, bound(segment), false, page, [&]() -> Result<PageResult> {
     return ReadRange(catalog, table, location.first, lower, upper, page);
   });
 }
