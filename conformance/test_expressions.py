@@ -1517,3 +1517,28 @@ def test_list_elements_set_past_the_end_are_appended_in_index_order(ddb, table_s
     key = put_new(ddb, table_s, l=L(N(1), N(2)))
     update(ddb, table_s, key, "SET l[11] = :b, l[10] = :a", {":a": N(10), ":b": N(11)})
     assert get(ddb, table_s, key)["l"] == L(N(1), N(2), N(10), N(11))
+
+
+def test_deep_parentheses_within_the_limits_are_accepted(ddb, table_s):
+    """The service has no nesting limit beyond the expression's 4 KB and 300 operators
+    (scylladb/scylladb pull requests 14477 and 23973 describe runs against it)."""
+    key = put_new(ddb, table_s, a=N(1), b=N(2))
+    depth = 100
+    condition = "a < b and (" * depth + "a < b" + ")" * depth
+    assert len(condition) < 4096
+    ddb.put_item(TableName=table_s, Item=dict(key, a=N(1), b=N(2), c=N(3)),
+                 ConditionExpression=condition)
+    assert get(ddb, table_s, key)["c"] == N(3)
+
+
+@pytest.mark.parametrize("value,size", [(S("abcd"), 4), (L(N(1), N(2)), 2), ({"SS": ["a", "b", "c"]}, 3),
+                                        (B(b"xyz"), 3)])
+def test_size_of_a_literal_is_its_size(ddb, table_s, value, size):
+    """size() of a value operand is evaluated (scylladb/scylladb issue 14592, tested on the
+    service); only a number has no size (test_size_of_a_number_literal)."""
+    key = {"pk": S(new_key())}
+    ddb.put_item(TableName=table_s, Item=key, ConditionExpression="size(:v) = :n",
+                 ExpressionAttributeValues={":v": value, ":n": N(size)})
+    code, _ = rejected(ddb.put_item, TableName=table_s, Item=key, ConditionExpression="size(:v) = :n",
+                       ExpressionAttributeValues={":v": value, ":n": N(size + 1)})
+    assert code == "ConditionalCheckFailedException"

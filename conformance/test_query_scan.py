@@ -664,18 +664,60 @@ def test_total_segments_of_one_million_is_accepted(ddb, num_table):
 def test_query_bad_exclusive_start_key(ddb_raw, num_table, start_key):
     code, message = rejected(ddb_raw.query, TableName=num_table, KeyConditionExpression="pk = :p",
                              ExpressionAttributeValues={":p": S("x")}, ExclusiveStartKey=start_key)
-    assert code == VALIDATION
-    # Quoted from the real service: pynamodb/PynamoDB issue 50 ("The provided
-    # starting key is invalid"); the tail after it is unverified.
-    assert message.startswith("The provided starting key is invalid"), message
+    # Quoted from the real service: pynamodb/PynamoDB issue 50 (a Query's answer has no tail,
+    # unlike a Scan's).
+    assert (code, message) == (VALIDATION, "The provided starting key is invalid")
 
 
 def test_query_exclusive_start_key_in_another_partition(ddb_raw, num_table):
-    code, _ = rejected(ddb_raw.query, TableName=num_table, KeyConditionExpression="pk = :p",
-                       ExpressionAttributeValues={":p": S("x")}, ExclusiveStartKey={"pk": S("y"), "sk": N(1)})
-    # message unverified (expected: "The provided starting key is outside query
-    # boundaries based on provided conditions")
-    assert code == VALIDATION
+    code, message = rejected(ddb_raw.query, TableName=num_table, KeyConditionExpression="pk = :p",
+                             ExpressionAttributeValues={":p": S("x")},
+                             ExclusiveStartKey={"pk": S("y"), "sk": N(1)})
+    # As the service answers (floci-io/floci issue 3322): "condition", singular.
+    assert (code, message) == (VALIDATION, "The provided starting key is outside query boundaries "
+                                           "based on provided condition")
+
+
+@pytest.mark.parametrize("condition,values,start", [
+    ("pk = :p AND sk >= :c", {":c": N(5)}, N(4)),
+    ("pk = :p AND sk < :c", {":c": N(5)}, N(5)),
+    ("pk = :p AND sk BETWEEN :a AND :b", {":a": N(2), ":b": N(4)}, N(7)),
+    ("pk = :p AND sk = :c", {":c": N(5)}, N(6)),
+])
+def test_query_exclusive_start_key_outside_the_sort_key_condition(ddb_raw, num_table, condition,
+                                                                 values, start):
+    code, message = rejected(ddb_raw.query, TableName=num_table, KeyConditionExpression=condition,
+                             ExpressionAttributeValues=dict(values, **{":p": S("x")}),
+                             ExclusiveStartKey={"pk": S("x"), "sk": start})
+    # Quoted from the real service: aws/aws-sdk-ruby issue 2456 and a 2020 blog post.
+    assert (code, message) == (VALIDATION, "The provided starting key does not match the range key "
+                                           "predicate")
+
+
+def test_query_exclusive_start_key_inside_the_sort_key_condition(ddb_raw, num_table):
+    ddb_raw.query(TableName=num_table, KeyConditionExpression="pk = :p AND sk >= :c",
+                  ExpressionAttributeValues={":p": S("x"), ":c": N(5)},
+                  ExclusiveStartKey={"pk": S("x"), "sk": N(6)})
+
+
+def test_parallel_scan_exclusive_start_key_of_another_segment(ddb_raw, table_factory):
+    """A segment's start key must be one of its own keys (scylladb/scylladb pull request 9270
+    quotes the service's answer)."""
+    num_table = table_factory(hash_key=("pk", "S"), range_key=("sk", "N"), tag="seg")
+    keys = [{"pk": S(f"seg{i}"), "sk": N(i)} for i in range(16)]
+    segments = 4
+    # Find a key that a full parallel scan returns in segment 0, then use it in segment 1.
+    for key in keys:
+        ddb_raw.put_item(TableName=num_table, Item=key)
+    in_zero = ddb_raw.scan(TableName=num_table, Segment=0, TotalSegments=segments)["Items"]
+    assert in_zero
+    start = {"pk": in_zero[0]["pk"], "sk": in_zero[0]["sk"]}
+    ddb_raw.scan(TableName=num_table, Segment=0, TotalSegments=segments, ExclusiveStartKey=start)
+    code, message = rejected(ddb_raw.scan, TableName=num_table, Segment=1, TotalSegments=segments,
+                             ExclusiveStartKey=start)
+    assert (code, message) == (
+        VALIDATION, "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+                    "ExclusiveStartKey with correct Segment. TotalSegments: 4 Segment: 1")
 
 
 @pytest.mark.parametrize("start_key", [

@@ -72,6 +72,14 @@ Status ValidateIndexKeys(const TableMeta& table, const model::Item& item) {
             " Expected: " + std::string(model::AttrTypeName(key->type)) +
             " Actual: " + std::string(model::AttrTypeName(v.type)) + " IndexName: " + index.name);
       }
+      const size_t max_size = key == &index.hash_key ? 2048 : 1024;
+      if ((v.type == model::AttrType::kS || v.type == model::AttrType::kB) &&
+          v.str.size() > max_size) {
+        return Status::Validation(
+            "One or more parameter values were invalid: Size limit exceeded for Index Key " +
+            key->name + " Actual Size: " + std::to_string(v.str.size()) +
+            " bytes Max Size: " + std::to_string(max_size) + " bytes IndexName: " + index.name);
+      }
       if ((v.type == model::AttrType::kS || v.type == model::AttrType::kB) && v.str.empty()) {
         return Status::Validation(
             "One or more parameter values are not valid. A value specified for a secondary index "

@@ -12,7 +12,10 @@
 namespace ddbd::expr {
 namespace {
 
-constexpr int kMaxDepth = 64;
+// The service has no nesting limit of its own: an expression's 4 KB and 300 operators bound
+// it. This bound (a few recursion steps per parenthesis, so several hundred levels) lets every
+// such expression through while keeping the stack under a megabyte.
+constexpr int kMaxDepth = 2048;
 constexpr int kMaxOperators = 300;
 constexpr size_t kMaxPathDepth = 32;
 

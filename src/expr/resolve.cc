@@ -118,8 +118,13 @@ class Resolver {
         break;
       }
       case FunctionKind::kSize: {
+        // size() of a literal works where a size exists (strings, binaries, sets, lists,
+        // maps), as the service evaluates it; numbers, booleans and nulls have none.
         DDBD_ASSIGN_OR_RETURN(const AttributeValue* v, Value(call.args[0]));
-        if (v != nullptr) return IncorrectType("size", *v);
+        if (v != nullptr &&
+            (v->type == AttrType::kN || v->type == AttrType::kBool || v->type == AttrType::kNull)) {
+          return IncorrectType("size", *v);
+        }
         break;
       }
       case FunctionKind::kBeginsWith:

@@ -162,16 +162,22 @@ Result<ReadTarget> FindReadTarget(OpContext& ctx, const ReadParams& p,
   return t;
 }
 
-// ExclusiveStartKey -> storage key, validated against the key schema of what is read.
-Result<std::optional<std::string>> StartKey(const ReadTarget& t, const Json* json) {
+// ExclusiveStartKey -> storage key, validated against the key schema of what is read. A
+// Query's invalid start key gets the service's bare "The provided starting key is invalid";
+// a Scan's says why.
+Result<std::optional<std::string>> StartKey(const ReadTarget& t, const Json* json,
+                                            bool query = false) {
   if (json == nullptr) return std::optional<std::string>();
   model::AttributeMap key;
   DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*json, &key));
   const Status invalid = Status::Validation(
-      "The provided starting key is invalid: The provided key element does not match the schema");
+      query ? "The provided starting key is invalid"
+            : "The provided starting key is invalid: The provided key element does not match the "
+              "schema");
   if (t.index == nullptr) {
     auto validated = engine::ValidateKey(*t.table, key);
     if (!validated.ok()) {
+      if (query) return invalid;
       return Status::Validation("The provided starting key is invalid: " +
                                 validated.status().message());
     }
@@ -181,6 +187,38 @@ Result<std::optional<std::string>> StartKey(const ReadTarget& t, const Json* jso
   auto storage_key = engine::IndexEntryKey(*t.meta, *t.index, key);
   if (!storage_key) return invalid;
   return std::optional<std::string>(std::move(*storage_key));
+}
+
+// Order of two key values of one type (S and B by bytes, N by value).
+int CompareKeyValues(const AttributeValue& a, const AttributeValue& b) {
+  if (a.type == model::AttrType::kN) return a.num.Compare(b.num);
+  return a.str.compare(b.str);
+}
+
+// True if a sort-key value satisfies the Query's sort-key condition.
+bool SatisfiesSortCondition(const KeyCondition& c, const AttributeValue& v) {
+  using Op = KeyCondition::SortOp;
+  if (v.type != c.sort_value.type) return false;
+  const int cmp = CompareKeyValues(v, c.sort_value);
+  switch (c.sort_op) {
+    case Op::kNone:
+      return true;
+    case Op::kEq:
+      return cmp == 0;
+    case Op::kLt:
+      return cmp < 0;
+    case Op::kLe:
+      return cmp <= 0;
+    case Op::kGt:
+      return cmp > 0;
+    case Op::kGe:
+      return cmp >= 0;
+    case Op::kBetween:
+      return cmp >= 0 && CompareKeyValues(v, c.sort_value2) <= 0;
+    case Op::kBeginsWith:
+      return v.str.compare(0, c.sort_value.str.size(), c.sort_value.str) == 0;
+  }
+  return true;
 }
 
 // Filters on the page, projection, and the response.
@@ -576,15 +614,27 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
   page.consistent = p.consistent;
   page.forward = forward.value_or(true);
   page.limit = static_cast<size_t>(p.limit.value_or(0));
-  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
+  DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key, true));
   if (page.start_after && p.exclusive_start_key) {
-    // The start key must lie in the queried partition.
+    // The start key must lie in the queried partition...
     const auto& hash_json = (*p.exclusive_start_key)[target.hash.name.c_str()];
     AttributeValue start_hash;
     DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(hash_json, &start_hash));
     if (!model::Equal(start_hash, condition.hash)) {
       return Status::Validation(
-          "The provided starting key is outside query boundaries based on provided conditions");
+          "The provided starting key is outside query boundaries based on provided condition");
+    }
+    // ...and within the sort-key condition.
+    if (target.range && condition.sort_op != KeyCondition::SortOp::kNone) {
+      auto it = p.exclusive_start_key->FindMember(target.range->name.c_str());
+      AttributeValue start_sort;
+      if (it != p.exclusive_start_key->MemberEnd()) {
+        DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(it->value, &start_sort));
+        if (!SatisfiesSortCondition(condition, start_sort)) {
+          return Status::Validation(
+              "The provided starting key does not match the range key predicate");
+        }
+      }
     }
   }
   DDBD_ASSIGN_OR_RETURN(
@@ -641,6 +691,14 @@ Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
   page.consistent = p.consistent;
   page.limit = static_cast<size_t>(p.limit.value_or(0));
   DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key));
+  if (page.start_after && total &&
+      engine::SegmentOf(*page.start_after, static_cast<uint32_t>(*total)) !=
+          static_cast<uint32_t>(*segment)) {
+    return Status::Validation(
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+        "ExclusiveStartKey with correct Segment. TotalSegments: " +
+        std::to_string(*total) + " Segment: " + std::to_string(*segment));
+  }
   DDBD_ASSIGN_OR_RETURN(engine::PageResult result,
                         engine::ScanPage(ctx.catalog, *target.table, target.index,
                                          static_cast<uint32_t>(segment.value_or(0)),
