@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from boto3.dynamodb.types import Binary
+from botocore.exceptions import ClientError
 
 from conftest import error_of, unique_table_name
 from helpers import get, new_key, rejected
@@ -665,3 +666,18 @@ def test_put_item_invalid_return_values(ddb_raw, table_s, existing, return_value
                        ReturnValues=return_values)
     # message unverified
     assert code == "ValidationException"
+
+
+def test_attribute_names_of_65536_bytes_are_rejected(ddb, table_s):
+    """Attribute names are at most 65535 bytes, top level and in maps (ExtendDB issue 365 and
+    scylladb pull request 23097 describe measurements against the service)."""
+    key = {"pk": {"S": new_key()}}
+    ddb.put_item(TableName=table_s, Item=dict(key, **{"a" * 65535: {"N": "1"}}))
+    for item in (dict(key, **{"a" * 65536: {"N": "1"}}),
+                 dict(key, m={"M": {"b" * 65536: {"N": "1"}}})):
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName=table_s, Item=item)
+        assert excinfo.value.response["Error"] == {
+            "Code": "ValidationException",
+            "Message": "1 validation error detected: Attribute name is too large, must be less "
+                       "than 65536 bytes"}

@@ -372,3 +372,27 @@ def test_expression_values_with_legacy_parameters(ddb, table_s, existing):
     # message unverified (expected: "ExpressionAttributeValues can only be specified when using
     # expressions: UpdateExpression and ConditionExpression are null")
     assert code == VALIDATION
+
+
+def test_legacy_key_conditions_go_with_filter_and_projection_expressions(ddb, table_sr):
+    """The service lets KeyConditions go with a FilterExpression and a ProjectionExpression
+    (only KeyConditionExpression makes a mix); ExtendDB pull request 213 and floci issue 2893
+    describe this from runs against it."""
+    pk = new_key()
+    for i, colour in enumerate(["red", "blue", "red"]):
+        ddb.put_item(TableName=table_sr, Item={"pk": S(pk), "sk": S(f"s{i}"), "colour": S(colour),
+                                               "n": N(i)})
+    answer = ddb.query(TableName=table_sr,
+                       KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S(pk)]}},
+                       FilterExpression="colour = :c", ProjectionExpression="sk, n",
+                       ExpressionAttributeValues={":c": S("red")})
+    assert answer["Items"] == [{"sk": S("s0"), "n": N(0)}, {"sk": S("s2"), "n": N(2)}]
+    # With KeyConditionExpression it is a mix.
+    code, message = rejected(ddb.query, TableName=table_sr, KeyConditionExpression="pk = :p",
+                             KeyConditions={"pk": {"ComparisonOperator": "EQ",
+                                                   "AttributeValueList": [S(pk)]}},
+                             ExpressionAttributeValues={":p": S(pk)})
+    assert (code, message) == ("ValidationException",
+                               "Can not use both expression and non-expression parameters in the "
+                               "same request: Non-expression parameters: {KeyConditions} Expression "
+                               "parameters: {KeyConditionExpression}")

@@ -117,6 +117,16 @@ const char* JsonTokenName(const Value& json) {
   return "START_OBJECT";
 }
 
+// Attribute names (top level and map keys) are at most 65535 bytes, as the service answers
+// (measured against it: ExtendDB issue 365, scylladb pull request 23097).
+static Status CheckAttributeName(const Value& name) {
+  if (name.GetStringLength() > 65535) {
+    return Status::Validation(
+        "1 validation error detected: Attribute name is too large, must be less than 65536 bytes");
+  }
+  return Status::OK();
+}
+
 Status DecodeAttributeValue(const Value& json, AttributeValue* out, int depth) {
   if (!json.IsObject()) return WrongType(json, "AttributeValue");
   const Value* payload = nullptr;
@@ -178,6 +188,7 @@ Status DecodeAttributeValue(const Value& json, AttributeValue* out, int depth) {
     case AttrType::kM:
       if (!payload->IsObject()) return WrongType(*payload, "Map");
       for (const auto& member : payload->GetObject()) {
+        DDBD_RETURN_IF_ERROR(CheckAttributeName(member.name));
         AttributeValue element;
         DDBD_RETURN_IF_ERROR(DecodeAttributeValue(member.value, &element, depth + 1));
         out->map.insert_or_assign(
@@ -192,6 +203,7 @@ Status DecodeAttributeValue(const Value& json, AttributeValue* out, int depth) {
 Status DecodeAttributeMap(const Value& json, AttributeMap* out) {
   if (!json.IsObject()) return WrongType(json, "Map");
   for (const auto& member : json.GetObject()) {
+    DDBD_RETURN_IF_ERROR(CheckAttributeName(member.name));
     AttributeValue value;
     DDBD_RETURN_IF_ERROR(DecodeAttributeValue(member.value, &value, 0));
     out->insert_or_assign(std::string(member.name.GetString(), member.name.GetStringLength()),

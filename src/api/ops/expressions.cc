@@ -325,7 +325,11 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
     if (Present(request, "FilterExpression")) modern.push_back("FilterExpression");
   }
   if (params.key_condition) {
-    if (Present(request, "KeyConditions")) legacy.push_back("KeyConditions");
+    // The service lets legacy KeyConditions go with a FilterExpression or ProjectionExpression;
+    // only with KeyConditionExpression is it a mix.
+    if (Present(request, "KeyConditions") && Present(request, "KeyConditionExpression")) {
+      legacy.push_back("KeyConditions");
+    }
     if (Present(request, "KeyConditionExpression")) modern.push_back("KeyConditionExpression");
   }
   if (!legacy.empty() && !modern.empty()) {
