@@ -259,6 +259,17 @@ def test_unused_attribute_definition(ddb_raw):
     assert_table_missing(ddb_raw, name)
 
 
+@pytest.mark.parametrize("second_type", ["S", "N"])
+def test_duplicate_attribute_definition(ddb_raw, second_type):
+    name = unique_table_name("dupdef")
+    code, message = _create_raw(ddb_raw, name, attribute_definitions=[
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "pk", "AttributeType": second_type}])
+    # Quoted from the real service: scylladb/scylladb issue 13870 (with two types).
+    assert (code, message) == ("ValidationException", "Attribute Name is duplicated: pk")
+    assert_table_missing(ddb_raw, name)
+
+
 def test_two_hash_keys(ddb_raw):
     name = unique_table_name("twohash")
     ks = [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "HASH"}]

@@ -299,7 +299,7 @@ TEST_F(DispatcherTest, CreateTableSemanticErrors) {
                        R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},)"
                        R"({"AttributeName":"pk","AttributeType":"N"}])",
                        kSchemaPk)),
-      Validation("Cannot have two attributes with the same name"));
+      Validation("Attribute Name is duplicated: pk"));
   EXPECT_EQ(
       Error("CreateTable", CreateBody(R"("tbl")", kDefsPk,
                                       R"("KeySchema":[{"AttributeName":"pk","KeyType":"RANGE"}])")),

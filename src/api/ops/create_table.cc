@@ -103,7 +103,8 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   std::set<std::string> defined;
   for (const auto& d : definitions) {
     if (!defined.insert(d.name).second) {
-      return Status::Validation("Cannot have two attributes with the same name");
+      // As the service answers (scylladb/scylladb issue 13870 quotes it).
+      return Status::Validation("Attribute Name is duplicated: " + d.name);
     }
   }
   std::vector<std::string> missing;
