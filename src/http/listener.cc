@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <ctime>
 #include <thread>
 #include <vector>
+
+#include <zlib.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -29,9 +33,79 @@ void ToRequest(const bhttp::request<bhttp::string_body>& in, Request* out) {
   }
 }
 
+// The current time as an HTTP date (IMF-fixdate), formatted once a second per thread.
+const std::string& HttpDate() {
+  thread_local time_t last = 0;
+  thread_local std::string text;
+  const time_t now = time(nullptr);
+  if (now != last) {
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char buf[64];
+    strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = now;
+  }
+  return text;
+}
+
+// Inflates a gzip, zlib or raw deflate body. False if it is not one, or decodes past `limit`.
+enum class Inflated { kOk, kInvalid, kTooLarge };
+Inflated Inflate(const std::string& in, bool raw_deflate, size_t limit, std::string* out) {
+  z_stream zs{};
+  if (inflateInit2(&zs, raw_deflate ? -MAX_WBITS : 32 + MAX_WBITS) != Z_OK) {
+    return Inflated::kInvalid;
+  }
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  char chunk[65536];
+  int rc = Z_OK;
+  Inflated result = Inflated::kOk;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk);
+    zs.avail_out = sizeof(chunk);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      result = Inflated::kInvalid;  // corrupt, or truncated (Z_BUF_ERROR)
+      break;
+    }
+    out->append(chunk, sizeof(chunk) - zs.avail_out);
+    if (out->size() > limit) {
+      result = Inflated::kTooLarge;
+      break;
+    }
+  }
+  if (result == Inflated::kOk && zs.avail_in != 0) result = Inflated::kInvalid;  // trailing bytes
+  inflateEnd(&zs);
+  return result;
+}
+
+// Decodes a gzip or deflate body (Content-Encoding), keeping the raw one for signatures.
+// False if the decoded body is larger than `limit`.
+bool DecodeContent(Request* request, size_t limit) {
+  std::string encoding(request->Header("Content-Encoding"));
+  for (auto& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (encoding.empty() || encoding == "identity") return true;
+  if (encoding != "gzip" && encoding != "x-gzip" && encoding != "deflate") return true;
+  std::string decoded;
+  Inflated r = Inflate(request->body, false, limit, &decoded);
+  if (r == Inflated::kInvalid && encoding == "deflate") {
+    decoded.clear();
+    r = Inflate(request->body, true, limit, &decoded);  // deflate without the zlib wrapper
+  }
+  if (r == Inflated::kTooLarge) return false;
+  if (r == Inflated::kInvalid) {
+    request->decode_failed = true;
+    return true;
+  }
+  request->decoded_body = std::move(decoded);
+  return true;
+}
+
 bhttp::response<bhttp::string_body> FromResponse(Response&& in, unsigned version, bool keep_alive) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(in.status), version};
   res.set(bhttp::field::server, "ddbd");
+  res.set(bhttp::field::date, HttpDate());
   for (auto& [k, v] : in.headers) res.set(k, v);
   res.body() = std::move(in.body);
   res.keep_alive(keep_alive);
@@ -104,6 +178,14 @@ asio::awaitable<void> Session(tcp_stream stream, const Handler& handler, Limits&
       co_await bhttp::async_read(stream, buffer, parser,
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
+    Request request;
+    if (!ec) {
+      auto& raw = parser.get();
+      ToRequest(raw, &request);
+      request.body = std::move(raw.body());
+      // The size limit applies to the decoded body too.
+      if (!DecodeContent(&request, options.body_limit)) ec = bhttp::error::body_limit;
+    }
     if (ec == bhttp::error::body_limit) {
       Response too_large{413, {{"Content-Type", "text/plain"}}, "Request entity too large"};
       auto res = FromResponse(std::move(too_large), 11, false);
@@ -112,9 +194,6 @@ asio::awaitable<void> Session(tcp_stream stream, const Handler& handler, Limits&
     }
     if (ec) break;
     auto& raw = parser.get();
-    Request request;
-    ToRequest(raw, &request);
-    request.body = std::move(raw.body());
     Response response;
     handler(request, &response);
     bool keep_alive = raw.keep_alive();

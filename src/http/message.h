@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,7 +16,14 @@ struct Request {
   std::string method;  // "POST"
   std::string target;  // raw request target, e.g. "/" or "/?X-Amz-Algorithm=..."
   std::vector<std::pair<std::string, std::string>> headers;  // as received
-  std::string body;
+  std::string body;                                          // as received: what a signature covers
+  // With Content-Encoding gzip or deflate, the decoded body (or decode_failed when it is not
+  // valid data of that encoding).
+  std::optional<std::string> decoded_body;
+  bool decode_failed = false;
+
+  // What the request says: the decoded body if it was encoded.
+  const std::string& content() const { return decoded_body ? *decoded_body : body; }
 
   // First header named `name` (case-insensitive), or "" if absent.
   std::string_view Header(std::string_view name) const;

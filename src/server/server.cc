@@ -97,10 +97,31 @@ struct Server::Impl {
   }
 
   void Handle(const http::Request& request, http::Response* response) const {
-    if (request.method == "GET" && (request.target == "/health" || request.target == "/")) {
+    if (request.method == "GET" && request.target == "/health") {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "application/json");
       response->body = R"({"status":"ok"})";
+      return;
+    }
+    if (request.method == "GET" && request.target == "/") {
+      // As the service's endpoint answers ("healthy: dynamodb.us-east-1.amazonaws.com"), with
+      // the name the client used.
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "text/plain");
+      response->body = "healthy: " + std::string(request.Header("Host"));
+      return;
+    }
+    if (request.method == "OPTIONS") {
+      // A browser's CORS preflight: any origin, the methods and headers it asks for.
+      response->status = 200;
+      response->headers.emplace_back("Access-Control-Allow-Origin", "*");
+      response->headers.emplace_back("Access-Control-Allow-Methods",
+                                     "GET, POST, PUT, DELETE, OPTIONS");
+      std::string_view asked = request.Header("Access-Control-Request-Headers");
+      response->headers.emplace_back("Access-Control-Allow-Headers",
+                                     asked.empty() ? std::string("*") : std::string(asked));
+      response->headers.emplace_back("Access-Control-Max-Age", "172800");
+      response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
       return;
     }
     if (options.test_hooks && request.method == "POST" &&
@@ -144,8 +165,11 @@ struct Server::Impl {
           Status(ErrorCode::kUnknownOperation, "Unknown operation exception"));
     } else if (Status auth_status = Authenticate(request, &caller); !auth_status.ok()) {
       reply = api::Dispatcher::ErrorReply(auth_status);
+    } else if (request.decode_failed) {
+      // A body that is not the gzip or deflate data its Content-Encoding says.
+      reply = api::Dispatcher::ErrorReply(Status(ErrorCode::kSerialization, ""));
     } else {
-      reply = dispatcher->Handle(request.Header("X-Amz-Target"), request.body, caller);
+      reply = dispatcher->Handle(request.Header("X-Amz-Target"), request.content(), caller);
     }
     // Only known operations get a series of their own: any other target (unauthenticated
     // requests can send anything) counts as "unknown", so /metrics stays bounded.
@@ -166,13 +190,23 @@ struct Server::Impl {
     response->headers.emplace_back("Content-Type", kJsonContentType);
     response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
     response->headers.emplace_back("x-amz-crc32", std::to_string(Crc32(reply.body)));
+    AddCorsHeaders(request, response);
     response->body = std::move(reply.body);
+  }
+
+  // Browsers (the JS SDK in a web page) read responses of any origin.
+  static void AddCorsHeaders(const http::Request& request, http::Response* response) {
+    if (request.Header("Origin").empty()) return;
+    response->headers.emplace_back("Access-Control-Allow-Origin", "*");
+    response->headers.emplace_back(
+        "Access-Control-Expose-Headers",
+        "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date,x-amz-crc32");
   }
 
   // The Lambda API's event source mapping operations (REST-JSON, signed for "lambda").
   void HandleLambda(const http::Request& request, std::string_view path,
                     std::chrono::steady_clock::time_point started, http::Response* response) const {
-    api::RestRequest rest{request.method, path, {}, request.body};
+    api::RestRequest rest{request.method, path, {}, request.content()};
     if (path.size() < request.target.size()) {
       std::string_view query = std::string_view(request.target).substr(path.size() + 1);
       while (!query.empty()) {
@@ -204,6 +238,7 @@ struct Server::Impl {
     response->headers.emplace_back("Content-Type", "application/json");
     response->headers.emplace_back("x-amzn-RequestId", NewUuid());
     for (auto& header : reply.headers) response->headers.push_back(std::move(header));
+    AddCorsHeaders(request, response);
     response->body = std::move(reply.body);
   }
 };
