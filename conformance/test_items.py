@@ -681,3 +681,33 @@ def test_attribute_names_of_65536_bytes_are_rejected(ddb, table_s):
             "Code": "ValidationException",
             "Message": "1 validation error detected: Attribute name is too large, must be less "
                        "than 65536 bytes"}
+
+
+def test_a_table_arn_is_accepted_where_a_table_name_is(ddb, table_s):
+    """The API model takes a table name or ARN (the TableArn shape) for TableName."""
+    arn = ddb.describe_table(TableName=table_s)["Table"]["TableArn"]
+    key = {"pk": {"S": new_key()}}
+    ddb.put_item(TableName=arn, Item=dict(key, v={"N": "1"}))
+    assert ddb.get_item(TableName=arn, Key=key, ConsistentRead=True)["Item"]["v"] == {"N": "1"}
+    assert ddb.describe_table(TableName=arn)["Table"]["TableName"] == table_s
+    ddb.update_item(TableName=arn, Key=key, UpdateExpression="SET v = :v",
+                    ExpressionAttributeValues={":v": {"N": "2"}})
+    assert ddb.query(TableName=arn, KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": key["pk"]})["Count"] == 1
+    ddb.transact_write_items(TransactItems=[{"Delete": {"TableName": arn, "Key": key}}])
+    assert get(ddb, table_s, key) is None
+
+
+@pytest.mark.parametrize("operation,kwargs", [
+    ("put_item", {"Item": {"pk": {"S": "a"}}}),
+    ("describe_table", {}),
+])
+def test_an_empty_table_name_is_one_length_error(ddb_raw, operation, kwargs):
+    """Quoted from a run against the service (nubo-db/dynoxide issue 11): a table name or ARN
+    of length 0."""
+    with pytest.raises(ClientError) as excinfo:
+        getattr(ddb_raw, operation)(TableName="", **kwargs)
+    assert excinfo.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value '' at 'tableName' failed to satisfy "
+                   "constraint: Member must have length greater than or equal to 1"}

@@ -52,6 +52,55 @@ const OperationRow* FindOperation(std::string_view target) {
   return nullptr;
 }
 
+// Where the service accepts a table ARN for a table name (TableName of single-table operations
+// and of transaction items), the ARN of one of the caller's tables becomes its name. A
+// well-formed table ARN of another account or region names no table of the caller's.
+Status ResolveTableArn(rapidjson::Value& owner, const CallerContext& caller,
+                       rapidjson::MemoryPoolAllocator<>& allocator) {
+  if (!owner.IsObject()) return Status::OK();
+  auto it = owner.FindMember("TableName");
+  if (it == owner.MemberEnd() || !it->value.IsString()) return Status::OK();
+  std::string_view value(it->value.GetString(), it->value.GetStringLength());
+  constexpr std::string_view kPrefix = "arn:aws:dynamodb:";
+  if (value.substr(0, kPrefix.size()) != kPrefix) return Status::OK();
+  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
+  std::string_view rest = value.substr(kPrefix.size());
+  const size_t c1 = rest.find(':');
+  const size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
+  if (c2 == std::string_view::npos) return Status::OK();
+  std::string_view region = rest.substr(0, c1), account = rest.substr(c1 + 1, c2 - c1 - 1);
+  std::string_view resource = rest.substr(c2 + 1);
+  if (resource.substr(0, 6) != "table/" || resource.size() == 6 ||
+      resource.find('/', 6) != std::string_view::npos) {
+    return Status::OK();  // not a table ARN: the name's own checks answer
+  }
+  if (region != caller.region || account != caller.account) {
+    return Status::ResourceNotFound("Requested resource not found");
+  }
+  std::string name(resource.substr(6));
+  it->value.SetString(name.data(), static_cast<rapidjson::SizeType>(name.size()), allocator);
+  return Status::OK();
+}
+
+Status ResolveTableArns(std::string_view operation, rapidjson::Document& request,
+                        const CallerContext& caller) {
+  if (!request.IsObject()) return Status::OK();
+  auto& allocator = request.GetAllocator();
+  DDBD_RETURN_IF_ERROR(ResolveTableArn(request, caller, allocator));
+  if (operation == "TransactWriteItems" || operation == "TransactGetItems") {
+    auto items = request.FindMember("TransactItems");
+    if (items != request.MemberEnd() && items->value.IsArray()) {
+      for (auto& item : items->value.GetArray()) {
+        if (!item.IsObject()) continue;
+        for (auto& action : item.GetObject()) {
+          DDBD_RETURN_IF_ERROR(ResolveTableArn(action.value, caller, allocator));
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 bool Dispatcher::IsKnownOperation(std::string_view target) {
@@ -77,6 +126,11 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     // Invalid UTF-8 and lone surrogates are rejected before anything else looks at it.
     if (Status parsed = model::ParseRequestJson(body, &request); !parsed.ok()) {
       return ErrorReply(parsed);
+    }
+    if (op->service == kDynamo && op->name != "CreateTable") {
+      if (Status resolved = ResolveTableArns(op->name, request, caller); !resolved.ok()) {
+        return ErrorReply(resolved);
+      }
     }
     rapidjson::StringBuffer buffer(nullptr, 4096);
     JsonWriter writer(buffer);

@@ -41,9 +41,14 @@ void ConstraintErrors::Length(const std::string& value, const char* path, size_t
   }
 }
 
-void ConstraintErrors::TableName(const std::string* value, const char* path) {
+void ConstraintErrors::TableName(const std::string* value, const char* path, bool arn_shape) {
   if (value == nullptr) {
     NotNull(path);
+    return;
+  }
+  if (value->empty() && arn_shape) {
+    // A table name or ARN (the model's TableArn shape): one error for an empty one.
+    Length(*value, path, 1, 1024);
     return;
   }
   bool pattern_ok = !value->empty();

@@ -25,7 +25,9 @@ class ConstraintErrors {
   void Add(std::string text) { errors_.push_back(std::move(text)); }
   void NotNull(const char* path);
   void Length(const std::string& value, const char* path, size_t min, size_t max);
-  void TableName(const std::string* value, const char* path = "tableName");
+  // A table name; `arn_shape`: where the model takes a table name or ARN (TableArn, min 1),
+  // an empty one is one length error.
+  void TableName(const std::string* value, const char* path = "tableName", bool arn_shape = true);
   void Enum(const std::string& value, const char* path, const char* allowed);
   void Min(int64_t value, const char* path, int64_t min);
   void Max(int64_t value, const char* path, int64_t max);

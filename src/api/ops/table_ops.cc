@@ -42,7 +42,7 @@ Status ListTables(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto start, GetString(request, "ExclusiveStartTableName"));
   DDBD_ASSIGN_OR_RETURN(auto limit, GetInt(request, "Limit"));
   ConstraintErrors errors;
-  if (start) errors.TableName(&*start, "exclusiveStartTableName");
+  if (start) errors.TableName(&*start, "exclusiveStartTableName", false);
   if (limit && *limit < 1) errors.Min(*limit, "limit", 1);
   if (limit && *limit > 100) {
     errors.Add("Value '" + std::to_string(*limit) +
