@@ -224,3 +224,46 @@ def test_thousands_of_signed_header_names_cost_little(secured):
         assert reply.startswith(b"HTTP/1.1 400") and b"InvalidSignatureException" in reply
     spent = (server_cpu_seconds(secured.proc.pid) - before) / 5
     assert spent < 0.015, f"{spent * 1000:.1f} ms of server CPU per request"
+
+
+def test_an_expired_signature_is_answered_before_the_scope(secured):
+    """A request an hour old, signed for the wrong service and region: the service answers the
+    time first ("Signature expired: ... is now earlier than ..."), before the credential scope
+    or the key."""
+    import datetime
+    import http.client
+    import json
+    from unittest import mock
+    from urllib.parse import urlparse
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    real = datetime.datetime
+
+    class HourAgo(real):
+        @classmethod
+        def utcnow(cls):
+            return real.utcnow() - datetime.timedelta(hours=1)
+
+        @classmethod
+        def now(cls, tz=None):
+            return real.now(tz) - datetime.timedelta(hours=1)
+
+    body = json.dumps({}).encode()
+    req = AWSRequest(method="POST", url=secured.endpoint + "/", data=body,
+                     headers={"X-Amz-Target": "DynamoDB_20120810.ListTables",
+                              "Content-Type": "application/x-amz-json-1.0"})
+    with mock.patch("botocore.auth.datetime.datetime", HourAgo):
+        SigV4Auth(Credentials("AKIAUNKNOWNKEY000000", "x"), "lambda", "eu-west-9").add_auth(req)
+    url = urlparse(secured.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("POST", "/", body=body, headers=dict(req.headers.items()))
+    resp = conn.getresponse()
+    answer = json.loads(resp.read())
+    conn.close()
+    assert resp.status == 400
+    assert answer["__type"].endswith("#InvalidSignatureException")
+    assert re.fullmatch(r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z "
+                        r"\(\d{8}T\d{6}Z - 15 min\.\)", answer["message"]), answer

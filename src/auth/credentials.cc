@@ -147,7 +147,11 @@ Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const Cred
                                           int64_t now_unix_seconds,
                                           const ParseOptions& parse_options,
                                           const VerifyOptions& verify_options) {
-  DDBD_ASSIGN_OR_RETURN(ParsedSignature parsed, ParseSignature(req, parse_options));
+  // The request time is checked before the credential scope and the key, as the service does.
+  ParseOptions timed = parse_options;
+  timed.now_unix_seconds = now_unix_seconds;
+  timed.max_clock_skew_seconds = verify_options.max_clock_skew_seconds;
+  DDBD_ASSIGN_OR_RETURN(ParsedSignature parsed, ParseSignature(req, timed));
   const Credential* credential = store.Find(parsed.identity.access_key_id);
   if (credential == nullptr) return UnrecognizedClientError();
   DDBD_RETURN_IF_ERROR(VerifySignature(req, parsed, credential->secret_access_key, now_unix_seconds,

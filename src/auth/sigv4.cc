@@ -251,6 +251,32 @@ struct RequestDate {
   bool from_date_header = false;
 };
 
+std::string MinutesText(int64_t seconds) {
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + " min.";
+  return std::to_string(seconds) + " sec.";
+}
+
+// The request time against the server's: skew either way, or a presigned request's expiry.
+Status CheckRequestTime(const ParsedSignature& parsed, int64_t now_unix_seconds, int64_t skew) {
+  if (parsed.request_time > now_unix_seconds + skew) {
+    // Confirmed (Lambda, Serverless; "+ 5 min." there, DynamoDB uses 15 minutes).
+    return Invalid("Signature not yet current: " + parsed.amz_date + " is still later than " +
+                   FormatAmzDate(now_unix_seconds + skew) + " (" + FormatAmzDate(now_unix_seconds) +
+                   " + " + MinutesText(skew) + ")");
+  }
+  if (parsed.presigned && parsed.expires_seconds >= 0) {
+    if (now_unix_seconds > parsed.request_time + parsed.expires_seconds) {
+      return Status(ErrorCode::kAccessDenied, std::string(kRequestExpiredMessage));
+    }
+  } else if (parsed.request_time < now_unix_seconds - skew) {
+    // Confirmed (DynamoDB and others, "- 15 min.").
+    return Invalid("Signature expired: " + parsed.amz_date + " is now earlier than " +
+                   FormatAmzDate(now_unix_seconds - skew) + " (" + FormatAmzDate(now_unix_seconds) +
+                   " - " + MinutesText(skew) + ")");
+  }
+  return Status::OK();
+}
+
 // Checks everything shared by both forms once the raw elements are known.
 Status FinishParse(const HttpRequestView& req, std::string_view credential,
                    std::string_view signed_headers, RequestDate date, const ParseOptions& options,
@@ -273,6 +299,10 @@ Status FinishParse(const HttpRequestView& req, std::string_view credential,
   }
   out->request_time = *time;
   out->amz_date = FormatAmzDate(*time);
+  if (options.now_unix_seconds) {
+    DDBD_RETURN_IF_ERROR(
+        CheckRequestTime(*out, *options.now_unix_seconds, options.max_clock_skew_seconds));
+  }
 
   std::string_view day = std::string_view(out->amz_date).substr(0, 8);
   if (scope[1] != day) {
@@ -461,11 +491,6 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string MinutesText(int64_t seconds) {
-  if (seconds % 60 == 0) return std::to_string(seconds / 60) + " min.";
-  return std::to_string(seconds) + " sec.";
-}
-
 }  // namespace
 
 std::optional<std::string_view> FindHeader(const HttpRequestView& req, std::string_view name) {
@@ -490,24 +515,8 @@ Result<ParsedSignature> ParseSignature(const HttpRequestView& req, const ParseOp
 Status VerifySignature(const HttpRequestView& req, const ParsedSignature& parsed,
                        std::string_view secret_access_key, int64_t now_unix_seconds,
                        const VerifyOptions& options) {
-  const int64_t skew = options.max_clock_skew_seconds;
   // Time checks first: they need no secret and give the more useful answer.
-  if (parsed.request_time > now_unix_seconds + skew) {
-    // Confirmed (Lambda, Serverless; "+ 5 min." there, DynamoDB uses 15 minutes).
-    return Invalid("Signature not yet current: " + parsed.amz_date + " is still later than " +
-                   FormatAmzDate(now_unix_seconds + skew) + " (" + FormatAmzDate(now_unix_seconds) +
-                   " + " + MinutesText(skew) + ")");
-  }
-  if (parsed.presigned && parsed.expires_seconds >= 0) {
-    if (now_unix_seconds > parsed.request_time + parsed.expires_seconds) {
-      return Status(ErrorCode::kAccessDenied, std::string(kRequestExpiredMessage));
-    }
-  } else if (parsed.request_time < now_unix_seconds - skew) {
-    // Confirmed (DynamoDB and others, "- 15 min.").
-    return Invalid("Signature expired: " + parsed.amz_date + " is now earlier than " +
-                   FormatAmzDate(now_unix_seconds - skew) + " (" + FormatAmzDate(now_unix_seconds) +
-                   " - " + MinutesText(skew) + ")");
-  }
+  DDBD_RETURN_IF_ERROR(CheckRequestTime(parsed, now_unix_seconds, options.max_clock_skew_seconds));
 
   // Candidate payload hashes the client may have signed.
   const std::string body_hash = HexSha256(req.body);

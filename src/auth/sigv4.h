@@ -93,6 +93,11 @@ struct ParseOptions {
   std::string_view service = "dynamodb";
   // Required region in the credential scope; empty accepts any non-empty region.
   std::string_view region;
+  // With the server's time, a request time out of the allowed skew (or a presigned request
+  // past its expiry) is answered as soon as the date is parsed, before the credential scope is
+  // examined, as the service orders its checks (VerifySignature's time errors).
+  std::optional<int64_t> now_unix_seconds;
+  int64_t max_clock_skew_seconds = kDefaultMaxClockSkewSeconds;
 };
 
 // Parses the signature of `req` and checks its structure. Needs no secret, so it runs before the
