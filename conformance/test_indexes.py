@@ -656,6 +656,28 @@ def test_index_key_attributes_may_be_missing(ddb, idx):
 # UpdateTable: adding and deleting a GSI
 # --------------------------------------------------------------------------
 
+def test_a_backfill_skips_items_that_cannot_be_in_the_index(ddb, table_factory):
+    """Items written before a GSI existed whose key value has another type, is empty or is too
+    long are left out of the index, as the service's backfill does (writes with such values
+    are refused once the index exists)."""
+    name = table_factory(hash_key=("pk", "S"), range_key=("sk", "N"))
+    batch_write_all(ddb, name, [
+        {"pk": S("ok"), "sk": N(1), "c": S("fine")},
+        {"pk": S("number"), "sk": N(2), "c": N(5)},
+        {"pk": S("empty"), "sk": N(3), "c": S("")},
+        {"pk": S("long"), "sk": N(4), "c": S("x" * 2049)},
+    ])
+    ddb.update_table(
+        TableName=name, AttributeDefinitions=ad(pk="S", sk="N", c="S"),
+        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by_c", "KeySchema": ks("c", "sk"),
+                                                 "Projection": keys_only()}}])
+    wait_for_indexes(ddb, name)
+    items = ddb.scan(TableName=name, IndexName="by_c")["Items"]
+    assert [i["pk"] for i in items] == [S("ok")]
+    assert by_name(ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"])[
+        "by_c"]["ItemCount"] == 1
+
+
 def test_update_table_adds_a_gsi_over_existing_items(ddb, table_factory):
     name = table_factory(hash_key=("pk", "S"), range_key=("sk", "N"))
     items = [{"pk": S(f"p{i % 7}"), "sk": N(i), "c": S(f"c{i % 3}")} for i in range(60)]

@@ -13,14 +13,27 @@ const model::AttributeValue* KeyValue(const model::Item& item, const KeyElement&
   return &it->second;
 }
 
+// An index key value, or nullptr if the item cannot be in the index: missing, of another type,
+// empty, or longer than an index key may be (a backfill skips such items, as the service does;
+// writes are refused by ValidateIndexKeys first).
+const model::AttributeValue* IndexKeyValue(const model::Item& item, const KeyElement& key,
+                                           size_t max_size) {
+  const model::AttributeValue* v = KeyValue(item, key);
+  if (v != nullptr && (v->type == model::AttrType::kS || v->type == model::AttrType::kB) &&
+      (v->str.empty() || v->str.size() > max_size)) {
+    return nullptr;
+  }
+  return v;
+}
+
 }  // namespace
 
 std::optional<std::string> IndexEntryKey(const TableMeta& table, const IndexMeta& index,
                                          const model::Item& item) {
   const auto* table_hash = KeyValue(item, table.hash_key);
   const auto* table_range = table.range_key ? KeyValue(item, *table.range_key) : nullptr;
-  const auto* index_hash = KeyValue(item, index.hash_key);
-  const auto* index_range = index.range_key ? KeyValue(item, *index.range_key) : nullptr;
+  const auto* index_hash = IndexKeyValue(item, index.hash_key, 2048);
+  const auto* index_range = index.range_key ? IndexKeyValue(item, *index.range_key, 1024) : nullptr;
   if (!table_hash || (table.range_key && !table_range) || !index_hash ||
       (index.range_key && !index_range)) {
     return std::nullopt;
