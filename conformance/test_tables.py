@@ -259,6 +259,24 @@ def test_unused_attribute_definition(ddb_raw):
     assert_table_missing(ddb_raw, name)
 
 
+def test_key_attribute_names_are_at_most_255_bytes(ddb_raw):
+    """The model's KeySchemaAttributeName is 1..255 long (ddbd 0.1 created such tables)."""
+    long_name = "k" * 256
+    name = unique_table_name("longkey")
+    code, message = _create_raw(ddb_raw, name, key_schema=[{"AttributeName": long_name, "KeyType": "HASH"}],
+                                attribute_definitions=[{"AttributeName": long_name, "AttributeType": "S"}])
+    assert code == "ValidationException"
+    # The order and count of the listed errors are unverified.
+    assert f"Value '{long_name}' at 'keySchema.1.member.attributeName' failed to satisfy constraint: " \
+           "Member must have length less than or equal to 255" in message
+    assert_table_missing(ddb_raw, name)
+    ok = unique_table_name("key255")
+    ddb_raw.create_table(TableName=ok, BillingMode="PAY_PER_REQUEST",
+                         KeySchema=[{"AttributeName": "k" * 255, "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "k" * 255, "AttributeType": "S"}])
+    delete_table_quietly(ddb_raw, ok)
+
+
 @pytest.mark.parametrize("second_type", ["S", "N"])
 def test_duplicate_attribute_definition(ddb_raw, second_type):
     name = unique_table_name("dupdef")

@@ -42,10 +42,12 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
       DDBD_ASSIGN_OR_RETURN(auto key_type, GetString(e, "KeyType"));
       std::string path = "keySchema." + std::to_string(i + 1) + ".member.";
       SchemaElement element;
-      if (!attr_name)
+      if (!attr_name) {
         errors.NotNull((path + "attributeName").c_str());
-      else
+      } else {
+        errors.Length(*attr_name, (path + "attributeName").c_str(), 1, 255);
         element.name = *attr_name;
+      }
       if (!key_type) {
         errors.NotNull((path + "keyType").c_str());
       } else if (*key_type != "HASH" && *key_type != "RANGE") {

@@ -41,6 +41,9 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
         errors.NotNull((path + ".keySchema.member").c_str());
         continue;
       }
+      errors.Length(
+          *attr, (path + ".keySchema." + std::to_string(i + 1) + ".member.attributeName").c_str(),
+          1, 255);
       if (*type == "HASH" && i == 0) {
         spec.hash_name = *attr;
       } else if (*type == "RANGE" && i == 1) {

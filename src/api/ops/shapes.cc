@@ -24,10 +24,12 @@ Result<std::optional<std::vector<engine::KeyElement>>> ParseAttributeDefinitions
     DDBD_ASSIGN_OR_RETURN(auto attr_type, GetString(d, "AttributeType"));
     std::string path = "attributeDefinitions." + std::to_string(i + 1) + ".member.";
     engine::KeyElement element;
-    if (!attr_name)
+    if (!attr_name) {
       errors.NotNull((path + "attributeName").c_str());
-    else
+    } else {
+      errors.Length(*attr_name, (path + "attributeName").c_str(), 1, 255);
       element.name = *attr_name;
+    }
     if (!attr_type) {
       errors.NotNull((path + "attributeType").c_str());
     } else if (*attr_type == "S") {
