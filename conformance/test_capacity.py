@@ -58,6 +58,18 @@ def test_provisioned_table_throttles_once_burst_is_spent(ddbd_factory):
     assert info.value.response["Error"]["Message"] == (
         "The level of configured provisioned throughput for the table was exceeded. "
         "Consider increasing your provisioning level with the UpdateTable API.")
+    # ThrottlingReasons (API model): what was throttled, and why.
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
+    while status == 200:
+        status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
+    assert answer["ThrottlingReasons"] == [
+        {"reason": "TableWriteProvisionedThroughputExceeded", "resource": arn}]
+    status, answer = raw_call(server, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
+    while status == 200:
+        status, answer = raw_call(server, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
+    assert answer["ThrottlingReasons"] == [
+        {"reason": "TableReadProvisionedThroughputExceeded", "resource": arn}]
     ddb.update_table(TableName=table,
                      ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 1000})
     time.sleep(0.2)
@@ -225,6 +237,10 @@ def test_on_demand_maximum_throttles_the_table(ddbd_factory):
             assert e.response["Error"]["Code"] == "ThrottlingException"
             throttled += 1
     assert throttled > 100
+    status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("z")}})
+    assert status == 400
+    assert answer["throttlingReasons"] == [{"reason": "TableWriteMaxOnDemandThroughputExceeded",
+                                            "resource": desc["Table"]["TableArn"]}]
     # Raising the maximum lifts the limit.
     status, _ = raw_call(server, "UpdateTable", {
         "TableName": table, "OnDemandThroughput": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}})

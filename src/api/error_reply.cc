@@ -43,6 +43,19 @@ ApiReply Dispatcher::ErrorReply(const Status& status) {
     WriteKey(w, capital ? "Message" : "message");
     WriteString(w, status.message());
   }
+  if (const auto* t = dynamic_cast<const engine::ThrottlingPayload*>(status.payload())) {
+    // ThrottlingException spells the member in lower camel case, the others capitalised.
+    WriteKey(w,
+             status.code() == ErrorCode::kThrottling ? "throttlingReasons" : "ThrottlingReasons");
+    w.StartArray();
+    w.StartObject();
+    WriteKey(w, "reason");
+    WriteString(w, t->reason);
+    WriteKey(w, "resource");
+    WriteString(w, t->resource);
+    w.EndObject();
+    w.EndArray();
+  }
   if (const auto* item = dynamic_cast<const ItemPayload*>(status.payload())) {
     WriteKey(w, "Item");
     model::WriteAttributeMap(w, item->item);

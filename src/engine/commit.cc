@@ -166,7 +166,7 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us,
       if (auto admission = map->AdmitWrite(index_hash);
           admission != PartitionMap::Admission::kAdmitted) {
         map->NoteThrottledWrite(index_hash);
-        return ThrottleError(meta, true, admission);
+        return ThrottleError(meta, index.name, true, admission);
       }
       p.gsi_charges.push_back({map, {index_hash, units}});
       continue;
@@ -221,7 +221,7 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     if (auto admission = p.table->partitions().AdmitWrite(p.hash);
         admission != PartitionMap::Admission::kAdmitted) {
       p.table->partitions().NoteThrottledWrite(p.hash);
-      return fail(i, ThrottleError(*p.meta, false, admission));
+      return fail(i, ThrottleError(*p.meta, "", true, admission));
     }
   }
   if (n > 1) {

@@ -92,30 +92,46 @@ int64_t AddIndexChanges(const TableMeta& meta, const IndexMeta& index,
   return size_delta;
 }
 
-Status ThrottleError(const TableMeta& meta, bool index, PartitionMap::Admission admission) {
+Status ThrottleError(const TableMeta& meta, const std::string& index_name, bool write,
+                     PartitionMap::Admission admission) {
+  const bool index = !index_name.empty();
+  const bool provisioned = meta.billing_mode == BillingMode::kProvisioned;  // GSIs follow it
+  // The limit: an on-demand maximum, the provisioned throughput (of the table or the GSI), or
+  // an on-demand partition or key ceiling.
+  const char* limit = admission == PartitionMap::Admission::kTableMaximum
+                          ? "MaxOnDemandThroughputExceeded"
+                      : provisioned ? "ProvisionedThroughputExceeded"
+                                    : "KeyRangeThroughputExceeded";
+  auto payload = std::make_shared<const ThrottlingPayload>(
+      std::string(index ? "Index" : "Table") + (write ? "Write" : "Read") + limit,
+      index ? meta.Arn() + "/index/" + index_name : meta.Arn());
   if (admission == PartitionMap::Admission::kTableMaximum) {
     return Status(ErrorCode::kThrottling,
                   "Throughput exceeds the maximum OnDemandThroughput configured on table or "
-                  "index");  // message unverified
+                  "index",  // message unverified
+                  std::move(payload));
   }
   if (index) {
     return Status(ErrorCode::kProvisionedThroughputExceeded,
                   "The level of configured provisioned throughput for one or more global "
                   "secondary indexes of the table was exceeded. Consider increasing your "
                   "provisioning level for the under-provisioned global secondary indexes with "
-                  "the UpdateTable API");
+                  "the UpdateTable API",
+                  std::move(payload));
   }
-  if (meta.billing_mode == BillingMode::kProvisioned) {
+  if (provisioned) {
     return Status(ErrorCode::kProvisionedThroughputExceeded,
                   "The level of configured provisioned throughput for the table was exceeded. "
-                  "Consider increasing your provisioning level with the UpdateTable API.");
+                  "Consider increasing your provisioning level with the UpdateTable API.",
+                  std::move(payload));
   }
   return Status(ErrorCode::kProvisionedThroughputExceeded,
                 "Throughput exceeds the current capacity of your table or index. DynamoDB is "
                 "automatically scaling your table or index so please try again shortly. If "
                 "exceptions persist, check if you have a hot key: "
                 "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
-                "bp-partition-key-design.html");
+                "bp-partition-key-design.html",
+                std::move(payload));
 }
 
 Result<PrimaryKey> ValidateKey(const Table& table, const model::AttributeMap& key) {
@@ -176,7 +192,7 @@ Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKe
   if (auto admission = table.partitions().AdmitRead(hash);
       admission != PartitionMap::Admission::kAdmitted) {
     table.partitions().NoteThrottledRead(hash);
-    return ThrottleError(*table.shared_meta(), false, admission);
+    return ThrottleError(*table.shared_meta(), "", false, admission);
   }
   ReadResult found_result;
   DDBD_ASSIGN_OR_RETURN(found_result, GetItemUnmetered(catalog, table, key));

@@ -54,10 +54,19 @@ struct ConsumedUnits {
   }
 };
 
+// What was throttled, for the ThrottlingReasons of the service's throttling errors:
+// {"reason": "<Table|Index><Read|Write><limit>", "resource": <table or index ARN>}.
+struct ThrottlingPayload : Status::Payload {
+  ThrottlingPayload(std::string r, std::string a) : reason(std::move(r)), resource(std::move(a)) {}
+  std::string reason;
+  std::string resource;
+};
+
 // ProvisionedThroughputExceededException with the service's message for a provisioned
-// table, an on-demand table's partition ceiling, or (`index`) a GSI out of capacity.
-// `admission` says which limit refused the request.
-Status ThrottleError(const TableMeta& meta, bool index,
+// table, an on-demand table's partition ceiling, or a GSI out of capacity (`index_name` not
+// empty); ThrottlingException past an on-demand maximum. `admission` says which limit refused
+// the request; `write` whether it was a write. Carries a ThrottlingPayload.
+Status ThrottleError(const TableMeta& meta, const std::string& index_name, bool write,
                      PartitionMap::Admission admission = PartitionMap::Admission::kPartitionLimit);
 
 struct MutationResult {

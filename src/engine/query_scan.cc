@@ -84,7 +84,9 @@ Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t 
   if (auto admission = meter.AdmitRead(hash, per_key);
       admission != PartitionMap::Admission::kAdmitted) {
     meter.NoteThrottledRead(hash);
-    return ThrottleError(*table.shared_meta(), index != nullptr && index->global, admission);
+    return ThrottleError(*table.shared_meta(),
+                         index != nullptr && index->global ? index->name : std::string(), false,
+                         admission);
   }
   DDBD_ASSIGN_OR_RETURN(PageResult result, read());
   result.units = ReadUnits(result.bytes_read, page.consistent);

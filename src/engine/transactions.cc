@@ -32,7 +32,7 @@ Result<std::vector<GetOpResult>> TransactGet(Catalog& catalog, const std::vector
     if (auto admission = table.partitions().AdmitRead(hashes[i]);
         admission != PartitionMap::Admission::kAdmitted) {
       table.partitions().NoteThrottledRead(hashes[i]);
-      fail(i, ThrottleError(*table.shared_meta(), false, admission));
+      fail(i, ThrottleError(*table.shared_meta(), "", false, admission));
       continue;
     }
     // An item a write is working on conflicts (the service's rule for TransactGetItems).

@@ -148,7 +148,7 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     UnitsOf(consumed, t.name).table += units;
   }
   if (throttled > 0 && throttled == total_keys) {
-    return engine::ThrottleError(tables[0].table->meta(), false);
+    return engine::ThrottleError(tables[0].table->meta(), "", false);
   }
 
   out.StartObject();
@@ -321,7 +321,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     for (const auto& [name, u] : result.units.global_indexes) units.global_indexes[name] += u;
   }
   if (!unprocessed.empty() && unprocessed.size() == ops.size()) {
-    return engine::ThrottleError(ops[0].table->meta(), false);
+    return engine::ThrottleError(ops[0].table->meta(), "", true);
   }
   out.StartObject();
   WriteKey(out, "UnprocessedItems");
