@@ -396,3 +396,17 @@ def test_legacy_key_conditions_go_with_filter_and_projection_expressions(ddb, ta
                                "Can not use both expression and non-expression parameters in the "
                                "same request: Non-expression parameters: {KeyConditions} Expression "
                                "parameters: {KeyConditionExpression}")
+
+
+@pytest.mark.parametrize("operation,kwargs", [
+    ("scan", {}),
+    ("query", {"KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [S("x")]}}}),
+    ("put_item", {"Item": {"pk": S("x"), "sk": S("y")}}),
+    ("delete_item", {"Key": {"pk": S("x"), "sk": S("y")}}),
+])
+def test_conditional_operator_without_conditions(ddb, table_sr, operation, kwargs):
+    """Captured from the service with the AWS CLI (ExtendDB pull request 213)."""
+    code, message = rejected(getattr(ddb, operation), TableName=table_sr, ConditionalOperator="AND",
+                             **kwargs)
+    assert (code, message) == ("ValidationException",
+                               "ConditionalOperator cannot be used without Filter or Expected")

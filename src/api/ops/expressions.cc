@@ -299,6 +299,12 @@ Result<std::shared_ptr<const expr::UpdateExpression>> TranslateAttributeUpdates(
   return std::shared_ptr<const expr::UpdateExpression>(std::move(out));
 }
 
+// ConditionalOperator without the legacy conditions it joins (captured from the service via
+// the AWS CLI, as ExtendDB pull request 213 reports).
+Status ConditionalOperatorAlone() {
+  return Status::Validation("ConditionalOperator cannot be used without Filter or Expected");
+}
+
 }  // namespace
 
 Result<RequestExpressions> ReadExpressions(const Json& request, const ExpressionParams& params) {
@@ -408,9 +414,7 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
       DDBD_ASSIGN_OR_RETURN(
           out.condition, TranslateExpectedMap(*expected, conditional_op.value_or("AND"), out.ph));
     } else if (conditional_op) {
-      return LegacyInvalid(
-          "ConditionalOperator can only be used when Expected has at least one "
-          "entry");  // message unverified
+      return ConditionalOperatorAlone();
     }
   }
   if (params.key_condition) {
@@ -440,6 +444,8 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
       DDBD_ASSIGN_OR_RETURN(const Json* filter, GetObject(request, legacy_name));
       DDBD_ASSIGN_OR_RETURN(out.condition,
                             TranslateExpectedMap(*filter, conditional_op.value_or("AND"), out.ph));
+    } else if (conditional_op) {
+      return ConditionalOperatorAlone();
     }
   }
   if (params.projection) {
