@@ -37,6 +37,8 @@ struct ServerOptions {
   // Change-log records are kept at least this long (longer while a consumer needs them).
   int64_t change_log_retention_seconds = 0;
   int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB
+  // How often the Time to Live sweeper deletes expired items, in seconds.
+  int ttl_interval_seconds = 5;
   // Where triggers' functions run: the Lambda Invoke API at this endpoint (http://host:port)...
   std::string lambda_endpoint;
   // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).

@@ -11,6 +11,7 @@
 #include "engine/capacity.h"
 #include "engine/index.h"
 #include "engine/query_scan.h"
+#include "engine/ttl.h"
 #include "model/item_size.h"
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
@@ -133,7 +134,7 @@ Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p) {
 
 // Adds the op's data, LSI entries and counters to `batch`; checks GSI capacity and the
 // item-collection limit (`collections` accumulates this commit's growth per collection).
-Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us,
+Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us, bool metered,
                   std::map<std::string, int64_t>& collections, storage::WriteBatch* batch) {
   const TableMeta& meta = *p.meta;
   Table& table = *p.table;
@@ -148,6 +149,10 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us,
     p.count_delta = -1;
   }
   p.result.units.table = WriteUnits(std::max(p.result.old_size, p.result.new_size));
+  // The expiry index of Time to Live changes with the item.
+  AddTtlChanges(meta, table.data(), p.storage_key,
+                p.result.old_item ? &*p.result.old_item : nullptr,
+                p.is_put && p.result.new_item ? &*p.result.new_item : nullptr, batch);
   // Local secondary indexes: entries change in the same batch (synchronous, atomic).
   // Global ones are written by the GSI applier, but their capacity is checked and charged
   // here: a GSI out of write capacity throttles the table's writes.
@@ -159,7 +164,7 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us,
       if (index.status == IndexStatus::kDeleting || units <= 0) continue;
       p.result.units.global_indexes[index.name] = units;
       PartitionMap* map = table.IndexPartitions(index.id);
-      if (map == nullptr) continue;
+      if (map == nullptr || !metered) continue;
       const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
       auto it = source.find(index.hash_key.name);
       uint64_t index_hash = it != source.end() ? storage::PartitionHash(it->second) : 0;
@@ -218,6 +223,7 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     p.meta = p.table->shared_meta();
     p.storage_key = StorageKeyOf(ops[i].key);
     p.hash = storage::PartitionHash(ops[i].key.hash);
+    if (options.service_write) continue;
     if (auto admission = p.table->partitions().AdmitWrite(p.hash);
         admission != PartitionMap::Admission::kAdmitted) {
       p.table->partitions().NoteThrottledWrite(p.hash);
@@ -310,7 +316,10 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   for (size_t i = 0; i < n; ++i) {
     Prepared& p = prepared[i];
     if (!p.changes) continue;
-    if (Status s = BuildWrite(catalog, p, now_us, collections, &batch); !s.ok()) return fail(i, s);
+    if (Status s = BuildWrite(catalog, p, now_us, !options.service_write, collections, &batch);
+        !s.ok()) {
+      return fail(i, s);
+    }
     tables.push_back(p.table);
   }
   auto by_log = [](const Table* a, const Table* b) { return &a->log() < &b->log(); };
@@ -350,6 +359,13 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   // Transactions cost twice the units of the same writes outside one.
   const double factor = options.transactional ? 2 : 1;
   for (Prepared& p : prepared) {
+    if (options.service_write) {
+      // The service's own writes consume no capacity.
+      if (p.changes) p.table->partitions().AddContent(p.hash, p.count_delta, p.size_delta);
+      p.result.units = ConsumedUnits();
+      results.push_back(std::move(p.result));
+      continue;
+    }
     if (!p.changes) {
       p.result.units.table = factor * WriteUnits(p.result.old_size);
       p.table->partitions().ChargeWrite(p.hash, p.result.units.table);

@@ -98,6 +98,9 @@ struct CommitOptions {
   // Catalog-family entries written in the same batch as the items (a transaction's
   // idempotency record).
   std::vector<std::pair<std::string, std::string>> catalog_puts;
+  // A write by the service itself (TTL deletions): neither admitted on nor charged to the
+  // table's or its indexes' capacity.
+  bool service_write = false;
 };
 
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is

@@ -7,8 +7,8 @@ namespace {
 
 // Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in
 // the shared column families), version 4 the streams; older descriptors still decode (as
-// tables with families of their own and no stream).
-constexpr uint64_t kFormatVersion = 4;
+// tables with families of their own and no stream). Version 5 added Time to Live.
+constexpr uint64_t kFormatVersion = 5;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -117,6 +117,10 @@ std::string EncodeTableMeta(const TableMeta& m) {
       PutInt(&out, shard.closed_ms);
     }
   }
+  PutString(&out, m.ttl_attribute);
+  out.push_back(m.ttl_enabled ? 1 : 0);
+  PutInt(&out, m.ttl_modified_ms);
+  out.push_back(m.ttl_indexed ? 1 : 0);
   return out;
 }
 
@@ -196,6 +200,12 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
       }
       m->streams.push_back(std::move(stream));
     }
+  }
+  if (version >= 5) {
+    m->ttl_attribute = r.String();
+    m->ttl_enabled = r.Byte() != 0;
+    m->ttl_modified_ms = r.Int();
+    m->ttl_indexed = r.Byte() != 0;
   }
   return r.ok && r.in.empty();
 }

@@ -107,6 +107,13 @@ struct TableMeta {
   uint64_t key_prefix = 0;
   // Streams: the latest last; disabled ones stay 24 hours (format version 4).
   std::vector<StreamMeta> streams;
+  // Time to Live (format version 5): the attribute holding items' expiry times, whether TTL is
+  // on, when it last changed (the service refuses another change within an hour), and whether
+  // the expiry index (engine/ttl.h) holds every item yet.
+  std::string ttl_attribute;
+  bool ttl_enabled = false;
+  int64_t ttl_modified_ms = 0;
+  bool ttl_indexed = false;
 
   // The enabled stream, if any.
   const StreamMeta* EnabledStream() const {

@@ -49,6 +49,10 @@ A DynamoDB-compatible database server.
   --max-inflight-bytes BYTES
                       request bodies being read or handled at once, in bytes; a request
                       over it waits (default 268435456)
+  --ttl-interval SECONDS
+                      how often Time to Live deletes expired items (default 5): an item
+                      goes within about this long of its expiry time (the service takes
+                      up to a few days)
   --lambda-endpoint URL
                       where the functions of triggers (Lambda event source mappings on
                       streams) run: an http:// endpoint serving the Lambda Invoke API
@@ -149,6 +153,9 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--credentials") {
       if (!take_value()) return bad("--credentials needs a file");
       options->credentials_file = value;
+    } else if (flag == "--ttl-interval") {
+      if (!take_int(1, 86400, &n)) return bad("--ttl-interval needs seconds from 1 to 86400");
+      options->ttl_interval_seconds = static_cast<int>(n);
     } else if (flag == "--lambda-endpoint") {
       if (!take_value()) return bad("--lambda-endpoint needs a URL");
       options->lambda_endpoint = value;

@@ -16,6 +16,7 @@
 #include "common/uuid.h"
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
+#include "engine/ttl.h"
 #include "http/listener.h"
 #include "server/metrics.h"
 #include "storage/rocks.h"
@@ -63,6 +64,7 @@ struct Server::Impl {
   std::unique_ptr<engine::Catalog> catalog;
   std::unique_ptr<engine::GsiApplier> gsi_applier;
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
+  std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
   std::unique_ptr<triggers::MappingStore> mappings;
   std::unique_ptr<triggers::TriggerService> triggers;
   std::unique_ptr<api::Dispatcher> dispatcher;
@@ -136,7 +138,11 @@ struct Server::Impl {
     if (request.method == "GET" && request.target == "/metrics") {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
-      response->body = metrics.Prometheus(*catalog, *gsi_applier) + TriggersPrometheus(*triggers);
+      response->body = metrics.Prometheus(*catalog, *gsi_applier) + TriggersPrometheus(*triggers) +
+                       "# HELP ddbd_ttl_deleted_items_total Items Time to Live deleted.\n"
+                       "# TYPE ddbd_ttl_deleted_items_total counter\n"
+                       "ddbd_ttl_deleted_items_total " +
+                       std::to_string(ttl_sweeper->deleted()) + "\n";
       return;
     }
     if (request.method == "GET" && request.target.rfind("/partitions", 0) == 0) {
@@ -277,6 +283,8 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       impl->catalog.get(), options.backfill_pause_ms, options.gsi_propagation_delay_ms);
   impl->log_trimmer = std::make_unique<engine::LogTrimmer>(impl->catalog.get(),
                                                            options.change_log_retention_seconds);
+  impl->ttl_sweeper =
+      std::make_unique<engine::TtlSweeper>(impl->catalog.get(), options.ttl_interval_seconds);
   DDBD_ASSIGN_OR_RETURN(auto functions, triggers::FunctionDirectory::Make(
                                             options.lambda_endpoint, options.lambda_functions));
   DDBD_ASSIGN_OR_RETURN(impl->mappings, triggers::MappingStore::Open(impl->store.get()));

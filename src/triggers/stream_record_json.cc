@@ -76,12 +76,15 @@ void WriteStreamRecord(model::JsonWriter& w, const engine::TableMeta& meta,
   WriteKey(w, "eventVersion");
   WriteString(w, "1.1");
   if (r.origin == changelog::Origin::kTtl) {
-    // The service's own deletions (TTL).
+    // The service's own deletions (TTL). The Streams API names the members as its model does
+    // (PrincipalId, Type), which is what the SDKs read; Lambda's events spell them in lower
+    // camel case.
+    const bool lambda = !event_source_arn.empty();
     WriteKey(w, "userIdentity");
     w.StartObject();
-    WriteKey(w, "principalId");
+    WriteKey(w, lambda ? "principalId" : "PrincipalId");
     WriteString(w, "dynamodb.amazonaws.com");
-    WriteKey(w, "type");
+    WriteKey(w, lambda ? "type" : "Type");
     WriteString(w, "Service");
     w.EndObject();
   }

@@ -373,6 +373,10 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.creation_time_ms = 1700000000123;
   meta.tags = {{"k", "v"}};
   meta.table_class = "STANDARD";
+  meta.ttl_attribute = "expires";
+  meta.ttl_enabled = true;
+  meta.ttl_modified_ms = 1700000000456;
+  meta.ttl_indexed = true;
   std::string bytes = EncodeTableMeta(meta);
   TableMeta decoded;
   ASSERT_TRUE(DecodeTableMeta(bytes, &decoded));
@@ -391,6 +395,9 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_EQ(decoded.creation_time_ms, 1700000000123);
   EXPECT_EQ(decoded.tags, meta.tags);
   EXPECT_EQ(decoded.table_class, "STANDARD");
+  EXPECT_EQ(decoded.ttl_attribute, "expires");
+  EXPECT_TRUE(decoded.ttl_enabled && decoded.ttl_indexed);
+  EXPECT_EQ(decoded.ttl_modified_ms, 1700000000456);
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {
@@ -398,7 +405,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 5;
+  wrong_version[0] = 6;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

@@ -43,6 +43,8 @@ DDBD_DECLARE_OP(ListStreams)
 DDBD_DECLARE_OP(DescribeStream)
 DDBD_DECLARE_OP(GetShardIterator)
 DDBD_DECLARE_OP(GetRecords)
+DDBD_DECLARE_OP(UpdateTimeToLive)
+DDBD_DECLARE_OP(DescribeTimeToLive)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)
