@@ -121,3 +121,22 @@ def test_dynamodbstreams_commands(aws, created_tables):
         records += aws.json("get-records", "--shard-iterator", iterator,
                                 service="dynamodbstreams")["Records"]
     assert [r["dynamodb"]["NewImage"] for r in records] == [{"pk": {"S": "cli"}}]
+
+
+def test_ttl_and_tag_commands(aws, created_tables):
+    name = unique_table_name("cli-ttl")
+    created_tables.append(name)
+    arn = aws.json("create-table", "--table-name", name, "--billing-mode", "PAY_PER_REQUEST",
+                   "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+                   "--key-schema", "AttributeName=pk,KeyType=HASH")["TableDescription"]["TableArn"]
+    spec = aws.json("update-time-to-live", "--table-name", name,
+                    "--time-to-live-specification", "Enabled=true,AttributeName=expires")
+    assert spec["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
+    description = aws.json("describe-time-to-live", "--table-name", name)["TimeToLiveDescription"]
+    assert description["AttributeName"] == "expires"
+    aws("tag-resource", "--resource-arn", arn, "--tags", "Key=env,Value=ci", "Key=team,Value=db")
+    tags = aws.json("list-tags-of-resource", "--resource-arn", arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("env", "ci"), ("team", "db")]
+    aws("untag-resource", "--resource-arn", arn, "--tag-keys", "team")
+    assert aws.json("list-tags-of-resource", "--resource-arn", arn)["Tags"] == [
+        {"Key": "env", "Value": "ci"}]

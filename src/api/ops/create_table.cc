@@ -1,4 +1,5 @@
 // CreateTable: the request's shape and the service's semantic checks, in its order.
+#include <algorithm>
 #include <set>
 
 #include "api/ops/index_defs.h"
@@ -177,13 +178,19 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   meta.deletion_protection = deletion_protection.value_or(false);
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));
   if (table_class) meta.table_class = *table_class;
-  DDBD_ASSIGN_OR_RETURN(const Json* tags, GetArray(request, "Tags"));
-  if (tags != nullptr) {
-    for (const auto& tag : tags->GetArray()) {
-      if (!tag.IsObject()) return Status::Serialization("Unexpected value type in payload");
-      DDBD_ASSIGN_OR_RETURN(auto key, GetString(tag, "Key"));
-      DDBD_ASSIGN_OR_RETURN(auto value, GetString(tag, "Value"));
-      meta.tags.emplace_back(key.value_or(""), value.value_or(""));
+  {
+    ConstraintErrors tag_errors;
+    DDBD_ASSIGN_OR_RETURN(auto tags, ReadTags(request, tag_errors));
+    DDBD_RETURN_IF_ERROR(tag_errors.ToStatus());
+    DDBD_RETURN_IF_ERROR(CheckTags(tags));
+    for (auto& tag : tags) {
+      auto it = std::find_if(meta.tags.begin(), meta.tags.end(),
+                             [&](const auto& t) { return t.first == tag.first; });
+      if (it != meta.tags.end()) {
+        it->second = tag.second;
+      } else {
+        meta.tags.push_back(std::move(tag));
+      }
     }
   }
 

@@ -45,6 +45,9 @@ DDBD_DECLARE_OP(GetShardIterator)
 DDBD_DECLARE_OP(GetRecords)
 DDBD_DECLARE_OP(UpdateTimeToLive)
 DDBD_DECLARE_OP(DescribeTimeToLive)
+DDBD_DECLARE_OP(TagResource)
+DDBD_DECLARE_OP(UntagResource)
+DDBD_DECLARE_OP(ListTagsOfResource)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)
@@ -83,6 +86,12 @@ void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& 
 // {"ItemCollectionKey": {...}, "SizeEstimateRangeGB": [lo, hi]} of a table with LSIs.
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
                                 const engine::PrimaryKey& key, int64_t collection_bytes);
+
+// The Tags member of a request ([{Key, Value}], constraint errors into `errors`), and the
+// service's further checks of a resource's tags (reserved prefix, characters, at most 50).
+Result<std::vector<std::pair<std::string, std::string>>> ReadTags(const Json& request,
+                                                                  ConstraintErrors& errors);
+Status CheckTags(const std::vector<std::pair<std::string, std::string>>& tags);
 
 // The change-log attribution of the caller's writes (a user request).
 engine::CommitOptions UserWrite(const OpContext& ctx);
