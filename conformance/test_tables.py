@@ -511,3 +511,13 @@ def test_update_missing_table(ddb):
         ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
     # message unverified
     assert error_of(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_describe_endpoints_answers_one_reachable_address(ddb, endpoint):
+    """One endpoint, cached for a day (the service answers its own host name, e.g.
+    dynamodb.us-east-1.amazonaws.com); ddbd answers the host and port the client used."""
+    from urllib.parse import urlparse
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert len(endpoints) == 1
+    assert endpoints[0]["CachePeriodInMinutes"] == 1440
+    assert endpoints[0]["Address"] == urlparse(endpoint).netloc

@@ -28,6 +28,7 @@ struct CallerContext {
   std::string account;
   std::string region;
   std::string access_key;
+  std::string host;  // the Host the client addressed (DescribeEndpoints answers it)
 };
 
 struct ApiReply {

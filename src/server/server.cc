@@ -166,6 +166,7 @@ struct Server::Impl {
     }
     api::ApiReply reply;
     api::CallerContext caller;
+    caller.host = std::string(request.Header("Host"));
     if (request.method != "POST") {
       reply = api::Dispatcher::ErrorReply(
           Status(ErrorCode::kUnknownOperation, "Unknown operation exception"));

@@ -136,7 +136,7 @@ TEST_F(DispatcherTest, BodyIsReadOnlyWithinItsLength) {
 
 TEST_F(DispatcherTest, TrivialOperations) {
   EXPECT_EQ(Body("DescribeEndpoints", "{}"),
-            R"({"Endpoints":[{"Address":"localhost","CachePeriodInMinutes":1440}]})");
+            R"({"Endpoints":[{"Address":"localhost:8000","CachePeriodInMinutes":1440}]})");
   EXPECT_EQ(Body("DescribeLimits", "{}"),
             R"({"AccountMaxReadCapacityUnits":80000,"AccountMaxWriteCapacityUnits":80000,)"
             R"("TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000})");

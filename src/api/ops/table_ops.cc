@@ -66,13 +66,14 @@ Status ListTables(OpContext& ctx, const Json& request, JsonWriter& out) {
   return Status::OK();
 }
 
-Status DescribeEndpoints(OpContext&, const Json&, JsonWriter& out) {
+Status DescribeEndpoints(OpContext& ctx, const Json&, JsonWriter& out) {
   out.StartObject();
   WriteKey(out, "Endpoints");
   out.StartArray();
   out.StartObject();
+  // The address the client reached ddbd at (the service answers its own host name).
   WriteKey(out, "Address");
-  WriteString(out, "localhost");
+  WriteString(out, ctx.caller.host.empty() ? std::string("localhost:8000") : ctx.caller.host);
   WriteKey(out, "CachePeriodInMinutes");
   out.Int64(1440);
   out.EndObject();
