@@ -165,7 +165,7 @@ def test_a_sustained_hot_key_meets_the_per_key_ceiling(ddbd_factory):
     ddb = server.client()
     table = unique_table_name("hotkey")
     create_on_demand(ddb, table)
-    counts = run_load(server, table, key_of=lambda i: "the-one-key", seconds=2.0)
+    counts = run_load(server, table, key_of=lambda i: "the-one-key", seconds=3.0)
     assert counts["unprocessed"] > 0, counts
     assert sum(p["throttledWrites"] for p in partitions(server, table)) > 0
 
