@@ -140,3 +140,7 @@ def test_ttl_and_tag_commands(aws, created_tables):
     aws("untag-resource", "--resource-arn", arn, "--tag-keys", "team")
     assert aws.json("list-tags-of-resource", "--resource-arn", arn)["Tags"] == [
         {"Key": "env", "Value": "ci"}]
+    aws.json("update-contributor-insights", "--table-name", name,
+             "--contributor-insights-action", "ENABLE")
+    described = aws.json("describe-contributor-insights", "--table-name", name)
+    assert described["ContributorInsightsStatus"] in ("ENABLING", "ENABLED")

@@ -31,6 +31,7 @@
 #include "changelog/table_log.h"
 #include "common/clock.h"
 #include "engine/background.h"
+#include "engine/insights.h"
 #include "engine/partition_map.h"
 #include "engine/table_meta.h"
 #include "storage/rocks.h"
@@ -221,6 +222,8 @@ class Catalog {
   // Long jobs' progress (backfills).
   JobRegistry& jobs() { return jobs_; }
   const JobRegistry& jobs() const { return jobs_; }
+  // Contributor insights' key counters.
+  InsightsTracker& insights() const { return insights_; }
 
   // Read-your-writes on GSIs (docs/architecture.md): the GSI applier installs a barrier that
   // waits, bounded, until an index has applied the table's log up to a sequence; Query and
@@ -258,6 +261,7 @@ class Catalog {
   mutable std::mutex gsi_barrier_mu_;
   std::shared_ptr<const GsiBarrier> gsi_barrier_;  // GUARDED_BY(gsi_barrier_mu_)
   const CatalogOptions options_;
+  mutable InsightsTracker insights_{options_.clock};  // after options_ (its clock)
 };
 
 }  // namespace ddbd::engine

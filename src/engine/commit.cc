@@ -171,6 +171,8 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us, bool metered,
       if (auto admission = map->AdmitWrite(index_hash);
           admission != PartitionMap::Admission::kAdmitted) {
         map->NoteThrottledWrite(index_hash);
+        if (it != source.end())
+          catalog.insights().Note(meta, index.name, it->second, nullptr, 0, true);
         return ThrottleError(meta, index.name, true, admission);
       }
       p.gsi_charges.push_back({map, {index_hash, units}});
@@ -203,6 +205,27 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us, bool metered,
   return Status::OK();
 }
 
+// Contributor insights: the write's key on the table, and each GSI's key it wrote.
+void NoteInsights(Catalog& catalog, const Prepared& p, const PrimaryKey& key) {
+  const TableMeta& meta = *p.meta;
+  if (meta.insights.empty()) return;
+  catalog.insights().Note(meta, "", key.hash, key.range ? &*key.range : nullptr,
+                          p.result.units.table, false);
+  for (const auto& [name, units] : p.result.units.global_indexes) {
+    const IndexMeta* index = meta.FindIndex(name);
+    if (index == nullptr) continue;
+    const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
+    auto h = source.find(index->hash_key.name);
+    if (h == source.end()) continue;
+    const model::AttributeValue* sort = nullptr;
+    if (index->range_key) {
+      auto r = source.find(index->range_key->name);
+      if (r != source.end()) sort = &r->second;
+    }
+    catalog.insights().Note(meta, name, h->second, sort, units, false);
+  }
+}
+
 }  // namespace
 
 Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<WriteOp>& ops,
@@ -227,6 +250,8 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     if (auto admission = p.table->partitions().AdmitWrite(p.hash);
         admission != PartitionMap::Admission::kAdmitted) {
       p.table->partitions().NoteThrottledWrite(p.hash);
+      catalog.insights().Note(*p.meta, "", ops[i].key.hash,
+                              ops[i].key.range ? &*ops[i].key.range : nullptr, 0, true);
       return fail(i, ThrottleError(*p.meta, "", true, admission));
     }
   }
@@ -385,6 +410,7 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     p.table->partitions().ChargeWrite(p.hash, p.result.units.table + local_units);
     for (const auto& [map, charge] : p.gsi_charges) map->ChargeWrite(charge.first, charge.second);
     p.table->partitions().AddContent(p.hash, p.count_delta, p.size_delta);
+    NoteInsights(catalog, p, ops[&p - prepared.data()].key);
     results.push_back(std::move(p.result));
   }
   for (Table* table : tables) {

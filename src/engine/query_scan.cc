@@ -134,11 +134,21 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
     }
   }
   if (upper.empty()) upper = storage::IndexUpperBound(location.second);
-  return Metered(table, index, storage::PartitionHash(c.hash), true, page,
-                 [&]() -> Result<PageResult> {
-                   if (lower >= upper) return PageResult();
-                   return ReadRange(catalog, table, location.first, lower, upper, page);
-                 });
+  auto result = Metered(table, index, storage::PartitionHash(c.hash), true, page,
+                        [&]() -> Result<PageResult> {
+                          if (lower >= upper) return PageResult();
+                          return ReadRange(catalog, table, location.first, lower, upper, page);
+                        });
+  // Contributor insights count a Query against its partition key.
+  const std::string index_name = index != nullptr && index->global ? index->name : "";
+  const bool throttled =
+      !result.ok() && (result.status().code() == ErrorCode::kProvisionedThroughputExceeded ||
+                       result.status().code() == ErrorCode::kThrottling);
+  if (result.ok() || throttled) {
+    catalog.insights().Note(*table.shared_meta(), index_name, c.hash, nullptr,
+                            result.ok() ? result->units : 0, throttled);
+  }
+  return result;
 }
 
 Result<PageResult> ScanPage(Catalog& catalog, const Table& table, const IndexMeta* index,

@@ -7,7 +7,8 @@ namespace {
 
 // Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in
 // the shared column families), version 4 the streams; older descriptors still decode (as
-// tables with families of their own and no stream). Version 5 added Time to Live.
+// tables with families of their own and no stream). Version 5 added Time to Live and
+// contributor insights.
 constexpr uint64_t kFormatVersion = 5;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
@@ -121,6 +122,13 @@ std::string EncodeTableMeta(const TableMeta& m) {
   out.push_back(m.ttl_enabled ? 1 : 0);
   PutInt(&out, m.ttl_modified_ms);
   out.push_back(m.ttl_indexed ? 1 : 0);
+  PutInt(&out, static_cast<int64_t>(m.insights.size()));
+  for (const auto& i : m.insights) {
+    PutString(&out, i.index);
+    out.push_back(i.enabled ? 1 : 0);
+    PutString(&out, i.mode);
+    PutInt(&out, i.updated_ms);
+  }
   return out;
 }
 
@@ -206,6 +214,15 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     m->ttl_enabled = r.Byte() != 0;
     m->ttl_modified_ms = r.Int();
     m->ttl_indexed = r.Byte() != 0;
+    int64_t insights = r.Int();
+    for (int64_t i = 0; r.ok && i < insights; ++i) {
+      TableMeta::InsightsSetting setting;
+      setting.index = r.String();
+      setting.enabled = r.Byte() != 0;
+      setting.mode = r.String();
+      setting.updated_ms = r.Int();
+      m->insights.push_back(std::move(setting));
+    }
   }
   return r.ok && r.in.empty();
 }

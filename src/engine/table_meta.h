@@ -114,6 +114,20 @@ struct TableMeta {
   bool ttl_enabled = false;
   int64_t ttl_modified_ms = 0;
   bool ttl_indexed = false;
+  // Contributor insights (format version 5), of the table ("") and of its GSIs by name.
+  struct InsightsSetting {
+    std::string index;  // "" = the table
+    bool enabled = false;
+    std::string mode;  // ACCESSED_AND_THROTTLED_KEYS | THROTTLED_KEYS
+    int64_t updated_ms = 0;
+  };
+  std::vector<InsightsSetting> insights;
+  const InsightsSetting* FindInsights(std::string_view index) const {
+    for (const auto& i : insights) {
+      if (i.index == index) return &i;
+    }
+    return nullptr;
+  }
 
   // The enabled stream, if any.
   const StreamMeta* EnabledStream() const {

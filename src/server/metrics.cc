@@ -305,4 +305,96 @@ std::string TriggersPrometheus(const triggers::TriggerService& triggers) {
   return out;
 }
 
+namespace {
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+constexpr size_t kInsightsTop = 10;
+
+}  // namespace
+
+std::string ContributorInsightsJson(const engine::Catalog& catalog, const std::string& table_name,
+                                    const std::string& index_name) {
+  std::string out = "{\"tables\":[";
+  bool first_table = true;
+  for (const auto& table : catalog.AllTables()) {
+    if (table->name() != table_name) continue;
+    auto meta = table->shared_meta();
+    const auto* setting = meta->FindInsights(index_name);
+    if (!first_table) out += ",";
+    first_table = false;
+    out += "{\"table\":" + JsonString(meta->name) + ",\"account\":" + JsonString(meta->account) +
+           ",\"region\":" + JsonString(meta->region);
+    if (!index_name.empty()) out += ",\"index\":" + JsonString(index_name);
+    out += ",\"enabled\":";
+    out += setting != nullptr && setting->enabled ? "true" : "false";
+    out += ",\"windowSeconds\":" + std::to_string(engine::InsightsTracker::kBuckets *
+                                                  engine::InsightsTracker::kBucketSeconds);
+    auto top = catalog.insights().TopN(meta->table_id, index_name, kInsightsTop);
+    auto list = [&](const char* name, const std::vector<engine::InsightsTracker::Entry>& entries,
+                    bool with_sort) {
+      out += std::string(",\"") + name + "\":[";
+      for (size_t i = 0; i < entries.size(); ++i) {
+        out += i ? "," : "";
+        out += "{\"partitionKey\":" + JsonString(entries[i].partition_key);
+        if (with_sort && !entries[i].sort_key.empty()) {
+          out += ",\"sortKey\":" + JsonString(entries[i].sort_key);
+        }
+        out += ",\"count\":" + Number(entries[i].count) + "}";
+      }
+      out += "]";
+    };
+    list("mostAccessedPartitionKeys", top.partition_accessed, false);
+    list("mostAccessedKeys", top.key_accessed, true);
+    list("mostThrottledPartitionKeys", top.partition_throttled, false);
+    list("mostThrottledKeys", top.key_throttled, true);
+    out += "}";
+  }
+  return out + "]}";
+}
+
+std::string InsightsPrometheus(const engine::Catalog& catalog) {
+  std::string out =
+      "# HELP ddbd_contributor_insights_top Most accessed (capacity units) and throttled "
+      "(requests) partition keys over the last minute, where contributor insights are on.\n"
+      "# TYPE ddbd_contributor_insights_top gauge\n";
+  for (const auto& table : catalog.AllTables()) {
+    auto meta = table->shared_meta();
+    for (const auto& setting : meta->insights) {
+      if (!setting.enabled) continue;
+      auto top = catalog.insights().TopN(meta->table_id, setting.index, kInsightsTop);
+      auto emit = [&](const char* rule, const std::vector<engine::InsightsTracker::Entry>& e) {
+        for (size_t i = 0; i < e.size(); ++i) {
+          out += "ddbd_contributor_insights_top" +
+                 Labels({{"table", meta->name},
+                         {"index", setting.index},
+                         {"rule", rule},
+                         {"rank", std::to_string(i + 1)},
+                         {"key", e[i].partition_key}}) +
+                 " " + Number(e[i].count) + "\n";
+        }
+      };
+      emit("accessed", top.partition_accessed);
+      emit("throttled", top.partition_throttled);
+    }
+  }
+  return out;
+}
+
 }  // namespace ddbd

@@ -44,6 +44,12 @@ class RequestMetrics {
 // The triggers' counters and gauges per event source mapping (Prometheus text).
 std::string TriggersPrometheus(const triggers::TriggerService& triggers);
 
+// GET /contributor-insights?table=NAME[&index=NAME]: the top keys of each rule over the last
+// minute, as JSON; and the same (partition keys) for /metrics.
+std::string ContributorInsightsJson(const engine::Catalog& catalog, const std::string& table_name,
+                                    const std::string& index_name);
+std::string InsightsPrometheus(const engine::Catalog& catalog);
+
 // {"tables":[{"table":..,"region":..,"account":..,"partitions":[{...}], "indexes":[...]}]}
 // for every table, or only `table_name` when not empty.
 std::string PartitionsJson(const engine::Catalog& catalog, const std::string& table_name);

@@ -139,10 +139,30 @@ struct Server::Impl {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
       response->body = metrics.Prometheus(*catalog, *gsi_applier) + TriggersPrometheus(*triggers) +
+                       InsightsPrometheus(*catalog) +
                        "# HELP ddbd_ttl_deleted_items_total Items Time to Live deleted.\n"
                        "# TYPE ddbd_ttl_deleted_items_total counter\n"
                        "ddbd_ttl_deleted_items_total " +
                        std::to_string(ttl_sweeper->deleted()) + "\n";
+      return;
+    }
+    if (request.method == "GET" && request.target.rfind("/contributor-insights", 0) == 0) {
+      auto param = [&](const char* name) {
+        std::string key = std::string(name) + "=";
+        auto q = request.target.find('?');
+        std::string_view query = q == std::string::npos
+                                     ? std::string_view()
+                                     : std::string_view(request.target).substr(q + 1);
+        while (!query.empty()) {
+          std::string_view pair = query.substr(0, query.find('&'));
+          query.remove_prefix(std::min(query.size(), pair.size() + 1));
+          if (pair.substr(0, key.size()) == key) return auth::UriDecode(pair.substr(key.size()));
+        }
+        return std::string();
+      };
+      response->status = 200;
+      response->headers.emplace_back("Content-Type", "application/json");
+      response->body = ContributorInsightsJson(*catalog, param("table"), param("index"));
       return;
     }
     if (request.method == "GET" && request.target.rfind("/partitions", 0) == 0) {

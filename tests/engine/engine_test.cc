@@ -377,6 +377,8 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.ttl_enabled = true;
   meta.ttl_modified_ms = 1700000000456;
   meta.ttl_indexed = true;
+  meta.insights = {{"", true, "THROTTLED_KEYS", 17},
+                   {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
   std::string bytes = EncodeTableMeta(meta);
   TableMeta decoded;
   ASSERT_TRUE(DecodeTableMeta(bytes, &decoded));
@@ -398,6 +400,9 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_EQ(decoded.ttl_attribute, "expires");
   EXPECT_TRUE(decoded.ttl_enabled && decoded.ttl_indexed);
   EXPECT_EQ(decoded.ttl_modified_ms, 1700000000456);
+  ASSERT_EQ(decoded.insights.size(), 2u);
+  EXPECT_EQ(decoded.insights[0].mode, "THROTTLED_KEYS");
+  EXPECT_EQ(decoded.insights[1].index, "gsi");
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {

@@ -48,6 +48,9 @@ DDBD_DECLARE_OP(DescribeTimeToLive)
 DDBD_DECLARE_OP(TagResource)
 DDBD_DECLARE_OP(UntagResource)
 DDBD_DECLARE_OP(ListTagsOfResource)
+DDBD_DECLARE_OP(UpdateContributorInsights)
+DDBD_DECLARE_OP(DescribeContributorInsights)
+DDBD_DECLARE_OP(ListContributorInsights)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)
