@@ -521,3 +521,27 @@ def test_describe_endpoints_answers_one_reachable_address(ddb, endpoint):
     assert len(endpoints) == 1
     assert endpoints[0]["CachePeriodInMinutes"] == 1440
     assert endpoints[0]["Address"] == urlparse(endpoint).netloc
+
+
+def test_sse_specification_with_a_kms_key(ddb, table_factory):
+    """Enabled SSE means a KMS key (the account's AWS managed key unless one is named), shown as
+    SSEDescription; without it the table uses the AWS owned key and shows none."""
+    plain = table_factory(tag="nosse")
+    assert "SSEDescription" not in ddb.describe_table(TableName=plain)["Table"]
+    name = table_factory(tag="sse", SSESpecification={"Enabled": True})
+    sse = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]
+    assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS"
+    assert sse["KMSMasterKeyArn"].startswith("arn:aws:kms:")
+    # Back to the AWS owned key.
+    ddb.update_table(TableName=name, SSESpecification={"Enabled": False})
+    wait = ddb.describe_table(TableName=name)["Table"]
+    assert wait.get("SSEDescription", {}).get("Status", "DISABLED") in ("DISABLED", "UPDATING",
+                                                                         "DISABLING")
+
+
+@pytest.mark.ddbd_only
+def test_sse_with_a_named_key_is_recorded(ddb, table_factory):
+    name = table_factory(tag="ssekey", SSESpecification={"Enabled": True, "SSEType": "KMS",
+                                                          "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})
+    arn = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"]
+    assert arn.endswith(":key/1234abcd-12ab-34cd-56ef-1234567890ab")

@@ -299,6 +299,7 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
     }
     if (settings.deletion_protection) meta->deletion_protection = *settings.deletion_protection;
     if (settings.table_class) meta->table_class = *settings.table_class;
+    if (settings.sse_kms_key_arn) meta->sse_kms_key_arn = *settings.sse_kms_key_arn;
     if (settings.stream && settings.stream->enabled) {
       DDBD_RETURN_IF_ERROR(EnableStream(catalog, table, meta, batch, *settings.stream->view_type));
     } else if (settings.stream) {

@@ -64,7 +64,8 @@ struct TableSettings {
   std::optional<std::pair<int64_t, int64_t>> on_demand;  // max read, max write (-1 = none)
   std::optional<bool> deletion_protection;
   std::optional<std::string> table_class;
-  std::optional<StreamChange> stream;  // StreamSpecification
+  std::optional<StreamChange> stream;          // StreamSpecification
+  std::optional<std::string> sse_kms_key_arn;  // SSESpecification ("" = the AWS-owned key)
 };
 // Applies `settings` with the service's checks against the current descriptor; returns the
 // new descriptor.

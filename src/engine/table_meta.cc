@@ -129,6 +129,7 @@ std::string EncodeTableMeta(const TableMeta& m) {
     PutString(&out, i.mode);
     PutInt(&out, i.updated_ms);
   }
+  PutString(&out, m.sse_kms_key_arn);
   return out;
 }
 
@@ -223,6 +224,7 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
       setting.updated_ms = r.Int();
       m->insights.push_back(std::move(setting));
     }
+    m->sse_kms_key_arn = r.String();
   }
   return r.ok && r.in.empty();
 }

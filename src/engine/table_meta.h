@@ -122,6 +122,9 @@ struct TableMeta {
     int64_t updated_ms = 0;
   };
   std::vector<InsightsSetting> insights;
+  // Encryption at rest with a KMS key (SSESpecification Enabled, format version 5): recorded and
+  // described; "" = the AWS-owned key (the default, no SSEDescription).
+  std::string sse_kms_key_arn;
   const InsightsSetting* FindInsights(std::string_view index) const {
     for (const auto& i : insights) {
       if (i.index == index) return &i;

@@ -174,6 +174,12 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "One or more parameter values were invalid: Number of attributes in KeySchema does not "
         "exactly match number of attributes defined in AttributeDefinitions");
   }
+  {
+    ConstraintErrors sse_errors;
+    DDBD_ASSIGN_OR_RETURN(auto sse, ParseSseSpecification(request, ctx.caller, sse_errors));
+    DDBD_RETURN_IF_ERROR(sse_errors.ToStatus());
+    if (sse) meta.sse_kms_key_arn = *sse;
+  }
   DDBD_ASSIGN_OR_RETURN(auto deletion_protection, GetBool(request, "DeletionProtectionEnabled"));
   meta.deletion_protection = deletion_protection.value_or(false);
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));

@@ -1,5 +1,9 @@
 #include "api/ops/shapes.h"
 
+#include <cstdio>
+
+#include "common/hash.h"
+
 namespace ddbd::api {
 
 Result<CapacityMode> ParseReturnConsumedCapacity(const Json& request, ConstraintErrors& errors) {
@@ -91,6 +95,52 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
     if (value != -1 && value < 1) errors.Min(value, path, 1);
   }
   return Parsed(m);
+}
+
+Result<std::optional<std::string>> ParseSseSpecification(const Json& request,
+                                                         const CallerContext& caller,
+                                                         ConstraintErrors& errors) {
+  using Parsed = std::optional<std::string>;
+  DDBD_ASSIGN_OR_RETURN(const Json* spec, GetObject(request, "SSESpecification"));
+  if (spec == nullptr) return Parsed();
+  DDBD_ASSIGN_OR_RETURN(auto enabled, GetBool(*spec, "Enabled"));
+  DDBD_ASSIGN_OR_RETURN(auto type, GetString(*spec, "SSEType"));
+  DDBD_ASSIGN_OR_RETURN(auto key, GetString(*spec, "KMSMasterKeyId"));
+  if (type && !IsOneOf(*type, {"AES256", "KMS"})) {
+    errors.Enum(*type, "sSESpecification.sSEType", "[AES256, KMS]");
+    return Parsed();
+  }
+  // Enabled (or SSEType KMS): a KMS key, the account's AWS managed one unless named; otherwise
+  // the AWS owned key (no SSEDescription).
+  const bool kms = enabled.value_or(false) || (type && *type == "KMS" && !enabled.has_value());
+  if (!kms) {
+    if (key) {
+      return Status::Validation(
+          "One or more parameter values were invalid: KMSMasterKeyId can only be specified "
+          "when SSE is enabled with SSEType KMS");  // message unverified
+    }
+    return Parsed(std::string());
+  }
+  if (type && *type == "AES256") {
+    return Status::Validation(
+        "One or more parameter values were invalid: SSEType AES256 is not supported; use "
+        "KMS");  // message unverified
+  }
+  const std::string prefix = "arn:aws:kms:" + caller.region + ":" + caller.account + ":";
+  if (!key) {
+    // The AWS managed key aws/dynamodb: one per account and region.
+    const uint64_t a = StableHash64(prefix + "alias/aws/dynamodb");
+    const uint64_t b = StableHash64(prefix + "alias/aws/dynamodb#");
+    char id[40];
+    std::snprintf(id, sizeof(id), "%08x-%04x-4%03x-8%03x-%012llx", static_cast<unsigned>(a >> 32),
+                  static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0xFFF),
+                  static_cast<unsigned>((b >> 48) & 0xFFF),
+                  static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+    return Parsed(prefix + "key/" + id);
+  }
+  if (key->rfind("arn:", 0) == 0) return Parsed(*key);
+  if (key->rfind("alias/", 0) == 0) return Parsed(prefix + *key);
+  return Parsed(prefix + "key/" + *key);
 }
 
 Result<std::optional<engine::StreamChange>> ParseStreamSpecification(const Json& request,

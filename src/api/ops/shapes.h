@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/dispatcher.h"
 #include "api/json_util.h"
 #include "engine/table_admin.h"
 #include "engine/table_meta.h"
@@ -43,6 +44,13 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
 
 // StreamSpecification (nullopt if absent): StreamEnabled required, StreamViewType one of the
 // four view types.
+// SSESpecification: nullopt when absent; "" for the AWS owned key (Enabled false); else the ARN
+// of the KMS key (the account's AWS managed key unless KMSMasterKeyId names one). Recorded and
+// described; the data files are not encrypted with it (docs/compatibility.md).
+Result<std::optional<std::string>> ParseSseSpecification(const Json& request,
+                                                         const CallerContext& caller,
+                                                         ConstraintErrors& errors);
+
 Result<std::optional<engine::StreamChange>> ParseStreamSpecification(const Json& request,
                                                                      ConstraintErrors& errors);
 

@@ -126,6 +126,17 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteKey(w, "LatestStreamArn");
     WriteString(w, m.StreamArn(m.streams.back()));
   }
+  if (!m.sse_kms_key_arn.empty()) {
+    WriteKey(w, "SSEDescription");
+    w.StartObject();
+    WriteKey(w, "Status");
+    WriteString(w, "ENABLED");
+    WriteKey(w, "SSEType");
+    WriteString(w, "KMS");
+    WriteKey(w, "KMSMasterKeyArn");
+    WriteString(w, m.sse_kms_key_arn);
+    w.EndObject();
+  }
   WriteKey(w, "DeletionProtectionEnabled");
   w.Bool(m.deletion_protection);
   w.EndObject();

@@ -76,17 +76,19 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(settings.table_class, GetString(request, "TableClass"));
   DDBD_ASSIGN_OR_RETURN(settings.on_demand, ParseOnDemandThroughput(request, errors));
   DDBD_ASSIGN_OR_RETURN(settings.stream, ParseStreamSpecification(request, errors));
+  DDBD_ASSIGN_OR_RETURN(settings.sse_kms_key_arn,
+                        ParseSseSpecification(request, ctx.caller, errors));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
-  for (const char* unsupported : {"ReplicaUpdates", "SSESpecification"}) {
+  for (const char* unsupported : {"ReplicaUpdates"}) {
     if (request.HasMember(unsupported) && !request[unsupported].IsNull()) {
       return Status::Validation(std::string("ddbd does not support ") + unsupported + " yet");
     }
   }
   const bool any_setting = settings.throughput || settings.billing_mode ||
                            settings.deletion_protection || settings.table_class ||
-                           settings.on_demand || settings.stream;
+                           settings.on_demand || settings.stream || settings.sse_kms_key_arn;
   DDBD_ASSIGN_OR_RETURN(const Json* gsi_updates, GetArray(request, "GlobalSecondaryIndexUpdates"));
   if (gsi_updates != nullptr && !gsi_updates->Empty()) {
     if (any_setting) {
