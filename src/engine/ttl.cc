@@ -125,10 +125,18 @@ bool TtlSweeper::IndexChunk(Table& table, const TableMeta& meta) {
   std::string progress;
   bool found = false;
   if (!store->Get(store->catalog(), progress_key, &progress, &found).ok()) return false;
-  // The progress names the settings it was made for, then the last key indexed.
+  // The progress names the settings it was made for, the pass, then the last key indexed.
+  // Two passes: the second starts once writes that began before TTL was enabled (and so wrote
+  // no expiry entry) have long committed, and indexes whatever the first pass missed.
   const std::string stamp = std::to_string(meta.ttl_modified_ms) + "/";
+  char pass = '1';
   std::string after;
-  if (found && progress.rfind(stamp, 0) == 0) after = progress.substr(stamp.size());
+  if (found && progress.rfind(stamp, 0) == 0 && progress.size() > stamp.size()) {
+    pass = progress[stamp.size()];
+    after = progress.substr(stamp.size() + 1);
+  }
+  const int64_t now_ms = catalog_->clock().NowMicros() / 1000;
+  if (pass == '2' && after.empty() && now_ms < meta.ttl_modified_ms + 1000) return false;
   auto it = store->NewIterator(table.data(), storage::IndexLowerBound(storage::kBaseIndexId),
                                storage::IndexUpperBound(storage::kBaseIndexId));
   if (after.empty()) {
@@ -151,8 +159,12 @@ bool TtlSweeper::IndexChunk(Table& table, const TableMeta& meta) {
   const bool done = !it->Valid();
   if (!it->status().ok()) return false;
   if (!done) {
-    batch.Put(store->catalog(), progress_key, stamp + last);
+    batch.Put(store->catalog(), progress_key, stamp + pass + last);
     return store->Write(&batch).ok() && scanned > 0;
+  }
+  if (pass == '1') {
+    batch.Put(store->catalog(), progress_key, stamp + "2");
+    return store->Write(&batch).ok();
   }
   batch.Delete(store->catalog(), progress_key);
   if (!store->Write(&batch).ok()) return false;
