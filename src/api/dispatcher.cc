@@ -5,6 +5,7 @@
 
 #include "api/ops/ops.h"
 #include "common/logging.h"
+#include "engine/table_meta.h"
 
 namespace ddbd::api {
 namespace {
@@ -60,25 +61,13 @@ Status ResolveTableArn(rapidjson::Value& owner, const CallerContext& caller,
   if (!owner.IsObject()) return Status::OK();
   auto it = owner.FindMember("TableName");
   if (it == owner.MemberEnd() || !it->value.IsString()) return Status::OK();
-  std::string_view value(it->value.GetString(), it->value.GetStringLength());
-  constexpr std::string_view kPrefix = "arn:aws:dynamodb:";
-  if (value.substr(0, kPrefix.size()) != kPrefix) return Status::OK();
-  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
-  std::string_view rest = value.substr(kPrefix.size());
-  const size_t c1 = rest.find(':');
-  const size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
-  if (c2 == std::string_view::npos) return Status::OK();
-  std::string_view region = rest.substr(0, c1), account = rest.substr(c1 + 1, c2 - c1 - 1);
-  std::string_view resource = rest.substr(c2 + 1);
-  if (resource.substr(0, 6) != "table/" || resource.size() == 6 ||
-      resource.find('/', 6) != std::string_view::npos) {
-    return Status::OK();  // not a table ARN: the name's own checks answer
-  }
-  if (region != caller.region || account != caller.account) {
+  auto arn = engine::ParseTableArn({it->value.GetString(), it->value.GetStringLength()});
+  if (!arn || !arn->sub.empty()) return Status::OK();  // not a table ARN: the name's checks answer
+  if (!arn->Of(caller.account, caller.region)) {
     return Status::ResourceNotFound("Requested resource not found");
   }
-  std::string name(resource.substr(6));
-  it->value.SetString(name.data(), static_cast<rapidjson::SizeType>(name.size()), allocator);
+  it->value.SetString(arn->table.data(), static_cast<rapidjson::SizeType>(arn->table.size()),
+                      allocator);
   return Status::OK();
 }
 

@@ -11,6 +11,7 @@
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "engine/catalog.h"
+#include "engine/table_meta.h"
 #include "triggers/filter.h"
 #include "triggers/trigger_service.h"
 
@@ -319,9 +320,6 @@ Result<ApiReply> LambdaApi::Create(const Json& body) {
 
   // The event source: a stream of one of the caller's tables.
   if (!source) return InvalidParameter("Unrecognized event source.");  // unverified
-  const std::string stream_prefix =
-      "arn:aws:dynamodb:" + caller_.region + ":" + caller_.account + ":table/";
-  const size_t marker = source->rfind("/stream/");
   if (source->rfind("arn:aws:dynamodb:", 0) != 0) {
     return InvalidParameter("ddbd serves event source mappings for DynamoDB streams only: " +
                             *source);
@@ -330,16 +328,13 @@ Result<ApiReply> LambdaApi::Create(const Json& body) {
       "Cannot access stream " + *source +
       ". Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, "
       "and ListStreams Actions on your stream in IAM.";
-  if (source->rfind(stream_prefix, 0) != 0 || marker == std::string::npos ||
-      marker < stream_prefix.size()) {
-    return InvalidParameter(cannot_access);
-  }
-  auto table = catalog_.Find(caller_.account, caller_.region,
-                             source->substr(stream_prefix.size(), marker - stream_prefix.size()));
-  const std::string label = source->substr(marker + 8);
+  auto arn = engine::ParseTableArn(*source);
+  auto label = arn ? arn->StreamLabel() : std::nullopt;
+  if (!label || !arn->Of(caller_.account, caller_.region)) return InvalidParameter(cannot_access);
+  auto table = catalog_.Find(caller_.account, caller_.region, arn->table);
   bool stream_found = false;
   if (table) {
-    for (const auto& s : table->shared_meta()->streams) stream_found |= s.label == label;
+    for (const auto& s : table->shared_meta()->streams) stream_found |= s.label == *label;
   }
   if (!stream_found) return InvalidParameter(cannot_access);
   if (!position) {

@@ -3,6 +3,29 @@
 #include "common/coding.h"
 
 namespace ddbd::engine {
+
+std::optional<TableArn> ParseTableArn(std::string_view arn) {
+  constexpr std::string_view kPrefix = "arn:aws:dynamodb:";
+  if (arn.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::string_view rest = arn.substr(kPrefix.size());
+  const size_t c1 = rest.find(':');
+  const size_t c2 = c1 == std::string_view::npos ? c1 : rest.find(':', c1 + 1);
+  if (c2 == std::string_view::npos) return std::nullopt;
+  std::string_view resource = rest.substr(c2 + 1);
+  if (resource.substr(0, 6) != "table/") return std::nullopt;
+  resource.remove_prefix(6);
+  const size_t slash = resource.find('/');
+  TableArn out;
+  out.region = rest.substr(0, c1);
+  out.account = rest.substr(c1 + 1, c2 - c1 - 1);
+  out.table = resource.substr(0, slash);
+  if (slash != std::string_view::npos) out.sub = resource.substr(slash + 1);
+  if (out.table.empty() || (slash != std::string_view::npos && out.sub.empty())) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 namespace {
 
 // Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in

@@ -162,6 +162,26 @@ struct TableMeta {
   }
 };
 
+// The parts of a DynamoDB table ARN, arn:aws:dynamodb:REGION:ACCOUNT:table/NAME[/SUB] (SUB is
+// e.g. "stream/LABEL"), the inverse of TableMeta::Arn() and StreamArn().
+struct TableArn {
+  std::string region;
+  std::string account;
+  std::string table;
+  std::string sub;  // what follows "table/NAME/", or empty
+
+  bool Of(std::string_view caller_account, std::string_view caller_region) const {
+    return account == caller_account && region == caller_region;
+  }
+  // The label of a stream ARN, or nullopt if the ARN names something else.
+  std::optional<std::string> StreamLabel() const {
+    if (sub.rfind("stream/", 0) != 0 || sub.size() == 7) return std::nullopt;
+    return sub.substr(7);
+  }
+};
+// Nullopt unless `arn` has that form with a non-empty table name.
+std::optional<TableArn> ParseTableArn(std::string_view arn);
+
 std::string EncodeTableMeta(const TableMeta& meta);
 bool DecodeTableMeta(std::string_view in, TableMeta* out);
 

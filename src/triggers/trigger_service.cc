@@ -8,6 +8,7 @@
 #include "common/logging.h"
 #include "common/rapidjson.h"
 #include "engine/streams.h"
+#include "engine/table_meta.h"
 #include "triggers/filter.h"
 #include "triggers/stream_record_json.h"
 
@@ -22,14 +23,11 @@ constexpr auto kIdlePoll = std::chrono::milliseconds(250);  // Lambda polls 4 ti
 
 // The table name and label of a stream ARN of (account, region).
 bool ParseStreamArn(const EventSourceMapping& m, std::string* table, std::string* label) {
-  const std::string prefix = "arn:aws:dynamodb:" + m.region + ":" + m.account + ":table/";
-  const size_t marker = m.event_source_arn.rfind("/stream/");
-  if (m.event_source_arn.rfind(prefix, 0) != 0 || marker == std::string::npos ||
-      marker < prefix.size()) {
-    return false;
-  }
-  *table = m.event_source_arn.substr(prefix.size(), marker - prefix.size());
-  *label = m.event_source_arn.substr(marker + 8);
+  auto arn = engine::ParseTableArn(m.event_source_arn);
+  auto stream_label = arn ? arn->StreamLabel() : std::nullopt;
+  if (!stream_label || !arn->Of(m.account, m.region)) return false;
+  *table = arn->table;
+  *label = *stream_label;
   return true;
 }
 

@@ -132,6 +132,35 @@ class EngineTest : public ::testing::Test {
 
 // ---------------------------------------------------------------------------------- catalog
 
+TEST(TableArnTest, ParsesWhatArnAndStreamArnWrite) {
+  TableMeta meta;
+  meta.name = "my-table.1";
+  meta.account = kAccount;
+  meta.region = kRegion;
+  auto arn = ParseTableArn(meta.Arn());
+  ASSERT_TRUE(arn.has_value());
+  EXPECT_EQ(arn->table, "my-table.1");
+  EXPECT_TRUE(arn->Of(kAccount, kRegion));
+  EXPECT_FALSE(arn->Of(kAccount, "eu-west-1"));
+  EXPECT_TRUE(arn->sub.empty());
+  EXPECT_FALSE(arn->StreamLabel().has_value());
+
+  StreamMeta stream;
+  stream.label = "2026-12-03T00:00:00.000";
+  auto stream_arn = ParseTableArn(meta.StreamArn(stream));
+  ASSERT_TRUE(stream_arn.has_value());
+  EXPECT_EQ(stream_arn->table, "my-table.1");
+  EXPECT_EQ(stream_arn->StreamLabel(), stream.label);
+
+  for (const char* bad :
+       {"", "arn:aws:dynamodb:r:a", "arn:aws:dynamodb:r:a:table/", "arn:aws:dynamodb:r:a:table/t/",
+        "arn:aws:dynamodb:r:a:backup/t", "arn:aws:s3:r:a:table/t", "table/t"}) {
+    EXPECT_FALSE(ParseTableArn(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(ParseTableArn("arn:aws:dynamodb:r:a:table/t/index/i")->StreamLabel());
+  EXPECT_FALSE(ParseTableArn("arn:aws:dynamodb:r:a:table/t/stream/")->StreamLabel());
+}
+
 TEST_F(EngineTest, CreateThenFind) {
   auto table = CreateTable(MakeMeta("t", KeyElement{"sk", AttrType::kN}));
   ASSERT_NE(table, nullptr);

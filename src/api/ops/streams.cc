@@ -14,6 +14,7 @@
 #include "common/crc32.h"
 #include "common/hash.h"
 #include "engine/table_admin.h"
+#include "engine/table_meta.h"
 #include "triggers/stream_record_json.h"
 
 namespace ddbd::api {
@@ -42,21 +43,15 @@ struct FoundStream {
 };
 
 Result<FoundStream> FindStream(OpContext& ctx, const std::string& arn) {
-  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL
-  const std::string prefix =
-      "arn:aws:dynamodb:" + ctx.caller.region + ":" + ctx.caller.account + ":table/";
-  const size_t marker = arn.rfind("/stream/");
-  if (arn.rfind(prefix, 0) != 0 || marker == std::string::npos || marker < prefix.size()) {
-    return StreamNotFound(arn);
-  }
+  auto parsed = engine::ParseTableArn(arn);
+  auto label = parsed ? parsed->StreamLabel() : std::nullopt;
+  if (!label || !parsed->Of(ctx.caller.account, ctx.caller.region)) return StreamNotFound(arn);
   FoundStream found;
-  found.table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region,
-                                 arn.substr(prefix.size(), marker - prefix.size()));
+  found.table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, parsed->table);
   if (!found.table) return StreamNotFound(arn);
   found.meta = found.table->shared_meta();
-  const std::string label = arn.substr(marker + 8);
   for (const auto& stream : found.meta->streams) {
-    if (stream.label == label) found.stream = &stream;
+    if (stream.label == *label) found.stream = &stream;
   }
   if (found.stream == nullptr) return StreamNotFound(arn);
   return found;

@@ -5,6 +5,7 @@
 
 #include "api/ops/ops.h"
 #include "api/ops/table_description.h"
+#include "engine/table_meta.h"
 
 namespace ddbd::api {
 namespace {
@@ -33,23 +34,18 @@ Result<std::shared_ptr<engine::Table>> TableOfArn(OpContext& ctx, const std::str
     return Status(ErrorCode::kAccessDenied,
                   "User is not authorized to access this resource");  // message unverified
   }
-  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
-  std::string rest = arn.substr(prefix.size());
-  size_t c1 = rest.find(':');
-  size_t c2 = c1 == std::string::npos ? c1 : rest.find(':', c1 + 1);
-  std::string resource = c2 == std::string::npos ? "" : rest.substr(c2 + 1);
-  if (c2 == std::string::npos || resource.rfind("table/", 0) != 0 || resource.size() == 6 ||
-      resource.find('/', 6) != std::string::npos) {
+  auto parsed = engine::ParseTableArn(arn);
+  if (!parsed || !parsed->sub.empty()) {
     return Status::Validation("Invalid TableArn: " + arn);  // message unverified
   }
-  if (rest.substr(c1 + 1, c2 - c1 - 1) != ctx.caller.account) {
+  if (parsed->account != ctx.caller.account) {
     return Status(ErrorCode::kAccessDenied,
                   "User is not authorized to access this resource");  // message unverified
   }
-  if (rest.substr(0, c1) != ctx.caller.region) {
+  if (parsed->region != ctx.caller.region) {
     return Status::Validation("Invalid TableArn: " + arn);  // message unverified
   }
-  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, resource.substr(6));
+  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, parsed->table);
   if (!table) {
     // Quoted from the service (turbot/steampipe-plugin-aws issue 1516), its spelling included.
     return Status::ResourceNotFound("Requested resource not found: ResourcArn: " + arn +

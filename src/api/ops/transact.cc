@@ -71,14 +71,8 @@ void ListLength(const Json& items, ConstraintErrors& errors) {
 
 // The table of an action: a name or a table ARN of the caller's account and region.
 Result<std::shared_ptr<engine::Table>> FindTable(OpContext& ctx, const std::string& name_or_arn) {
-  std::string name = name_or_arn;
-  if (name.rfind("arn:", 0) == 0) {
-    const std::string prefix =
-        "arn:aws:dynamodb:" + ctx.caller.region + ":" + ctx.caller.account + ":table/";
-    if (name.rfind(prefix, 0) != 0) return Status::ResourceNotFound("Requested resource not found");
-    name = name.substr(prefix.size());
-  }
-  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
+  // The dispatcher has already turned the ARNs of the caller's tables into names.
+  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name_or_arn);
   if (!table) return Status::ResourceNotFound("Requested resource not found");
   return table;
 }
