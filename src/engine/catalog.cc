@@ -120,7 +120,9 @@ Table::Table(storage::Store* store, TableMeta meta, storage::KeySpace data,
       range_key_(meta.range_key),
       data_(std::move(data)),
       log_(std::move(log)),
-      meta_(std::make_shared<const TableMeta>(std::move(meta))) {}
+      meta_(std::make_shared<const TableMeta>(std::move(meta))) {
+  for (const auto& setting : meta_->insights) insights_on_ = insights_on_ || setting.enabled;
+}
 
 Table::~Table() {
   if (!legacy_layout()) {
@@ -187,6 +189,9 @@ std::shared_ptr<const TableMeta> Table::shared_meta() const {
 
 void Table::SetMeta(TableMeta meta) {
   std::lock_guard lock(mu_);
+  bool insights_on = false;
+  for (const auto& setting : meta.insights) insights_on |= setting.enabled;
+  insights_on_.store(insights_on, std::memory_order_relaxed);
   meta_ = std::make_shared<const TableMeta>(std::move(meta));
 }
 

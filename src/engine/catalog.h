@@ -81,6 +81,9 @@ class Table {
   TableMeta meta() const;
   // The current descriptor without copying it (the request path uses this).
   std::shared_ptr<const TableMeta> shared_meta() const;
+  // True if contributor insights are on for the table or one of its GSIs (read without a lock:
+  // the request path skips the tracker when they are off).
+  bool insights_on() const { return insights_on_.load(std::memory_order_relaxed); }
   // Key schema never changes after creation, so these are safe to read without a copy.
   const KeyElement& hash_key() const { return hash_key_; }
   const std::optional<KeyElement>& range_key() const { return range_key_; }
@@ -139,6 +142,7 @@ class Table {
   LockTable locks_;
   ItemHolds holds_;
   std::atomic<bool> dropped_{false};
+  std::atomic<bool> insights_on_{false};
 };
 
 // Stats keys (in the stats family) of a table and of one of its indexes.

@@ -192,16 +192,18 @@ Result<ReadResult> GetItem(Catalog& catalog, const Table& table, const PrimaryKe
   if (auto admission = table.partitions().AdmitRead(hash);
       admission != PartitionMap::Admission::kAdmitted) {
     table.partitions().NoteThrottledRead(hash);
-    catalog.insights().Note(*table.shared_meta(), "", key.hash, key.range ? &*key.range : nullptr,
-                            0, true);
-    return ThrottleError(*table.shared_meta(), "", false, admission);
+    auto meta = table.shared_meta();
+    catalog.insights().Note(*meta, "", key.hash, key.range ? &*key.range : nullptr, 0, true);
+    return ThrottleError(*meta, "", false, admission);
   }
   ReadResult found_result;
   DDBD_ASSIGN_OR_RETURN(found_result, GetItemUnmetered(catalog, table, key));
   found_result.units = ReadUnits(found_result.size, consistent);
   table.partitions().ChargeRead(hash, found_result.units);
-  catalog.insights().Note(*table.shared_meta(), "", key.hash, key.range ? &*key.range : nullptr,
-                          found_result.units, false);
+  if (table.insights_on()) {
+    catalog.insights().Note(*table.shared_meta(), "", key.hash, key.range ? &*key.range : nullptr,
+                            found_result.units, false);
+  }
   return found_result;
 }
 

@@ -144,7 +144,7 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
   const bool throttled =
       !result.ok() && (result.status().code() == ErrorCode::kProvisionedThroughputExceeded ||
                        result.status().code() == ErrorCode::kThrottling);
-  if (result.ok() || throttled) {
+  if ((result.ok() || throttled) && table.insights_on()) {
     catalog.insights().Note(*table.shared_meta(), index_name, c.hash, nullptr,
                             result.ok() ? result->units : 0, throttled);
   }
