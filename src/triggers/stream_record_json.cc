@@ -29,7 +29,8 @@ std::string EventId(const engine::TableMeta& meta, const engine::StreamMeta& str
 
 void WriteStreamRecord(model::JsonWriter& w, const engine::TableMeta& meta,
                        const engine::StreamMeta& stream, const engine::StreamRecord& sr,
-                       std::string_view event_source_arn) {
+                       RecordReader reader) {
+  const bool lambda = reader == RecordReader::kLambda;
   const changelog::Record& r = sr.record;
   const bool show_new = stream.view_type == engine::StreamViewType::kNewImage ||
                         stream.view_type == engine::StreamViewType::kNewAndOldImages;
@@ -79,7 +80,6 @@ void WriteStreamRecord(model::JsonWriter& w, const engine::TableMeta& meta,
     // The service's own deletions (TTL). The Streams API names the members as its model does
     // (PrincipalId, Type), which is what the SDKs read; Lambda's events spell them in lower
     // camel case.
-    const bool lambda = !event_source_arn.empty();
     WriteKey(w, "userIdentity");
     w.StartObject();
     WriteKey(w, lambda ? "principalId" : "PrincipalId");
@@ -88,9 +88,9 @@ void WriteStreamRecord(model::JsonWriter& w, const engine::TableMeta& meta,
     WriteString(w, "Service");
     w.EndObject();
   }
-  if (!event_source_arn.empty()) {
+  if (lambda) {
     WriteKey(w, "eventSourceARN");
-    WriteString(w, event_source_arn);
+    WriteString(w, meta.StreamArn(stream));
   }
   w.EndObject();
 }

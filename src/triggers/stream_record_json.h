@@ -2,7 +2,7 @@
 // eventSourceARN) what a Lambda trigger's event holds per record.
 #pragma once
 
-#include <string_view>
+#include <cstdint>
 
 #include "engine/streams.h"
 #include "engine/table_meta.h"
@@ -10,10 +10,14 @@
 
 namespace ddbd::triggers {
 
+// Who reads the record: the Streams API's GetRecords, or a Lambda trigger's event.
+enum class RecordReader : uint8_t { kGetRecords, kLambda };
+
 // Writes {"awsRegion", "dynamodb": {...}, "eventID", "eventName", "eventSource",
-// "eventVersion", ["userIdentity"], ["eventSourceARN"]}. eventSourceARN only if given.
+// "eventVersion", ["userIdentity"], ["eventSourceARN"]}. For Lambda, eventSourceARN is the
+// stream's ARN and userIdentity's members are spelt in lower camel case.
 void WriteStreamRecord(model::JsonWriter& w, const engine::TableMeta& meta,
                        const engine::StreamMeta& stream, const engine::StreamRecord& record,
-                       std::string_view event_source_arn = {});
+                       RecordReader reader);
 
 }  // namespace ddbd::triggers

@@ -316,7 +316,7 @@ bool TriggerService::Pass(Worker* w, const EventSourceMapping& m) {
       }
       rapidjson::StringBuffer buffer;
       model::JsonWriter writer(buffer);
-      WriteStreamRecord(writer, *meta, *stream, record, m.event_source_arn);
+      WriteStreamRecord(writer, *meta, *stream, record, RecordReader::kLambda);
       std::string json(buffer.GetString(), buffer.GetSize());
       if (!w->filters->Matches(json)) continue;
       batch.push_back({record.record.sequence, record.record.time_us, std::move(json)});

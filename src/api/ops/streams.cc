@@ -369,7 +369,8 @@ Status GetRecords(OpContext& ctx, const Json& request, JsonWriter& out) {
   WriteKey(out, "Records");
   out.StartArray();
   for (const auto& record : read.records)
-    triggers::WriteStreamRecord(out, *found.meta, *found.stream, record);
+    triggers::WriteStreamRecord(out, *found.meta, *found.stream, record,
+                                triggers::RecordReader::kGetRecords);
   out.EndArray();
   out.EndObject();
   return Status::OK();
