@@ -199,37 +199,108 @@ void TriggerService::Run(Worker* w) {
   }
 }
 
-// One pass over the stream's shards; true if it delivered, skipped or checkpointed anything.
-bool TriggerService::Pass(Worker* w, const EventSourceMapping& m) {
-  std::string table_name, label;
-  if (!ParseStreamArn(m, &table_name, &label)) {
-    w->SetResult("PROBLEM: Stream not found");
-    return false;
-  }
-  std::shared_ptr<engine::Table> table = catalog_->Find(m.account, m.region, table_name);
-  if (!table) {
-    w->SetResult("PROBLEM: Stream not found");
-    return false;
-  }
-  std::shared_ptr<const engine::TableMeta> meta = table->shared_meta();
+// What a pass reads from and delivers to.
+struct TriggerService::Source {
+  std::shared_ptr<engine::Table> table;
+  std::shared_ptr<const engine::TableMeta> meta;
   const engine::StreamMeta* stream = nullptr;
-  for (const auto& s : meta->streams) {
-    if (s.label == label) stream = &s;
+  FunctionTarget target;
+};
+
+namespace {
+
+// A record to deliver, as its event JSON.
+struct Candidate {
+  uint64_t sequence;
+  int64_t time_us;
+  std::string json;
+};
+
+// The event of the first `*n` records of `batch`, halving `*n` until it fits Lambda's payload
+// limit (a single record is sent whatever its size).
+std::string BuildEvent(const std::vector<Candidate>& batch, size_t* n) {
+  while (true) {
+    std::string event = "{\"Records\":[";
+    for (size_t i = 0; i < *n; ++i) {
+      if (i) event += ',';
+      event += batch[i].json;
+    }
+    event += "]}";
+    if (event.size() <= kMaxPayloadBytes || *n == 1) return event;
+    *n = std::max<size_t>(1, *n / 2);
   }
-  if (stream == nullptr) {
+}
+
+// How many of the first `n` records of `batch` an invocation delivered: all, a prefix (the
+// function's batchItemFailures, when the mapping reports them) or none. Sets `*problem`
+// unless all.
+size_t CountSucceeded(const Result<InvokeOutcome>& outcome, bool report_batch_item_failures,
+                      const std::vector<Candidate>& batch, size_t n, std::string* problem) {
+  if (!outcome.ok()) {
+    *problem = outcome.status().message();
+    return 0;
+  }
+  if (outcome->function_error) {
+    *problem = outcome->problem;
+    return 0;
+  }
+  if (!report_batch_item_failures) return n;
+  rapidjson::Document response;
+  response.Parse(outcome->payload.data(), outcome->payload.size());
+  if (response.HasParseError() || !response.IsObject()) return n;
+  auto failures = response.FindMember("batchItemFailures");
+  if (failures == response.MemberEnd() || !failures->value.IsArray()) return n;
+  size_t succeeded = n;
+  for (const auto& f : failures->value.GetArray()) {
+    size_t index = 0;  // a failure that names no record of the batch fails it all
+    if (f.IsObject()) {
+      auto id = f.FindMember("itemIdentifier");
+      if (id != f.MemberEnd() && id->value.IsString()) {
+        auto seq = engine::ParseStreamSequenceNumber(
+            std::string_view(id->value.GetString(), id->value.GetStringLength()));
+        for (size_t i = 0; seq && i < n; ++i) {
+          if (batch[i].sequence == *seq) index = i;
+        }
+      }
+    }
+    succeeded = std::min(succeeded, index);
+  }
+  if (succeeded < n) *problem = "function reported batch item failures";
+  return succeeded;
+}
+
+}  // namespace
+
+// The stream, its table and the function of a mapping, with the worker's checkpoints loaded
+// and filters parsed; nullopt (and the problem recorded) if one is missing.
+std::optional<TriggerService::Source> TriggerService::Prepare(Worker* w,
+                                                              const EventSourceMapping& m) {
+  std::string table_name, label;
+  Source source;
+  if (ParseStreamArn(m, &table_name, &label)) {
+    source.table = catalog_->Find(m.account, m.region, table_name);
+  }
+  if (source.table) {
+    source.meta = source.table->shared_meta();
+    for (const auto& s : source.meta->streams) {
+      if (s.label == label) source.stream = &s;
+    }
+  }
+  if (source.stream == nullptr) {
     w->SetResult("PROBLEM: Stream not found");
-    return false;
+    return std::nullopt;
   }
   std::optional<FunctionTarget> target = functions_.Find(m.function_name);
   if (!target) {
     w->SetResult("PROBLEM: Function not found");
-    return false;
+    return std::nullopt;
   }
+  source.target = std::move(*target);
   if (!w->loaded) {
     auto stored = store_->Checkpoints(m.uuid);
     if (!stored.ok()) {
       w->SetResult("PROBLEM: " + stored.status().message());
-      return false;
+      return std::nullopt;
     }
     for (const auto& [shard_id, cp] : *stored) {
       w->shards[shard_id].checkpoint = cp;
@@ -243,210 +314,173 @@ bool TriggerService::Pass(Worker* w, const EventSourceMapping& m) {
     auto parsed = FilterSet::Parse(m.filter_patterns);
     if (!parsed.ok()) {
       w->SetResult("PROBLEM: " + parsed.status().message());
-      return false;
+      return std::nullopt;
     }
     w->filters = std::move(*parsed);
     w->filters_of = patterns;
   }
+  return source;
+}
 
-  const Clock& clock = catalog_->clock();
+// One pass over the stream's shards; true if it delivered, skipped or checkpointed anything.
+bool TriggerService::Pass(Worker* w, const EventSourceMapping& m) {
+  std::optional<Source> source = Prepare(w, m);
+  if (!source) return false;
+  const auto& shards = source->stream->shards;
   bool worked = false;
-  for (const engine::ShardMeta& shard : stream->shards) {
+  for (const engine::ShardMeta& shard : shards) {
     if (w->stop) return worked;
-    ShardState& st = w->shards[shard.id];
-    if (st.checkpoint.done) continue;
+    if (w->shards[shard.id].checkpoint.done) continue;
     if (!shard.parent_id.empty()) {
       auto parent = w->shards.find(shard.parent_id);
-      bool parent_listed = std::any_of(stream->shards.begin(), stream->shards.end(),
+      bool parent_listed = std::any_of(shards.begin(), shards.end(),
                                        [&](const auto& s) { return s.id == shard.parent_id; });
       if (parent_listed && (parent == w->shards.end() || !parent->second.checkpoint.done)) {
         continue;  // parents first: one key's records stay in order
       }
     }
-    auto save = [&]() {
-      Status s = store_->SaveCheckpoint(m.uuid, shard.id, st.checkpoint);
-      if (!s.ok()) DDBD_LOG_ERROR("trigger {}: checkpoint not saved: {}", m.uuid, s.ToString());
-      return s.ok();
-    };
-    if (!st.positioned) {
-      auto horizon = engine::ShardHorizon(*table, shard);
-      if (!horizon.ok()) continue;
-      st.checkpoint.position = *horizon;
-      if (m.starting_position == "LATEST") {
-        st.checkpoint.position = std::max(st.checkpoint.position, m.latest_position);
-      }
-      st.positioned = true;
-      if (!save()) continue;
-    }
-    const int64_t now = clock.NowMicros();
-    if (now < st.retry_at_us) continue;
-
-    auto read = engine::ReadShard(*table, *stream, shard, st.checkpoint.position,
-                                  static_cast<size_t>(m.batch_size));
-    if (!read.ok()) {
-      if (read.status().code() == ErrorCode::kTrimmedDataAccess) {
-        // Fell more than 24 hours behind: those records are gone from the stream.
-        auto horizon = engine::ShardHorizon(*table, shard);
-        if (horizon.ok()) {
-          DDBD_LOG_WARN("trigger {}: shard {} records trimmed before delivery", m.uuid, shard.id);
-          st.checkpoint.position = *horizon;
-          st.pending.clear();
-          st.attempts = 0;
-          worked |= save();
-        }
-      } else {
-        w->SetResult("PROBLEM: " + read.status().message());
-      }
-      continue;
-    }
-
-    // The records to deliver: matching the filters and young enough.
-    struct Candidate {
-      uint64_t sequence;
-      int64_t time_us;
-      std::string json;
-    };
-    std::vector<Candidate> batch;
-    size_t too_old = 0;
-    for (const auto& record : read->records) {
-      if (m.maximum_record_age_seconds >= 0 &&
-          now - record.record.time_us > m.maximum_record_age_seconds * 1000000) {
-        ++too_old;
-        continue;
-      }
-      rapidjson::StringBuffer buffer;
-      model::JsonWriter writer(buffer);
-      WriteStreamRecord(writer, *meta, *stream, record, RecordReader::kLambda);
-      std::string json(buffer.GetString(), buffer.GetSize());
-      if (!w->filters->Matches(json)) continue;
-      batch.push_back({record.record.sequence, record.record.time_us, std::move(json)});
-    }
-    if (too_old > 0) {
-      std::lock_guard<std::mutex> lock(w->stats_mu);
-      w->stats.records_discarded += too_old;
-      st.pending.clear();  // the retried batch is not the same any more
-      st.attempts = 0;
-    }
-    if (batch.empty()) {
-      if (read->closed_and_done) st.checkpoint.done = true;
-      if (read->position != st.checkpoint.position || st.checkpoint.done) {
-        st.checkpoint.position = read->position;
-        worked |= save();
-      }
-      continue;
-    }
-    // The batching window: a short batch waits for more records, up to the window.
-    if (st.pending.empty() && m.batching_window_seconds > 0 &&
-        read->records.size() < static_cast<size_t>(m.batch_size) && !read->closed_and_done) {
-      if (st.window_start_us == 0) st.window_start_us = now;
-      if (now - st.window_start_us < m.batching_window_seconds * 1000000) continue;
-    }
-    st.window_start_us = 0;
-    size_t n = st.pending.empty() ? batch.size() : std::min(st.pending.front(), batch.size());
-    std::string event;
-    while (true) {
-      event = "{\"Records\":[";
-      for (size_t i = 0; i < n; ++i) {
-        if (i) event += ',';
-        event += batch[i].json;
-      }
-      event += "]}";
-      if (event.size() <= kMaxPayloadBytes || n == 1) break;
-      n = std::max<size_t>(1, n / 2);
-    }
-    const bool whole_read = n == batch.size();
-    {
-      std::lock_guard<std::mutex> lock(w->stats_mu);
-      w->stats.invocations++;
-      w->stats.iterator_age_seconds = static_cast<double>(now - batch[n - 1].time_us) / 1e6;
-    }
-    auto outcome = Invoke(*target, m.function_name, QualifierOf(m.function_arn), event,
-                          kInvokeTimeout, &w->stop);
-    if (w->stop) return worked;  // abandoned: the batch is delivered again after a restart
-    worked = true;
-
-    // How many records of the batch succeeded: all, a prefix, or none.
-    size_t succeeded = n;
-    std::string problem;
-    if (!outcome.ok()) {
-      succeeded = 0;
-      problem = outcome.status().message();
-    } else if (outcome->function_error) {
-      succeeded = 0;
-      problem = outcome->problem;
-    } else if (m.report_batch_item_failures) {
-      rapidjson::Document response;
-      response.Parse(outcome->payload.data(), outcome->payload.size());
-      if (!response.HasParseError() && response.IsObject()) {
-        auto failures = response.FindMember("batchItemFailures");
-        if (failures != response.MemberEnd() && failures->value.IsArray()) {
-          for (const auto& f : failures->value.GetArray()) {
-            size_t index = 0;  // a failure that names no record of the batch fails it all
-            if (f.IsObject()) {
-              auto id = f.FindMember("itemIdentifier");
-              if (id != f.MemberEnd() && id->value.IsString()) {
-                auto seq = engine::ParseStreamSequenceNumber(
-                    std::string_view(id->value.GetString(), id->value.GetStringLength()));
-                for (size_t i = 0; seq && i < n; ++i) {
-                  if (batch[i].sequence == *seq) index = i;
-                }
-              }
-            }
-            succeeded = std::min(succeeded, index);
-          }
-          if (succeeded < n) problem = "function reported batch item failures";
-        }
-      }
-    }
-    {
-      std::lock_guard<std::mutex> lock(w->stats_mu);
-      w->stats.records_delivered += succeeded;
-      if (succeeded < n) w->stats.failed_invocations++;
-      w->last_result = succeeded == n ? "OK" : "PROBLEM: Function call failed";
-    }
-    if (succeeded == n) {
-      st.checkpoint.position =
-          whole_read && st.pending.empty() ? read->position : batch[n - 1].sequence;
-      if (!st.pending.empty()) st.pending.pop_front();
-      st.attempts = 0;
-      save();
-      continue;
-    }
-    DDBD_LOG_INFO("trigger {}: batch of {} records failed: {}", m.uuid, n, problem);
-    if (succeeded > 0) {
-      st.checkpoint.position = batch[succeeded - 1].sequence;
-      save();
-    }
-    const size_t remaining = n - succeeded;
-    if (!st.pending.empty()) st.pending.pop_front();
-    if (succeeded == 0 && m.bisect_batch_on_function_error && remaining > 1) {
-      // Split in halves and retry each; a split is not a retry.
-      st.pending.push_front(remaining / 2);
-      st.pending.push_front((remaining + 1) / 2);
-      st.attempts = 0;
-      continue;
-    }
-    st.pending.push_front(remaining);
-    st.attempts++;
-    if (m.maximum_retry_attempts >= 0 && st.attempts > m.maximum_retry_attempts) {
-      // Retries exhausted: the records are discarded, as Lambda does without an on-failure
-      // destination.
-      DDBD_LOG_WARN("trigger {}: discarding {} records after {} attempts", m.uuid, remaining,
-                    st.attempts);
-      st.checkpoint.position = batch[n - 1].sequence;
-      st.pending.pop_front();
-      st.attempts = 0;
-      {
-        std::lock_guard<std::mutex> lock(w->stats_mu);
-        w->stats.records_discarded += remaining;
-      }
-      save();
-      continue;
-    }
-    st.retry_at_us =
-        now + std::min(kRetryMaxUs, kRetryBaseUs << std::min<int64_t>(st.attempts - 1, 6));
+    worked |= PassShard(w, m, *source, shard);
   }
   return worked;
+}
+
+// Reads the shard from its checkpoint and delivers one batch, if one is due.
+bool TriggerService::PassShard(Worker* w, const EventSourceMapping& m, const Source& source,
+                               const engine::ShardMeta& shard) {
+  ShardState& st = w->shards[shard.id];
+  auto save = [&]() {
+    Status s = store_->SaveCheckpoint(m.uuid, shard.id, st.checkpoint);
+    if (!s.ok()) DDBD_LOG_ERROR("trigger {}: checkpoint not saved: {}", m.uuid, s.ToString());
+    return s.ok();
+  };
+  if (!st.positioned) {
+    auto horizon = engine::ShardHorizon(*source.table, shard);
+    if (!horizon.ok()) return false;
+    st.checkpoint.position = *horizon;
+    if (m.starting_position == "LATEST") {
+      st.checkpoint.position = std::max(st.checkpoint.position, m.latest_position);
+    }
+    st.positioned = true;
+    if (!save()) return false;
+  }
+  const int64_t now = catalog_->clock().NowMicros();
+  if (now < st.retry_at_us) return false;
+
+  auto read = engine::ReadShard(*source.table, *source.stream, shard, st.checkpoint.position,
+                                static_cast<size_t>(m.batch_size));
+  if (!read.ok()) {
+    if (read.status().code() != ErrorCode::kTrimmedDataAccess) {
+      w->SetResult("PROBLEM: " + read.status().message());
+      return false;
+    }
+    // Fell more than 24 hours behind: those records are gone from the stream.
+    auto horizon = engine::ShardHorizon(*source.table, shard);
+    if (!horizon.ok()) return false;
+    DDBD_LOG_WARN("trigger {}: shard {} records trimmed before delivery", m.uuid, shard.id);
+    st.checkpoint.position = *horizon;
+    st.pending.clear();
+    st.attempts = 0;
+    return save();
+  }
+
+  // The records to deliver: matching the filters and young enough.
+  std::vector<Candidate> batch;
+  size_t too_old = 0;
+  for (const auto& record : read->records) {
+    if (m.maximum_record_age_seconds >= 0 &&
+        now - record.record.time_us > m.maximum_record_age_seconds * 1000000) {
+      ++too_old;
+      continue;
+    }
+    rapidjson::StringBuffer buffer;
+    model::JsonWriter writer(buffer);
+    WriteStreamRecord(writer, *source.meta, *source.stream, record, RecordReader::kLambda);
+    std::string json(buffer.GetString(), buffer.GetSize());
+    if (!w->filters->Matches(json)) continue;
+    batch.push_back({record.record.sequence, record.record.time_us, std::move(json)});
+  }
+  if (too_old > 0) {
+    std::lock_guard<std::mutex> lock(w->stats_mu);
+    w->stats.records_discarded += too_old;
+    st.pending.clear();  // the retried batch is not the same any more
+    st.attempts = 0;
+  }
+  if (batch.empty()) {
+    if (read->closed_and_done) st.checkpoint.done = true;
+    if (read->position == st.checkpoint.position && !st.checkpoint.done) return false;
+    st.checkpoint.position = read->position;
+    return save();
+  }
+  // The batching window: a short batch waits for more records, up to the window.
+  if (st.pending.empty() && m.batching_window_seconds > 0 &&
+      read->records.size() < static_cast<size_t>(m.batch_size) && !read->closed_and_done) {
+    if (st.window_start_us == 0) st.window_start_us = now;
+    if (now - st.window_start_us < m.batching_window_seconds * 1000000) return false;
+  }
+  st.window_start_us = 0;
+  size_t n = st.pending.empty() ? batch.size() : std::min(st.pending.front(), batch.size());
+  const std::string event = BuildEvent(batch, &n);
+  const bool whole_read = n == batch.size();
+  {
+    std::lock_guard<std::mutex> lock(w->stats_mu);
+    w->stats.invocations++;
+    w->stats.iterator_age_seconds = static_cast<double>(now - batch[n - 1].time_us) / 1e6;
+  }
+  auto outcome = Invoke(source.target, m.function_name, QualifierOf(m.function_arn), event,
+                        kInvokeTimeout, &w->stop);
+  if (w->stop) return false;  // abandoned: the batch is delivered again after a restart
+
+  std::string problem;
+  const size_t succeeded =
+      CountSucceeded(outcome, m.report_batch_item_failures, batch, n, &problem);
+  {
+    std::lock_guard<std::mutex> lock(w->stats_mu);
+    w->stats.records_delivered += succeeded;
+    if (succeeded < n) w->stats.failed_invocations++;
+    w->last_result = succeeded == n ? "OK" : "PROBLEM: Function call failed";
+  }
+  if (succeeded == n) {
+    st.checkpoint.position =
+        whole_read && st.pending.empty() ? read->position : batch[n - 1].sequence;
+    if (!st.pending.empty()) st.pending.pop_front();
+    st.attempts = 0;
+    save();
+    return true;
+  }
+  DDBD_LOG_INFO("trigger {}: batch of {} records failed: {}", m.uuid, n, problem);
+  if (succeeded > 0) {
+    st.checkpoint.position = batch[succeeded - 1].sequence;
+    save();
+  }
+  const size_t remaining = n - succeeded;
+  if (!st.pending.empty()) st.pending.pop_front();
+  if (succeeded == 0 && m.bisect_batch_on_function_error && remaining > 1) {
+    // Split in halves and retry each; a split is not a retry.
+    st.pending.push_front(remaining / 2);
+    st.pending.push_front((remaining + 1) / 2);
+    st.attempts = 0;
+    return true;
+  }
+  st.pending.push_front(remaining);
+  st.attempts++;
+  if (m.maximum_retry_attempts >= 0 && st.attempts > m.maximum_retry_attempts) {
+    // Retries exhausted: the records are discarded, as Lambda does without an on-failure
+    // destination.
+    DDBD_LOG_WARN("trigger {}: discarding {} records after {} attempts", m.uuid, remaining,
+                  st.attempts);
+    st.checkpoint.position = batch[n - 1].sequence;
+    st.pending.pop_front();
+    st.attempts = 0;
+    {
+      std::lock_guard<std::mutex> lock(w->stats_mu);
+      w->stats.records_discarded += remaining;
+    }
+    save();
+    return true;
+  }
+  st.retry_at_us =
+      now + std::min(kRetryMaxUs, kRetryBaseUs << std::min<int64_t>(st.attempts - 1, 6));
+  return true;
 }
 
 }  // namespace ddbd::triggers

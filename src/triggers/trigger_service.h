@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,12 @@ class TriggerService {
 
  private:
   struct Worker;
+  struct Source;
   void Run(Worker* worker);
+  std::optional<Source> Prepare(Worker* worker, const EventSourceMapping& mapping);
   bool Pass(Worker* worker, const EventSourceMapping& mapping);
+  bool PassShard(Worker* worker, const EventSourceMapping& mapping, const Source& source,
+                 const engine::ShardMeta& shard);
   void WakeAll();
 
   engine::Catalog* catalog_;
