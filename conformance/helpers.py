@@ -44,6 +44,22 @@ def rejected(call, **kwargs):
     return error_of(excinfo)
 
 
+def scan_count(ddb, table, index=None):
+    """The number of items in a table (or index), counted by a paged Scan."""
+    kwargs = {"TableName": table, "Select": "COUNT"}
+    if index:
+        kwargs["IndexName"] = index
+    total, start = 0, None
+    while True:
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = ddb.scan(**kwargs)
+        total += page["Count"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return total
+
+
 def put_new(ddb, table, **attrs):
     key = {"pk": S(new_key())}
     ddb.put_item(TableName=table, Item=dict(key, **attrs))

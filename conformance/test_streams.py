@@ -3,22 +3,14 @@
 Messages marked "unverified" were not seen in a captured service response.
 """
 
-import time
-
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
-from helpers import N, S
+from helpers import N, S, rejected
 
 VIEW_TYPES = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
 
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def create_stream_table(ddb, view_type="NEW_AND_OLD_IMAGES", range_key=False, tag="strm"):

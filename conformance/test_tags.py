@@ -1,9 +1,9 @@
 """Tags of tables: TagResource, UntagResource, ListTagsOfResource, and Tags at CreateTable."""
 
 import pytest
-from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
+from helpers import rejected
 
 
 def tags_of(ddb, arn):
@@ -21,12 +21,6 @@ def tags_of(ddb, arn):
 
 def arn_of(ddb, name):
     return ddb.describe_table(TableName=name)["Table"]["TableArn"]
-
-
-def error(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]
 
 
 def test_tag_list_untag(ddb, table_factory):
@@ -48,7 +42,7 @@ def test_many_tags_page_and_fifty_is_the_limit(ddb, table_factory):
     arn = arn_of(ddb, name)
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": str(i)} for i in range(50)])
     assert tags_of(ddb, arn) == {f"k{i}": str(i) for i in range(50)}
-    code, _ = error(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "x"}])
+    code, _ = rejected(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "x"}])
     assert code in ("LimitExceededException", "ValidationException")  # which one unverified
     assert len(tags_of(ddb, arn)) == 50
 
@@ -56,13 +50,13 @@ def test_many_tags_page_and_fifty_is_the_limit(ddb, table_factory):
 def test_tag_limits_and_reserved_prefix(ddb_raw, table_factory):
     name = table_factory(tag="taglim")
     arn = arn_of(ddb_raw, name)
-    code, message = error(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}])
+    code, message = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}])
     assert code == "ValidationException"
     assert "Member must have length less than or equal to 128" in message
-    code, message = error(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k", "Value": "v" * 257}])
+    code, message = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k", "Value": "v" * 257}])
     assert code == "ValidationException"
     assert "Member must have length less than or equal to 256" in message
-    code, _ = error(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "aws:owner", "Value": "me"}])
+    code, _ = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "aws:owner", "Value": "me"}])
     assert code == "ValidationException"
     assert ddb_raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
 
@@ -75,7 +69,7 @@ def test_unknown_table_arn(ddb):
     if tables:
         account = arn_of(ddb, tables[0]).split(":")[4]
     arn = f"arn:aws:dynamodb:{region}:{account}:table/{unique_table_name('notag')}"
-    code, message = error(ddb.list_tags_of_resource, ResourceArn=arn)
+    code, message = rejected(ddb.list_tags_of_resource, ResourceArn=arn)
     # Quoted from the service (turbot/steampipe-plugin-aws issue 1516), "ResourcArn" included.
     assert (code, message) == ("ResourceNotFoundException",
                                f"Requested resource not found: ResourcArn: {arn} not found")

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
-from helpers import N, S, get, new_key
+from helpers import N, S, get, new_key, rejected
 
 CANCELLED = "Transaction cancelled, please refer cancellation reasons for specific reasons "
 
@@ -25,12 +25,6 @@ def cancelled(call, **kwargs):
     assert response["Error"]["Code"] == "TransactionCanceledException"
     return response["Error"]["Message"], response["CancellationReasons"]
 
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def put(table, **item):

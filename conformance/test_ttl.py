@@ -7,10 +7,9 @@ import time
 import urllib.request
 
 import pytest
-from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
-from helpers import N, S, metric, wait_for
+from helpers import N, S, metric, rejected, scan_count, wait_for
 from test_streams import read_all
 
 VALIDATION = "ValidationException"
@@ -20,12 +19,6 @@ def ttl_spec(ddb, name, enabled, attribute="exp"):
     return ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "Enabled": enabled, "AttributeName": attribute})
 
-
-def rejected(call, **kwargs):
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    err = excinfo.value.response["Error"]
-    return err["Code"], err["Message"]
 
 
 def test_enabling_and_describing(ddb, table_factory):
@@ -96,21 +89,6 @@ def create_indexed_table(ddb, streams=False):
     return name
 
 
-def count(ddb, name, index=None):
-    kwargs = {"TableName": name, "Select": "COUNT"}
-    if index:
-        kwargs["IndexName"] = index
-    total, start = 0, None
-    while True:
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = ddb.scan(**kwargs)
-        total += page["Count"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return total
-
-
 def put_all(ddb, name, items):
     for i in range(0, len(items), 25):
         requests = [{"PutRequest": {"Item": item}} for item in items[i:i + 25]]
@@ -143,14 +121,14 @@ def test_ten_thousand_items_go_within_seconds_of_their_expiry(ddbd_factory):
     consumed_before = sum(p["consumedWriteUnits"] for p in partitions(server, name))
     while time.time() < start + 14:
         now = time.time()
-        remaining = count(ddb, name) - len(keep)
+        remaining = scan_count(ddb, name) - len(keep)
         not_yet = sum(1 for e in expiries if e >= int(now) - 0)  # expiry not passed: must stay
         due = sum(1 for e in expiries if e + 3 >= now)           # may still be there
         assert not_yet - 50 <= remaining <= due, (now - start, remaining, not_yet, due)
         time.sleep(0.5)
-    wait_for(lambda: count(ddb, name) == len(keep), timeout=5)
-    assert count(ddb, name, "byG") == len(keep)
-    assert count(ddb, name, "byL") == len(keep)
+    wait_for(lambda: scan_count(ddb, name) == len(keep), timeout=5)
+    assert scan_count(ddb, name, "byG") == len(keep)
+    assert scan_count(ddb, name, "byL") == len(keep)
     assert sum(p["consumedWriteUnits"] for p in partitions(server, name)) == consumed_before
     assert metric(server, "ddbd_ttl_deleted_items_total") == 10000
 
@@ -170,7 +148,7 @@ def test_stream_records_of_ttl_deletions_carry_the_service_identity(ddbd_factory
     ttl_spec(ddb, name, True)
     past = int(time.time()) - 5
     ddb.put_item(TableName=name, Item={"pk": S("a"), "sk": N(1), "exp": N(past)})
-    wait_for(lambda: count(ddb, name) == 0, timeout=10)
+    wait_for(lambda: scan_count(ddb, name) == 0, timeout=10)
     records = read_all(streams, arn)
     assert [r["eventName"] for r in records] == ["INSERT", "REMOVE"]
     assert "userIdentity" not in records[0]
@@ -188,9 +166,9 @@ def test_enabling_ttl_on_a_table_with_expired_items_deletes_them(ddbd_factory):
     put_all(ddb, name, [{"pk": S("p"), "sk": N(i), "exp": N(past)} for i in range(3000)] +
             [{"pk": S("p"), "sk": N(-1), "exp": N(past + 7200)}])
     time.sleep(1.5)
-    assert count(ddb, name) == 3001  # nothing goes while TTL is off
+    assert scan_count(ddb, name) == 3001  # nothing goes while TTL is off
     ttl_spec(ddb, name, True)
-    wait_for(lambda: count(ddb, name) == 1, timeout=20)
+    wait_for(lambda: scan_count(ddb, name) == 1, timeout=20)
 
 
 @pytest.mark.ddbd_only
@@ -209,10 +187,10 @@ def test_an_update_that_moves_the_expiry_is_honoured(ddbd_factory):
     urllib.request.urlopen(urllib.request.Request(
         f"{server.endpoint}/test/advance-clock?seconds=7200", method="POST")).read()
     time.sleep(2.5)
-    assert count(ddb, name) == 2
+    assert scan_count(ddb, name) == 2
     urllib.request.urlopen(urllib.request.Request(
         f"{server.endpoint}/test/advance-clock?seconds={8 * 86400}", method="POST")).read()
-    wait_for(lambda: count(ddb, name) == 1, timeout=10)
+    wait_for(lambda: scan_count(ddb, name) == 1, timeout=10)
 
 
 @pytest.mark.ddbd_only
@@ -225,11 +203,11 @@ def test_kill_9_mid_sweep_loses_nothing_and_deletes_nothing_early(ddbd_factory, 
     expiring = [{"pk": S(f"x{i % 20}"), "sk": N(i), "g": S("g"), "exp": N(now + 2)} for i in range(5000)]
     staying = [{"pk": S(f"s{i % 20}"), "sk": N(i), "g": S("g"), "exp": N(now + 3600)} for i in range(500)]
     put_all(ddb, name, expiring + staying)
-    wait_for(lambda: count(ddb, name) < len(expiring) + len(staying), timeout=15, interval=0.02)
+    wait_for(lambda: scan_count(ddb, name) < len(expiring) + len(staying), timeout=15, interval=0.02)
     server.kill9()
     server.start()
     ddb = server.client()
-    wait_for(lambda: count(ddb, name) == len(staying), timeout=30)
-    wait_for(lambda: count(ddb, name, "byG") == len(staying), timeout=10)
+    wait_for(lambda: scan_count(ddb, name) == len(staying), timeout=30)
+    wait_for(lambda: scan_count(ddb, name, "byG") == len(staying), timeout=10)
     left = {int(i["sk"]["N"]) for i in ddb.scan(TableName=name)["Items"]}
     assert left == set(range(500))
