@@ -17,7 +17,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import boto3
+# Debian 12's botocore (1.29) predates WarmThroughput, ContributorInsightsMode, table ARNs as
+# RequestItems keys and other members the tests send: clients (and the AWS CLI the tests run)
+# load the DynamoDB model of a newer botocore from data/botocore (see data/README.md).
+os.environ["AWS_DATA_PATH"] = str(Path(__file__).resolve().parent / "data" / "botocore")
+
+import boto3  # noqa: E402 (after AWS_DATA_PATH)
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError

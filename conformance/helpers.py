@@ -1,5 +1,6 @@
 """Value builders and small helpers shared by the conformance tests."""
 
+import json
 import time
 import urllib.request
 import uuid
@@ -58,6 +59,12 @@ def scan_count(ddb, table, index=None):
         start = page.get("LastEvaluatedKey")
         if not start:
             return total
+
+
+def partitions(server, table):
+    """The partitions of a table, from ddbd's /partitions."""
+    with urllib.request.urlopen(f"{server.endpoint}/partitions?table={table}") as r:
+        return json.loads(r.read())["tables"][0]["partitions"]
 
 
 def put_new(ddb, table, **attrs):

@@ -137,6 +137,26 @@ def test_same_key_in_two_tables_is_not_a_duplicate(ddb, table_s, table_factory):
     assert resp["Responses"] == {table_s: [item], other: [item]}
 
 
+def test_table_arns_as_request_items_keys(ddb, table_s):
+    # The reply keys Responses and ConsumedCapacity by the table ARN when the request did.
+    arn = ddb.describe_table(TableName=table_s)["Table"]["TableArn"]
+    k1, k2 = new_key(), new_key()
+    ddb.batch_write_item(RequestItems={arn: [
+        {"PutRequest": {"Item": {"pk": S(k1), "v": N(1)}}},
+        {"PutRequest": {"Item": {"pk": S(k2), "v": N(2)}}}]})
+    answer = ddb.batch_get_item(
+        RequestItems={arn: {"Keys": [{"pk": S(k1)}, {"pk": S(k2)}], "ConsistentRead": True}},
+        ReturnConsumedCapacity="TOTAL")
+    assert list(answer["Responses"]) == [arn]
+    assert sorted(i["v"]["N"] for i in answer["Responses"][arn]) == ["1", "2"]
+    assert answer["ConsumedCapacity"][0]["TableName"] == arn
+    assert answer["UnprocessedKeys"] == {}
+    answer = ddb.batch_write_item(RequestItems={arn: [{"DeleteRequest": {"Key": {"pk": S(k1)}}}]},
+                                  ReturnConsumedCapacity="TOTAL")
+    assert answer["ConsumedCapacity"][0]["TableName"] == arn
+    assert "Item" not in ddb.get_item(TableName=table_s, Key={"pk": S(k1)}, ConsistentRead=True)
+
+
 def test_batch_of_exactly_25_writes_and_100_keys(ddb, table_s, table_sr):
     items = [{"pk": S(new_key()), "n": N(i)} for i in range(25)]
     assert ddb.batch_write_item(RequestItems={table_s: [put_req(i) for i in items]})["UnprocessedItems"] == {}

@@ -12,17 +12,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
+from helpers import partitions
 
 pytestmark = pytest.mark.ddbd_only
 
 S = lambda v: {"S": v}  # noqa: E731
 N = lambda v: {"N": str(v)}  # noqa: E731
 THROTTLED = "ProvisionedThroughputExceededException"
-
-
-def partitions(server, table):
-    with urllib.request.urlopen(f"{server.endpoint}/partitions?table={table}") as r:
-        return json.loads(r.read())["tables"][0]["partitions"]
 
 
 def write_at_rate(ddb, table, rate, seconds, key=lambda i: f"k{i}"):

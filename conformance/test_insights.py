@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ddbd_binary, unique_table_name
+from helpers import rejected, wait_for
 
 
 def test_enable_describe_list_disable(ddb, table_factory):
@@ -41,6 +42,83 @@ def test_validation(ddb_raw, table_factory):
     with pytest.raises(ClientError) as excinfo:
         ddb_raw.describe_contributor_insights(TableName=unique_table_name("noci"))
     assert excinfo.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def indexed_table(table_factory):
+    return table_factory(
+        tag="cix", range_key=("sk", "S"),
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g")],
+        LocalSecondaryIndexes=[{
+            "IndexName": "byLocal", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "g", "KeyType": "RANGE"}]}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "byG", "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}])
+
+
+def test_the_services_messages(ddb_raw, table_factory):
+    name = indexed_table(table_factory)
+    update = ddb_raw.update_contributor_insights
+    # An LSI has no contributor insights of its own: it is not found, as an unknown index.
+    for index in ("nope", "byLocal"):
+        assert rejected(update, TableName=name, IndexName=index,
+                        ContributorInsightsAction="ENABLE") == (
+            "ResourceNotFoundException",
+            f"Requested resource not found: Index: {index} not found for table: {name}")
+        assert rejected(ddb_raw.describe_contributor_insights, TableName=name,
+                        IndexName=index) == (
+            "ResourceNotFoundException",
+            f"Requested resource not found: Index: {index} not found for table: {name}")
+    missing = unique_table_name("noci")
+    assert rejected(update, TableName=missing, ContributorInsightsAction="ENABLE") == (
+        "ResourceNotFoundException", f"Requested resource not found: Table: {missing} not found")
+    assert rejected(update, TableName=name, ContributorInsightsAction="ENABLE",
+                    ContributorInsightsMode="SOME_KEYS") == (
+        "ValidationException",
+        "1 validation error detected: Value 'SOME_KEYS' at 'contributorInsightsMode' failed to "
+        "satisfy constraint: Member must satisfy enum value set: "
+        "[THROTTLED_KEYS, ACCESSED_AND_THROTTLED_KEYS]")
+    assert rejected(update, TableName=name, IndexName="", ContributorInsightsAction="ENABLE") == (
+        "ValidationException",
+        "IndexName must be at least 3 characters long and at most 255 characters long")
+
+
+def settled(ddb, name, status, **index):
+    return wait_for(lambda: ddb.describe_contributor_insights(
+        TableName=name, **index)["ContributorInsightsStatus"] == status, timeout=60)
+
+
+def test_modes_and_repeated_requests(ddb, table_factory):
+    name = indexed_table(table_factory)
+    update = ddb.update_contributor_insights
+    # Disabling what was never enabled changes nothing and says so.
+    answer = update(TableName=name, ContributorInsightsAction="DISABLE")
+    assert answer["ContributorInsightsStatus"] == "DISABLED"
+    assert "ContributorInsightsMode" not in answer
+    answer = update(TableName=name, IndexName="byG", ContributorInsightsAction="ENABLE",
+                    ContributorInsightsMode="THROTTLED_KEYS")
+    assert (answer["IndexName"], answer["ContributorInsightsMode"]) == ("byG", "THROTTLED_KEYS")
+    settled(ddb, name, "ENABLED", IndexName="byG")
+    described = ddb.describe_contributor_insights(TableName=name, IndexName="byG")
+    assert described["ContributorInsightsMode"] == "THROTTLED_KEYS"
+    assert len(described["ContributorInsightsRuleList"]) == 1  # throttled partition keys
+    # The same request again is answered with the settled state.
+    answer = update(TableName=name, IndexName="byG", ContributorInsightsAction="ENABLE",
+                    ContributorInsightsMode="THROTTLED_KEYS")
+    assert answer["ContributorInsightsStatus"] == "ENABLED"
+    # ENABLE without a mode goes back to the default mode.
+    answer = update(TableName=name, IndexName="byG", ContributorInsightsAction="ENABLE")
+    assert answer["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    settled(ddb, name, "ENABLED", IndexName="byG")
+    # DISABLE keeps (and answers) the current mode, whatever the request names.
+    answer = update(TableName=name, IndexName="byG", ContributorInsightsAction="DISABLE",
+                    ContributorInsightsMode="THROTTLED_KEYS")
+    assert answer["ContributorInsightsStatus"] == "DISABLING"
+    assert answer["ContributorInsightsMode"] == "ACCESSED_AND_THROTTLED_KEYS"
+    # The table's own setting is separate from its index's.
+    assert ddb.describe_contributor_insights(TableName=name)["ContributorInsightsStatus"] == \
+        "DISABLED"
 
 
 @pytest.mark.ddbd_only

@@ -5,6 +5,8 @@ import pytest
 from conftest import unique_table_name
 from helpers import rejected
 
+VALIDATION = "ValidationException"
+
 
 def tags_of(ddb, arn):
     tags, token = [], None
@@ -42,37 +44,106 @@ def test_many_tags_page_and_fifty_is_the_limit(ddb, table_factory):
     arn = arn_of(ddb, name)
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": str(i)} for i in range(50)])
     assert tags_of(ddb, arn) == {f"k{i}": str(i) for i in range(50)}
-    code, _ = rejected(ddb.tag_resource, ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "x"}])
-    assert code in ("LimitExceededException", "ValidationException")  # which one unverified
-    assert len(tags_of(ddb, arn)) == 50
+    # The limit counts the tags the resource would have: new keys over 50 fail, existing ones
+    # can be given new values.
+    assert rejected(ddb.tag_resource, ResourceArn=arn,
+                    Tags=[{"Key": "one-more", "Value": "x"}]) == (
+        VALIDATION, "Number of Tags exceed the current limit for the provided ResourceArn")
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k0", "Value": "new"}])
+    assert tags_of(ddb, arn)["k0"] == "new" and len(tags_of(ddb, arn)) == 50
+    assert rejected(ddb.untag_resource, ResourceArn=arn,
+                    TagKeys=[f"k{i}" for i in range(51)]) == (
+        VALIDATION, "Number of Tags exceed the current limit for the provided ResourceArn")
 
 
-def test_tag_limits_and_reserved_prefix(ddb_raw, table_factory):
+def test_tag_key_and_value_checks(ddb_raw, table_factory):
     name = table_factory(tag="taglim")
     arn = arn_of(ddb_raw, name)
-    code, message = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}])
-    assert code == "ValidationException"
-    assert "Member must have length less than or equal to 128" in message
-    code, message = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "k", "Value": "v" * 257}])
-    assert code == "ValidationException"
-    assert "Member must have length less than or equal to 256" in message
-    code, _ = rejected(ddb_raw.tag_resource, ResourceArn=arn, Tags=[{"Key": "aws:owner", "Value": "me"}])
-    assert code == "ValidationException"
-    assert ddb_raw.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+    tag = ddb_raw.tag_resource
+    # Accepted: 128-character keys, 256-character values, empty values, letters of any script.
+    tag(ResourceArn=arn, Tags=[{"Key": "k" * 128, "Value": "v" * 256},
+                               {"Key": "empty", "Value": ""},
+                               {"Key": "größe", "Value": "日本語 テスト"},
+                               {"Key": "myaws:ok", "Value": "a+-=._:/@ b"}])
+    cases = [
+        ({"Key": "k" * 129, "Value": "v"}, "The Tag Key provided is invalid, Key: " + "k" * 129),
+        ({"Key": "", "Value": "v"}, "The Tag Key provided is invalid, Key: "),
+        ({"Key": "a#b", "Value": "v"}, "The Tag Key provided is invalid, Key: a#b"),
+        ({"Key": "smile\U0001F600", "Value": "v"},
+         "The Tag Key provided is invalid, Key: smile\U0001F600"),
+        ({"Value": "v"}, "The Tag Key provided is invalid, Key: null"),
+        ({"Key": "k", "Value": "v" * 257}, "The Tag Value provided is invalid, Value: " + "v" * 257),
+        ({"Key": "k", "Value": "a,b"}, "The Tag Value provided is invalid, Value: a,b"),
+        ({"Key": "k"}, "The Tag Value provided is invalid, Value: null"),
+        ({"Key": "aws:owner", "Value": "me"}, "Tag Key cannot be prefixed with aws:, Key: aws:owner"),
+        ({"Key": "AWS:owner", "Value": "me"}, "Tag Key cannot be prefixed with aws:, Key: AWS:owner"),
+    ]
+    for bad, message in cases:
+        assert rejected(tag, ResourceArn=arn, Tags=[{"Key": "fine", "Value": "x"}, bad]) == (
+            VALIDATION, message), bad
+    assert rejected(tag, ResourceArn=arn, Tags=[{"Key": "d", "Value": "1"},
+                                                {"Key": "d", "Value": "2"}]) == (
+        VALIDATION, "Duplicate Tag Keys provided as input: Duplicate Tag Key found d")
+    assert rejected(tag, ResourceArn=arn, Tags=[]) == (
+        VALIDATION, "Atleast one Tag needs to be provided as Input.")
+    assert rejected(ddb_raw.untag_resource, ResourceArn=arn, TagKeys=[]) == (
+        VALIDATION, "Atleast one Tag Key needs to be provided as Input.")
+    assert rejected(ddb_raw.untag_resource, ResourceArn=arn, TagKeys=["aws:x"]) == (
+        VALIDATION, "Tag Key cannot be prefixed with aws:, Key: aws:x")
+    assert rejected(ddb_raw.untag_resource, ResourceArn=arn, TagKeys=["k" * 129]) == (
+        VALIDATION, "The Tag Key provided is invalid, Key: " + "k" * 129)
+    # The whole tag set is at most 10240 bytes of keys and values.
+    big = [{"Key": f"big{i}", "Value": "v" * 256} for i in range(38)]
+    size = sum(len(t["Key"]) + len(t["Value"]) for t in big) + 128 + 256 + 5 + \
+        len("größe".encode()) + len("日本語 テスト".encode()) + len("myaws:ok") + len("a+-=._:/@ b")
+    assert rejected(tag, ResourceArn=arn, Tags=big) == (
+        VALIDATION, f"Tag set size {size} bytes is above max size limit of 10240 bytes")
+    # Nothing of a rejected request was applied.
+    assert set(tags_of(ddb_raw, arn)) == {"k" * 128, "empty", "größe", "myaws:ok"}
 
 
-def test_unknown_table_arn(ddb):
-    tables = ddb.list_tables(Limit=1)["TableNames"]
-    # An ARN of the caller's account and region naming no table.
-    region = ddb.meta.region_name
-    account = "000000000000"
-    if tables:
-        account = arn_of(ddb, tables[0]).split(":")[4]
-    arn = f"arn:aws:dynamodb:{region}:{account}:table/{unique_table_name('notag')}"
-    code, message = rejected(ddb.list_tags_of_resource, ResourceArn=arn)
-    # Quoted from the service (turbot/steampipe-plugin-aws issue 1516), "ResourcArn" included.
-    assert (code, message) == ("ResourceNotFoundException",
-                               f"Requested resource not found: ResourcArn: {arn} not found")
+def test_create_table_checks_its_tags(ddb_raw):
+    create = dict(TableName=unique_table_name("tagc"), BillingMode="PAY_PER_REQUEST",
+                  KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    assert rejected(ddb_raw.create_table, Tags=[{"Key": "aws:x", "Value": "1"}], **create) == (
+        VALIDATION, "Tag Key cannot be prefixed with aws:, Key: aws:x")
+    assert rejected(ddb_raw.create_table,
+                    Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)], **create) == (
+        VALIDATION, "Number of Tags exceed the current limit for the provided ResourceArn")
+    assert rejected(ddb_raw.describe_table, TableName=create["TableName"])[0] == \
+        "ResourceNotFoundException"
+
+
+def test_resource_arn_errors(ddb, table_factory):
+    name = table_factory(tag="tagarn")
+    arn = arn_of(ddb, name)
+    region, account = arn.split(":")[3], arn.split(":")[4]
+    for call in (ddb.list_tags_of_resource,
+                 lambda **kw: ddb.tag_resource(Tags=[{"Key": "k", "Value": "v"}], **kw),
+                 lambda **kw: ddb.untag_resource(TagKeys=["k"], **kw)):
+        assert rejected(call, ResourceArn=name) == (
+            VALIDATION,
+            f"One or more parameter values were invalid: ARNs must start with 'arn:': {name}")
+        s3 = "arn:aws:s3:::some-bucket"
+        assert rejected(call, ResourceArn=s3) == (
+            VALIDATION, "One or more parameter values were invalid: Provided Arn is not a "
+                        f"DynamoDB resource arn: {s3}")
+        index_arn = arn + "/index/byG"
+        assert rejected(call, ResourceArn=index_arn) == (
+            VALIDATION, "One or more parameter values were invalid: Invalid resource arn "
+                        "provided, only table or stream is accepted. Provided resource arn: "
+                        f"{index_arn}")
+        other_account = arn.replace(f":{account}:", ":123456789012:")
+        if account != "123456789012":
+            assert rejected(call, ResourceArn=other_account) == (
+                "AccessDeniedException", "Access is denied")
+        missing = f"arn:aws:dynamodb:{region}:{account}:table/{unique_table_name('notag')}"
+        assert rejected(call, ResourceArn=missing) == (
+            "ResourceNotFoundException", f"Requested resource not found: ResourceArn: {missing} not found")
+    other_region = arn.replace(f":{region}:", ":eu-west-3:")
+    assert rejected(ddb.list_tags_of_resource, ResourceArn=other_region) == (
+        VALIDATION, f"Invalid TableArn: Invalid ResourceArn provided as input {other_region}")
 
 
 @pytest.mark.ddbd_only

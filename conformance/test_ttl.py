@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from conftest import unique_table_name
-from helpers import N, S, metric, rejected, scan_count, wait_for
+from helpers import N, S, metric, partitions, rejected, scan_count, wait_for
 from test_streams import read_all
 
 VALIDATION = "ValidationException"
@@ -131,12 +131,6 @@ def test_ten_thousand_items_go_within_seconds_of_their_expiry(ddbd_factory):
     assert scan_count(ddb, name, "byL") == len(keep)
     assert sum(p["consumedWriteUnits"] for p in partitions(server, name)) == consumed_before
     assert metric(server, "ddbd_ttl_deleted_items_total") == 10000
-
-
-def partitions(server, table):
-    import json
-    with urllib.request.urlopen(f"{server.endpoint}/partitions?table={table}") as r:
-        return json.loads(r.read())["tables"][0]["partitions"]
 
 
 @pytest.mark.ddbd_only

@@ -204,7 +204,10 @@ PartitionMap* Table::IndexPartitions(uint32_t index_id) const {
 void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
   TableMeta m = meta();
   bool provisioned = m.billing_mode == BillingMode::kProvisioned;
-  size_t needed = PartitionMap::InitialPartitions(provisioned, m.read_capacity, m.write_capacity);
+  // Enough partitions for the capacity and for the warm throughput.
+  size_t needed =
+      std::max(PartitionMap::InitialPartitions(provisioned, m.read_capacity, m.write_capacity),
+               PartitionMap::InitialPartitions(true, m.warm_read, m.warm_write));
   if (!partitions_) {
     partitions_ = std::make_unique<PartitionMap>(PartitionMap::EvenStarts(needed), clock_);
   }
@@ -222,6 +225,7 @@ void Table::ConfigureCapacity(bool throttling, double burst_seconds) {
                                                                    index.write_capacity)),
           clock_);
     }
+    map->EnsurePartitions(PartitionMap::InitialPartitions(true, index.warm_read, index.warm_write));
     map->Configure(provisioned, index.read_capacity, index.write_capacity, throttling,
                    burst_seconds);
   }
@@ -459,6 +463,7 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
   meta.table_id = NewUuid();
   meta.creation_time_ms = options_.clock->NowMillis();
   meta.key_prefix = next_key_prefix_;
+  RaiseWarmThroughput(&meta);
   DDBD_RETURN_IF_ERROR(store_->EnsureSharedFamilies());
   storage::WriteBatch batch;
   batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
@@ -535,6 +540,7 @@ Result<TableMeta> Catalog::Modify(Table& table, const MetaChange& change) {
     meta = table.meta();
     storage::WriteBatch batch;
     DDBD_RETURN_IF_ERROR(change(&meta, &batch));
+    RaiseWarmThroughput(&meta);
     if (modify_hook_) modify_hook_(meta);
     batch.Put(store_->catalog(), CatalogKey(meta), EncodeTableMeta(meta));
     DDBD_RETURN_IF_ERROR(store_->Write(&batch));

@@ -1,6 +1,8 @@
 #include "engine/table_admin.h"
 
+#include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "engine/streams.h"
 
@@ -14,8 +16,64 @@ Status Invalid(const std::string& what) {
 constexpr size_t kMaxLocalIndexes = 5;
 constexpr size_t kMaxGlobalIndexes = 20;
 constexpr size_t kMaxProjectedAttributes = 100;
+constexpr int64_t kMaxWarmUnits = 40000;  // TableMaxReadCapacityUnits (DescribeLimits)
 
 }  // namespace
+
+Status SetWarmThroughput(TableMeta* meta, const std::string& index_name, const WarmSpec& spec,
+                         bool creating) {
+  IndexMeta* index = nullptr;
+  for (auto& i : meta->indexes) {
+    if (i.global && i.name == index_name) index = &i;
+  }
+  if (!index_name.empty() && index == nullptr) {
+    return Status::ResourceNotFound("Requested resource not found: Index: " + index_name +
+                                    " not found");
+  }
+  const std::string what = index ? "index " + index_name : "table";
+  const bool on_demand = meta->billing_mode == BillingMode::kPayPerRequest;
+  int64_t& warm_read = index ? index->warm_read : meta->warm_read;
+  int64_t& warm_write = index ? index->warm_write : meta->warm_write;
+  const auto initial = InitialWarmThroughput(*meta, index);
+  struct Member {
+    const char* name;
+    const char* capacity;
+    std::optional<int64_t> requested;
+    int64_t current;
+    int64_t initial;
+  };
+  for (const Member& m :
+       {Member{"ReadUnitsPerSecond", "ReadCapacityUnits", spec.read, warm_read, initial.first},
+        Member{"WriteUnitsPerSecond", "WriteCapacityUnits", spec.write, warm_write,
+               initial.second}}) {
+    if (!m.requested) continue;
+    const std::string requested =
+        std::string("Requested ") + m.name + " for WarmThroughput for " + what;
+    if (creating && *m.requested < m.initial) {
+      return Invalid(
+          requested +
+          (on_demand ? " is lower than initial throughput for OnDemand. See: "
+                       "https://docs.aws.amazon.com/amazondynamodb/latest/"
+                       "developerguide/on-demand-capacity-mode.html"
+                       "#on-demand-capacity-mode-initial"
+                     : std::string(" is lower than ") + m.capacity + " of ProvisionedThroughput"));
+    }
+    if (!creating && *m.requested < m.current) {
+      return Invalid(requested +
+                     " is lower than current WarmThroughput, decreasing WarmThroughput is not "
+                     "supported");
+    }
+    if (*m.requested > kMaxWarmUnits) {
+      return Status(ErrorCode::kLimitExceeded,
+                    "Subscriber limit exceeded: " + requested + " exceeds Table" +
+                        (m.name[0] == 'R' ? "MaxReadCapacityUnits" : "MaxWriteCapacityUnits") +
+                        " of the account in region " + meta->region);  // suffix unverified
+    }
+  }
+  if (spec.read) warm_read = std::max(*spec.read, creating ? initial.first : warm_read);
+  if (spec.write) warm_write = std::max(*spec.write, creating ? initial.second : warm_write);
+  return Status::OK();
+}
 
 Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta) {
   size_t locals = 0, globals = 0;
@@ -90,6 +148,11 @@ Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta) {
     }
     index.id = meta->next_index_id++;
     meta->indexes.push_back(index);
+    if (index.global) {
+      std::tie(meta->indexes.back().warm_read, meta->indexes.back().warm_write) =
+          InitialWarmThroughput(*meta, &meta->indexes.back());
+      if (spec.warm) DDBD_RETURN_IF_ERROR(SetWarmThroughput(meta, index.name, *spec.warm, true));
+    }
   }
   return Status::OK();
 }
@@ -162,7 +225,8 @@ Status DeleteGlobalIndex(Catalog& catalog, Table& table, const std::string& name
 }
 
 Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name,
-                         std::optional<Throughput> throughput) {
+                         std::optional<Throughput> throughput,
+                         const std::optional<WarmSpec>& warm) {
   return catalog
       .Modify(table,
               [&](TableMeta* m) -> Status {
@@ -176,6 +240,7 @@ Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name
                     index.read_capacity = throughput->read;
                     index.write_capacity = throughput->write;
                   }
+                  if (warm) return SetWarmThroughput(m, name, *warm, false);
                   return Status::OK();
                 }
                 return Status::ResourceNotFound("Requested resource not found: Index: " + name +
@@ -300,6 +365,7 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
     if (settings.deletion_protection) meta->deletion_protection = *settings.deletion_protection;
     if (settings.table_class) meta->table_class = *settings.table_class;
     if (settings.sse_kms_key_arn) meta->sse_kms_key_arn = *settings.sse_kms_key_arn;
+    if (settings.warm) DDBD_RETURN_IF_ERROR(SetWarmThroughput(meta, "", *settings.warm, false));
     if (settings.stream && settings.stream->enabled) {
       DDBD_RETURN_IF_ERROR(EnableStream(catalog, table, meta, batch, *settings.stream->view_type));
     } else if (settings.stream) {

@@ -17,12 +17,25 @@
 
 namespace ddbd::engine {
 
+// A WarmThroughput as requested (either member may be absent).
+struct WarmSpec {
+  std::optional<int64_t> read;
+  std::optional<int64_t> write;
+};
+// Sets the warm throughput of the table (`index` empty) or of its GSI `index` to `spec`, with
+// the service's checks: at creation (`creating`) no lower than the initial throughput of the
+// billing mode and capacity, later never lower than the current value; at most the account's
+// per-table maximum (40,000 units).
+Status SetWarmThroughput(TableMeta* meta, const std::string& index, const WarmSpec& spec,
+                         bool creating);
+
 // An index as written in a request, before its key types are looked up.
 struct IndexSpec {
   IndexMeta meta;  // name, projection, throughput filled
   std::string hash_name;
   std::optional<std::string> range_name;
   bool has_throughput = false;
+  std::optional<WarmSpec> warm;  // GSIs: WarmThroughput
 };
 
 // Checks the index definitions against the table (key schema, attribute definitions,
@@ -42,7 +55,8 @@ struct Throughput {
   int64_t write = 0;
 };
 Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name,
-                         std::optional<Throughput> throughput);
+                         std::optional<Throughput> throughput,
+                         const std::optional<WarmSpec>& warm = std::nullopt);
 
 // A StreamSpecification as requested.
 struct StreamChange {
@@ -66,6 +80,7 @@ struct TableSettings {
   std::optional<std::string> table_class;
   std::optional<StreamChange> stream;          // StreamSpecification
   std::optional<std::string> sse_kms_key_arn;  // SSESpecification ("" = the AWS-owned key)
+  std::optional<WarmSpec> warm;                // WarmThroughput (the request's only change)
 };
 // Applies `settings` with the service's checks against the current descriptor; returns the
 // new descriptor.

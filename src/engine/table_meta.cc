@@ -1,8 +1,31 @@
 #include "engine/table_meta.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "common/coding.h"
 
 namespace ddbd::engine {
+
+std::pair<int64_t, int64_t> InitialWarmThroughput(const TableMeta& meta, const IndexMeta* index) {
+  if (meta.billing_mode == BillingMode::kPayPerRequest) {
+    return {kOnDemandWarmReads, kOnDemandWarmWrites};
+  }
+  if (index != nullptr) return {index->read_capacity, index->write_capacity};
+  return {meta.read_capacity, meta.write_capacity};
+}
+
+void RaiseWarmThroughput(TableMeta* meta) {
+  auto [read, write] = InitialWarmThroughput(*meta, nullptr);
+  meta->warm_read = std::max(meta->warm_read, read);
+  meta->warm_write = std::max(meta->warm_write, write);
+  for (auto& index : meta->indexes) {
+    if (!index.global) continue;
+    std::tie(read, write) = InitialWarmThroughput(*meta, &index);
+    index.warm_read = std::max(index.warm_read, read);
+    index.warm_write = std::max(index.warm_write, write);
+  }
+}
 
 std::optional<TableArn> ParseTableArn(std::string_view arn) {
   constexpr std::string_view kPrefix = "arn:aws:dynamodb:";
@@ -31,8 +54,9 @@ namespace {
 // Version 2 added OnDemandThroughput at the end, version 3 the key prefix number (tables in
 // the shared column families), version 4 the streams; older descriptors still decode (as
 // tables with families of their own and no stream). Version 5 added Time to Live and
-// contributor insights.
-constexpr uint64_t kFormatVersion = 5;
+// contributor insights, version 6 warm throughput (older descriptors get the warm throughput
+// their capacity gives).
+constexpr uint64_t kFormatVersion = 6;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -153,6 +177,12 @@ std::string EncodeTableMeta(const TableMeta& m) {
     PutInt(&out, i.updated_ms);
   }
   PutString(&out, m.sse_kms_key_arn);
+  PutInt(&out, m.warm_read);
+  PutInt(&out, m.warm_write);
+  for (const auto& index : m.indexes) {
+    PutInt(&out, index.warm_read);
+    PutInt(&out, index.warm_write);
+  }
   return out;
 }
 
@@ -248,6 +278,16 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
       m->insights.push_back(std::move(setting));
     }
     m->sse_kms_key_arn = r.String();
+  }
+  if (version >= 6) {
+    m->warm_read = r.Int();
+    m->warm_write = r.Int();
+    for (auto& index : m->indexes) {
+      index.warm_read = r.Int();
+      index.warm_write = r.Int();
+    }
+  } else {
+    RaiseWarmThroughput(m);
   }
   return r.ok && r.in.empty();
 }

@@ -40,6 +40,8 @@ struct IndexMeta {
   IndexStatus status = IndexStatus::kActive;
   bool backfilling = false;
   uint64_t backfill_start_sequence = 0;  // first change-log record the applier owes the index
+  int64_t warm_read = 0;                 // GSIs: warm throughput (TableMeta::warm_read)
+  int64_t warm_write = 0;
 };
 
 // Part of the stored descriptor: DO NOT CHANGE values.
@@ -125,6 +127,12 @@ struct TableMeta {
   // Encryption at rest with a KMS key (SSESpecification Enabled, format version 5): recorded and
   // described; "" = the AWS-owned key (the default, no SSEDescription).
   std::string sse_kms_key_arn;
+  // Warm throughput (format version 6): the reads and writes per second the table can serve at
+  // once, which sizes its partitions (engine/partition_map.h). A high-water mark: at least what
+  // the billing mode and capacity give (RaiseWarmThroughput), raised by WarmThroughput, never
+  // lowered.
+  int64_t warm_read = 0;
+  int64_t warm_write = 0;
   const InsightsSetting* FindInsights(std::string_view index) const {
     for (const auto& i : insights) {
       if (i.index == index) return &i;
@@ -181,6 +189,16 @@ struct TableArn {
 };
 // Nullopt unless `arn` has that form with a non-empty table name.
 std::optional<TableArn> ParseTableArn(std::string_view arn);
+
+// The warm throughput a new on-demand table or GSI starts with.
+constexpr int64_t kOnDemandWarmReads = 12000;
+constexpr int64_t kOnDemandWarmWrites = 4000;
+// The warm throughput the billing mode and capacity of the table (`index` null) or of its GSI
+// give: on-demand 12,000 / 4,000, provisioned its RCU / WCU.
+std::pair<int64_t, int64_t> InitialWarmThroughput(const TableMeta& meta, const IndexMeta* index);
+// Raises the warm throughput of the table and its GSIs to at least InitialWarmThroughput (the
+// catalog does this on every descriptor change; it never lowers one).
+void RaiseWarmThroughput(TableMeta* meta);
 
 std::string EncodeTableMeta(const TableMeta& meta);
 bool DecodeTableMeta(std::string_view in, TableMeta* out);

@@ -394,8 +394,10 @@ TEST_F(DispatcherTest, UpdateTableThroughput) {
   CreateTable("tbl");
   EXPECT_EQ(Error("UpdateTable", R"({"TableName":"tbl"})"),
             Validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-                       "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is "
-                       "required"));
+                       "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+                       "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+                       "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or "
+                       "TableClass is required"));
   EXPECT_EQ(Error("UpdateTable", std::string(R"({"TableName":"tbl",)") + kThroughput + "}"),
             Validation("The provisioned throughput for the table will not change. The requested "
                        "value equals the current value. Current ReadCapacityUnits provisioned for "

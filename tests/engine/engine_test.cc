@@ -406,6 +406,8 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.ttl_enabled = true;
   meta.ttl_modified_ms = 1700000000456;
   meta.ttl_indexed = true;
+  meta.warm_read = 13000;
+  meta.warm_write = 4500;
   meta.insights = {{"", true, "THROTTLED_KEYS", 17},
                    {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
   std::string bytes = EncodeTableMeta(meta);
@@ -432,6 +434,8 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   ASSERT_EQ(decoded.insights.size(), 2u);
   EXPECT_EQ(decoded.insights[0].mode, "THROTTLED_KEYS");
   EXPECT_EQ(decoded.insights[1].index, "gsi");
+  EXPECT_EQ(decoded.warm_read, 13000);
+  EXPECT_EQ(decoded.warm_write, 4500);
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {
@@ -439,7 +443,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 6;  // a version this build does not know
+  wrong_version[0] = 7;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

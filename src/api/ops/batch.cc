@@ -12,6 +12,7 @@
 #include "engine/index.h"
 #include "engine/item_ops.h"
 #include "engine/query_scan.h"
+#include "engine/table_meta.h"
 #include "expr/eval.h"
 #include "model/item_size.h"
 
@@ -43,10 +44,19 @@ Status RequestItemsConstraint(const Json* items, const char* operation) {
   return Status::OK();
 }
 
-Status CheckTableName(const std::string& name) {
+// The table a RequestItems key names: a table name, or the ARN of one of the caller's tables
+// (the reply keys its maps by the key as given).
+Result<std::string> TableNameOfKey(const OpContext& ctx, const std::string& key) {
+  if (auto arn = engine::ParseTableArn(key); arn && arn->sub.empty()) {
+    if (!arn->Of(ctx.caller.account, ctx.caller.region)) {
+      return Status::ResourceNotFound("Requested resource not found");
+    }
+    return arn->table;
+  }
   ConstraintErrors errors;
-  errors.TableName(&name, "requestItems.member.key");
-  return errors.ToStatus();
+  errors.TableName(&key, "requestItems.member.key");
+  DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  return key;
 }
 
 struct GetTableRequest {
@@ -78,7 +88,7 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     GetTableRequest t;
     t.name.assign(m.name.GetString(), m.name.GetStringLength());
     t.json = &m.value;
-    DDBD_RETURN_IF_ERROR(CheckTableName(t.name));
+    DDBD_ASSIGN_OR_RETURN(const std::string table_name, TableNameOfKey(ctx, t.name));
     DDBD_ASSIGN_OR_RETURN(const Json* keys, GetArray(m.value, "Keys"));
     if (keys == nullptr || keys->Empty()) {
       return Status::Validation(
@@ -94,7 +104,7 @@ Status BatchGetItem(OpContext& ctx, const Json& request, JsonWriter& out) {
     for (rapidjson::SizeType i = 0; i < keys->Size(); ++i) {
       DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap((*keys)[i], &key_maps[i]));
     }
-    DDBD_ASSIGN_OR_RETURN(t.table, FindTableForItemOp(ctx, t.name));
+    DDBD_ASSIGN_OR_RETURN(t.table, FindTableForItemOp(ctx, table_name));
     std::set<std::string> seen;
     for (const auto& key_map : key_maps) {
       DDBD_ASSIGN_OR_RETURN(engine::PrimaryKey key, engine::ValidateKey(*t.table, key_map));
@@ -240,7 +250,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
   std::vector<WriteOp> ops;
   for (const auto& m : items->GetObject()) {
     std::string name(m.name.GetString(), m.name.GetStringLength());
-    DDBD_RETURN_IF_ERROR(CheckTableName(name));
+    DDBD_ASSIGN_OR_RETURN(const std::string table_name, TableNameOfKey(ctx, name));
     std::vector<WriteOp> table_ops;
     for (const auto& w : m.value.GetArray()) {
       if (!w.IsObject()) return Status::Serialization("Unexpected value type in payload");
@@ -266,7 +276,7 @@ Status BatchWriteItem(OpContext& ctx, const Json& request, JsonWriter& out) {
       DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*attrs, &op.item));
       table_ops.push_back(std::move(op));
     }
-    DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, name));
+    DDBD_ASSIGN_OR_RETURN(auto table, FindTableForItemOp(ctx, table_name));
     for (auto& op : table_ops) {
       op.table = table;
       if (op.is_put) {

@@ -70,6 +70,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto billing, ParseBillingMode(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto on_demand, ParseOnDemandThroughput(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto stream, ParseStreamSpecification(request, errors));
+  DDBD_ASSIGN_OR_RETURN(auto warm, ParseWarmThroughput(request));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
 
   // Semantic checks, in the service's order.
@@ -159,8 +160,16 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
     meta.max_read_request_units = on_demand->first;
     meta.max_write_request_units = on_demand->second;
   }
+  // CreateTable's reply shows WarmThroughput only where the request gave it (UPDATING).
+  WarmView warm_view{.omit_others = true, .updating = {}};
+  if (warm) warm_view.updating.push_back("");
+  for (const auto& spec : gsi_specs) {
+    if (spec.warm) warm_view.updating.push_back(spec.meta.name);
+  }
   DDBD_RETURN_IF_ERROR(engine::AddIndexes(std::move(lsi_specs), &meta));
   DDBD_RETURN_IF_ERROR(engine::AddIndexes(std::move(gsi_specs), &meta));
+  engine::RaiseWarmThroughput(&meta);
+  if (warm) DDBD_RETURN_IF_ERROR(engine::SetWarmThroughput(&meta, "", *warm, true));
   if (definitions.size() != key_attributes.size()) {
     if (!meta.indexes.empty()) {
       std::vector<std::string> def_names, used(key_attributes.begin(), key_attributes.end());
@@ -184,21 +193,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   meta.deletion_protection = deletion_protection.value_or(false);
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));
   if (table_class) meta.table_class = *table_class;
-  {
-    ConstraintErrors tag_errors;
-    DDBD_ASSIGN_OR_RETURN(auto tags, ReadTags(request, tag_errors));
-    DDBD_RETURN_IF_ERROR(tag_errors.ToStatus());
-    DDBD_RETURN_IF_ERROR(CheckTags(tags));
-    for (auto& tag : tags) {
-      auto it = std::find_if(meta.tags.begin(), meta.tags.end(),
-                             [&](const auto& t) { return t.first == tag.first; });
-      if (it != meta.tags.end()) {
-        it->second = tag.second;
-      } else {
-        meta.tags.push_back(std::move(tag));
-      }
-    }
-  }
+  DDBD_ASSIGN_OR_RETURN(meta.tags, ReadTags(request));
 
   if (stream) DDBD_RETURN_IF_ERROR(engine::CheckNewTableStream(*stream));
   DDBD_ASSIGN_OR_RETURN(auto table, ctx.catalog.Create(std::move(meta)));
@@ -210,7 +205,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   // Like the service, the creating call reports CREATING; the table is usable at once and
   // DescribeTable reports ACTIVE.
   WriteTableDescription(out, table->meta(), engine::TableStats(), "CREATING", ctx.catalog,
-                        table.get());
+                        table.get(), warm_view);
   out.EndObject();
   return Status::OK();
 }

@@ -2,6 +2,9 @@
 
 #include <set>
 
+#include "api/ops/shapes.h"
+#include "api/ops/table_description.h"
+
 namespace ddbd::api {
 namespace {
 
@@ -106,6 +109,7 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
       errors.Min(spec.meta.write_capacity,
                  (path + ".provisionedThroughput.writeCapacityUnits").c_str(), 1);
     }
+    DDBD_ASSIGN_OR_RETURN(spec.warm, ParseWarmThroughput(json));
   }
   return spec;
 }
@@ -125,7 +129,8 @@ Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, co
 }
 
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
-                            const engine::Catalog& catalog, const engine::Table* table) {
+                            const engine::Catalog& catalog, const engine::Table* table,
+                            const WarmView& warm) {
   for (bool global : {false, true}) {
     bool any = false;
     for (const auto& index : meta.indexes) any |= index.global == global;
@@ -181,6 +186,9 @@ void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
         WriteKey(w, "WriteCapacityUnits");
         w.Int64(provisioned ? index.write_capacity : 0);
         w.EndObject();
+        if (warm.Shows(index.name)) {
+          WriteWarmThroughput(w, index.warm_read, index.warm_write, warm.Status(index.name));
+        }
       }
       engine::TableStats stats;
       if (table != nullptr) stats = catalog.IndexStats(*table, index.id);

@@ -22,7 +22,9 @@ Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, co
 Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::string& path,
                                  ConstraintErrors& errors);
 
+struct WarmView;
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
-                            const engine::Catalog& catalog, const engine::Table* table);
+                            const engine::Catalog& catalog, const engine::Table* table,
+                            const WarmView& warm);
 
 }  // namespace ddbd::api

@@ -19,10 +19,19 @@ Result<std::shared_ptr<engine::Table>> FindTarget(OpContext& ctx, const std::str
     const engine::IndexMeta* i = table->shared_meta()->FindIndex(*index);
     if (i == nullptr || !i->global) {
       return Status::ResourceNotFound("Requested resource not found: Index: " + *index +
-                                      " not found");  // message unverified
+                                      " not found for table: " + name);
     }
   }
   return table;
+}
+
+// The service checks IndexName's length with a message of its own.
+Status CheckIndexName(const std::optional<std::string>& index) {
+  if (index && (index->size() < 3 || index->size() > 255)) {
+    return Status::Validation(
+        "IndexName must be at least 3 characters long and at most 255 characters long");
+  }
+  return Status::OK();
 }
 
 // The CloudWatch Contributor Insights rules the service names for a table or index.
@@ -50,7 +59,6 @@ Status UpdateContributorInsights(OpContext& ctx, const Json& request, JsonWriter
   DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
   errors.TableName(name ? &*name : nullptr);
   DDBD_ASSIGN_OR_RETURN(auto index, GetString(request, "IndexName"));
-  if (index) errors.Length(*index, "indexName", 3, 255);
   DDBD_ASSIGN_OR_RETURN(auto action, GetString(request, "ContributorInsightsAction"));
   if (!action) {
     errors.NotNull("contributorInsightsAction");
@@ -59,35 +67,46 @@ Status UpdateContributorInsights(OpContext& ctx, const Json& request, JsonWriter
   }
   DDBD_ASSIGN_OR_RETURN(auto mode, GetString(request, "ContributorInsightsMode"));
   if (mode && !IsOneOf(*mode, {"ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"})) {
-    errors.Enum(*mode, "contributorInsightsMode", "[ACCESSED_AND_THROTTLED_KEYS, THROTTLED_KEYS]");
+    errors.Enum(*mode, "contributorInsightsMode", "[THROTTLED_KEYS, ACCESSED_AND_THROTTLED_KEYS]");
   }
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  DDBD_RETURN_IF_ERROR(CheckIndexName(index));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTarget(ctx, *name, index));
   const bool enable = *action == "ENABLE";
   const std::string index_key = index.value_or("");
   const int64_t now_ms = ctx.catalog.clock().NowMicros() / 1000;
   std::string final_mode;
-  DDBD_RETURN_IF_ERROR(ctx.catalog
-                           .Modify(*table,
-                                   [&](TableMeta* meta) {
-                                     TableMeta::InsightsSetting* setting = nullptr;
-                                     for (auto& s : meta->insights) {
-                                       if (s.index == index_key) setting = &s;
-                                     }
-                                     if (setting == nullptr) {
-                                       meta->insights.push_back({index_key, false, "", 0});
-                                       setting = &meta->insights.back();
-                                     }
-                                     setting->enabled = enable;
-                                     if (mode) setting->mode = *mode;
-                                     if (setting->mode.empty()) {
-                                       setting->mode = "ACCESSED_AND_THROTTLED_KEYS";
-                                     }
-                                     setting->updated_ms = now_ms;
-                                     final_mode = setting->mode;
-                                     return Status::OK();
-                                   })
-                           .status());
+  bool changed = true;
+  DDBD_RETURN_IF_ERROR(
+      ctx.catalog
+          .Modify(*table,
+                  [&](TableMeta* meta) {
+                    TableMeta::InsightsSetting* setting = nullptr;
+                    for (auto& s : meta->insights) {
+                      if (s.index == index_key) setting = &s;
+                    }
+                    if (setting == nullptr && !enable) {
+                      changed = false;  // never enabled: nothing to disable
+                      return Status::OK();
+                    }
+                    if (setting == nullptr) {
+                      meta->insights.push_back({index_key, false, "", 0});
+                      setting = &meta->insights.back();
+                    }
+                    // ENABLE sets the mode (the default
+                    // unless given); DISABLE keeps it, whatever it names. A
+                    // request that changes nothing answers the settled state.
+                    const std::string new_mode =
+                        !enable ? setting->mode : mode.value_or("ACCESSED_AND_THROTTLED_KEYS");
+                    changed = setting->enabled != enable || (enable && setting->mode != new_mode);
+                    final_mode = new_mode;
+                    if (!changed) return Status::OK();
+                    setting->enabled = enable;
+                    setting->mode = new_mode;
+                    setting->updated_ms = now_ms;
+                    return Status::OK();
+                  })
+          .status());
   if (!enable) ctx.catalog.insights().Forget(table->table_id(), index_key);
   out.StartObject();
   WriteKey(out, "TableName");
@@ -97,9 +116,12 @@ Status UpdateContributorInsights(OpContext& ctx, const Json& request, JsonWriter
     WriteString(out, *index);
   }
   WriteKey(out, "ContributorInsightsStatus");
-  WriteString(out, enable ? "ENABLING" : "DISABLING");
-  WriteKey(out, "ContributorInsightsMode");
-  WriteString(out, final_mode);
+  WriteString(out,
+              enable ? (changed ? "ENABLING" : "ENABLED") : (changed ? "DISABLING" : "DISABLED"));
+  if (!final_mode.empty()) {
+    WriteKey(out, "ContributorInsightsMode");
+    WriteString(out, final_mode);
+  }
   out.EndObject();
   return Status::OK();
 }
@@ -107,11 +129,7 @@ Status UpdateContributorInsights(OpContext& ctx, const Json& request, JsonWriter
 Status DescribeContributorInsights(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(std::string name, RequireTableName(request));
   DDBD_ASSIGN_OR_RETURN(auto index, GetString(request, "IndexName"));
-  if (index) {
-    ConstraintErrors errors;
-    errors.Length(*index, "indexName", 3, 255);
-    DDBD_RETURN_IF_ERROR(errors.ToStatus());
-  }
+  DDBD_RETURN_IF_ERROR(CheckIndexName(index));
   DDBD_ASSIGN_OR_RETURN(auto table, FindTarget(ctx, name, index));
   auto meta = table->shared_meta();
   const TableMeta::InsightsSetting* setting = meta->FindInsights(index.value_or(""));

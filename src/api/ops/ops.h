@@ -90,11 +90,9 @@ void WriteCapacityList(JsonWriter& out, CapacityMode mode, const PerTableUnits& 
 void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
                                 const engine::PrimaryKey& key, int64_t collection_bytes);
 
-// The Tags member of a request ([{Key, Value}], constraint errors into `errors`), and the
-// service's further checks of a resource's tags (reserved prefix, characters, at most 50).
-Result<std::vector<std::pair<std::string, std::string>>> ReadTags(const Json& request,
-                                                                  ConstraintErrors& errors);
-Status CheckTags(const std::vector<std::pair<std::string, std::string>>& tags);
+// The Tags member of a request ([{Key, Value}]) with the service's checks of each tag (length,
+// characters, the reserved aws: prefix, duplicates) and of the set (50 tags, 10240 bytes).
+Result<std::vector<std::pair<std::string, std::string>>> ReadTags(const Json& request);
 
 // The change-log attribution of the caller's writes (a user request).
 engine::CommitOptions UserWrite(const OpContext& ctx);

@@ -97,6 +97,15 @@ Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
   return Parsed(m);
 }
 
+Result<std::optional<engine::WarmSpec>> ParseWarmThroughput(const Json& owner) {
+  DDBD_ASSIGN_OR_RETURN(const Json* warm, GetObject(owner, "WarmThroughput"));
+  if (warm == nullptr) return std::optional<engine::WarmSpec>();
+  engine::WarmSpec spec;
+  DDBD_ASSIGN_OR_RETURN(spec.read, GetInt(*warm, "ReadUnitsPerSecond"));
+  DDBD_ASSIGN_OR_RETURN(spec.write, GetInt(*warm, "WriteUnitsPerSecond"));
+  return std::optional<engine::WarmSpec>(spec);
+}
+
 Result<std::optional<std::string>> ParseSseSpecification(const Json& request,
                                                          const CallerContext& caller,
                                                          ConstraintErrors& errors) {

@@ -42,6 +42,10 @@ Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
 Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
     const Json& request, ConstraintErrors& errors);
 
+// The WarmThroughput member of a request or index definition (nullopt if absent; either
+// member may be absent).
+Result<std::optional<engine::WarmSpec>> ParseWarmThroughput(const Json& owner);
+
 // StreamSpecification (nullopt if absent): StreamEnabled required, StreamViewType one of the
 // four view types.
 // SSESpecification: nullopt when absent; "" for the AWS owned key (Enabled false); else the ARN

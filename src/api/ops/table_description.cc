@@ -1,5 +1,7 @@
 #include "api/ops/table_description.h"
 
+#include <algorithm>
+
 #include "api/ops/index_defs.h"
 #include "engine/table_admin.h"
 
@@ -32,9 +34,30 @@ void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
 
 }  // namespace
 
+bool WarmView::Shows(const std::string& index) const {
+  return !omit_others || std::find(updating.begin(), updating.end(), index) != updating.end();
+}
+
+const char* WarmView::Status(const std::string& index) const {
+  return std::find(updating.begin(), updating.end(), index) != updating.end() ? "UPDATING"
+                                                                              : "ACTIVE";
+}
+
+void WriteWarmThroughput(JsonWriter& w, int64_t read, int64_t write, const char* status) {
+  WriteKey(w, "WarmThroughput");
+  w.StartObject();
+  WriteKey(w, "ReadUnitsPerSecond");
+  w.Int64(read);
+  WriteKey(w, "WriteUnitsPerSecond");
+  w.Int64(write);
+  WriteKey(w, "Status");
+  WriteString(w, status);
+  w.EndObject();
+}
+
 void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::TableStats& stats,
                            std::string_view status, const engine::Catalog& catalog,
-                           const engine::Table* table) {
+                           const engine::Table* table, const WarmView& warm) {
   w.StartObject();
   WriteKey(w, "AttributeDefinitions");
   w.StartArray();
@@ -109,7 +132,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteString(w, m.table_class);
     w.EndObject();
   }
-  WriteIndexDescriptions(w, m, catalog, table);
+  WriteIndexDescriptions(w, m, catalog, table, warm);
   // A disabled stream leaves StreamSpecification out but stays the latest stream.
   if (const engine::StreamMeta* stream = m.EnabledStream()) {
     WriteKey(w, "StreamSpecification");
@@ -139,6 +162,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   }
   WriteKey(w, "DeletionProtectionEnabled");
   w.Bool(m.deletion_protection);
+  if (warm.Shows("")) WriteWarmThroughput(w, m.warm_read, m.warm_write, warm.Status(""));
   w.EndObject();
 }
 

@@ -11,11 +11,24 @@
 
 namespace ddbd::api {
 
+// How WarmThroughput appears in a description: DescribeTable shows it for the table and each
+// GSI as ACTIVE; a reply to a request that set it shows that one UPDATING, and CreateTable's
+// reply shows only what the request set.
+struct WarmView {
+  bool omit_others = false;
+  std::vector<std::string> updating;  // "" = the table, else GSI names
+  // Whether to show the warm throughput of the table ("") or of a GSI, and its status.
+  bool Shows(const std::string& index) const;
+  const char* Status(const std::string& index) const;
+};
+void WriteWarmThroughput(JsonWriter& w, int64_t read, int64_t write, const char* status);
+
 // Writes a TableDescription object with status `status`; `table` (may be null) supplies live
 // index states and counters.
 void WriteTableDescription(JsonWriter& w, const engine::TableMeta& m,
                            const engine::TableStats& stats, std::string_view status,
-                           const engine::Catalog& catalog, const engine::Table* table);
+                           const engine::Catalog& catalog, const engine::Table* table,
+                           const WarmView& warm = {});
 
 // TableName, required and valid (constraint errors otherwise).
 Result<std::string> RequireTableName(const Json& request);

@@ -11,10 +11,16 @@ namespace {
 
 using engine::KeyElement;
 
+// A WarmThroughput that names neither member.
+bool EmptyWarm(const std::optional<engine::WarmSpec>& warm) {
+  return warm && !warm->read && !warm->write;
+}
+
 // One GlobalSecondaryIndexUpdates entry: Create (backfilled by the GSI applier), Delete, or
-// Update (throughput).
+// Update (throughput, warm throughput). Sets `*warm_index` to the index whose warm throughput
+// the request raised.
 Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& updates,
-                           engine::Table& table) {
+                           engine::Table& table, std::string* warm_index) {
   if (updates.Size() > 1) {
     return Status(ErrorCode::kLimitExceeded,
                   "Subscriber limit exceeded: Only 1 online index can be created or deleted "
@@ -54,8 +60,16 @@ Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& upda
         auto throughput,
         ParseProvisionedThroughput(
             *change, "globalSecondaryIndexUpdates.1.member.update.provisionedThroughput", errors));
+    DDBD_ASSIGN_OR_RETURN(auto warm, ParseWarmThroughput(*change));
     DDBD_RETURN_IF_ERROR(errors.ToStatus());
-    return engine::UpdateGlobalIndex(ctx.catalog, table, index_name.value_or(""), throughput);
+    if (EmptyWarm(warm)) {
+      return Status::Validation(
+          "One or more parameter values were invalid: WarmThroughput must have at least one of "
+          "ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: " +
+          index_name.value_or(""));
+    }
+    if (warm) *warm_index = index_name.value_or("");
+    return engine::UpdateGlobalIndex(ctx.catalog, table, index_name.value_or(""), throughput, warm);
   }
   return Status::Validation(
       "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
@@ -78,7 +92,31 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(settings.stream, ParseStreamSpecification(request, errors));
   DDBD_ASSIGN_OR_RETURN(settings.sse_kms_key_arn,
                         ParseSseSpecification(request, ctx.caller, errors));
+  DDBD_ASSIGN_OR_RETURN(settings.warm, ParseWarmThroughput(request));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  const bool any_setting = settings.throughput || settings.billing_mode ||
+                           settings.deletion_protection || settings.table_class ||
+                           settings.on_demand || settings.stream || settings.sse_kms_key_arn;
+  DDBD_ASSIGN_OR_RETURN(const Json* gsi_updates, GetArray(request, "GlobalSecondaryIndexUpdates"));
+  const bool any_gsi_update = gsi_updates != nullptr && !gsi_updates->Empty();
+  // A WarmThroughput naming nothing is ignored beside other changes, an error alone.
+  if (EmptyWarm(settings.warm) && (any_setting || any_gsi_update)) settings.warm.reset();
+  if (EmptyWarm(settings.warm)) {
+    return Status::Validation(
+        "One or more parameter values were invalid: WarmThroughput must have at least one of "
+        "ReadUnitsPerSecond or WriteUnitsPerSecond specified for table");  // message unverified
+  }
+  if (settings.warm && any_gsi_update && (*gsi_updates)[0].IsObject() &&
+      (*gsi_updates)[0].HasMember("Create")) {
+    return Status::Validation(
+        "One or more parameter values were invalid: Create global secondary index cannot be "
+        "specified when updating WarmThroughput");
+  }
+  if (settings.warm && (any_setting || any_gsi_update)) {
+    return Status::Validation(
+        "One or more parameter values were invalid: WarmThroughput must be the only operation in "
+        "the request");
+  }
   auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
   for (const char* unsupported : {"ReplicaUpdates"}) {
@@ -86,34 +124,40 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
       return Status::Validation(std::string("ddbd does not support ") + unsupported + " yet");
     }
   }
-  const bool any_setting = settings.throughput || settings.billing_mode ||
-                           settings.deletion_protection || settings.table_class ||
-                           settings.on_demand || settings.stream || settings.sse_kms_key_arn;
-  DDBD_ASSIGN_OR_RETURN(const Json* gsi_updates, GetArray(request, "GlobalSecondaryIndexUpdates"));
-  if (gsi_updates != nullptr && !gsi_updates->Empty()) {
+  if (any_gsi_update) {
     if (any_setting) {
       return Status::Validation(
           "One or more parameter values were invalid: GlobalSecondaryIndexUpdates cannot be "
           "combined with other table updates in ddbd yet");
     }
-    DDBD_RETURN_IF_ERROR(UpdateGlobalIndexes(ctx, request, *gsi_updates, *table));
+    std::string raised;
+    DDBD_RETURN_IF_ERROR(UpdateGlobalIndexes(ctx, request, *gsi_updates, *table, &raised));
+    WarmView warm_view;
+    if (!raised.empty()) warm_view.updating.push_back(raised);
     out.StartObject();
     WriteKey(out, "TableDescription");
-    WriteTableDescription(out, table->meta(), ctx.catalog.Stats(*table), "UPDATING", ctx.catalog,
-                          table.get());
+    // A warm throughput change leaves the table (and index) ACTIVE; only its status updates.
+    WriteTableDescription(out, table->meta(), ctx.catalog.Stats(*table),
+                          raised.empty() ? "UPDATING" : "ACTIVE", ctx.catalog, table.get(),
+                          warm_view);
     out.EndObject();
     return Status::OK();
   }
-  if (!any_setting) {
+  if (!any_setting && !settings.warm) {
     return Status::Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
-        "GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required");
+        "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, "
+        "MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+        "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required");
   }
   DDBD_ASSIGN_OR_RETURN(engine::TableMeta meta,
                         engine::UpdateTableSettings(ctx.catalog, *table, settings));
+  WarmView warm_view;
+  if (settings.warm) warm_view.updating.push_back("");
   out.StartObject();
   WriteKey(out, "TableDescription");
-  WriteTableDescription(out, meta, ctx.catalog.Stats(*table), "UPDATING", ctx.catalog, table.get());
+  WriteTableDescription(out, meta, ctx.catalog.Stats(*table), settings.warm ? "ACTIVE" : "UPDATING",
+                        ctx.catalog, table.get(), warm_view);
   out.EndObject();
   return Status::OK();
 }
