@@ -40,6 +40,12 @@ def test_the_services_errors(ddb, table_factory):
     ttl_spec(ddb, name, True)
     assert rejected(ttl_spec, ddb=ddb, name=name, enabled=True) == (
         VALIDATION, "TimeToLive is already enabled")
+    # Another attribute while enabled, to enable or to disable; these come before the interval
+    # check (aws-controllers-k8s/dynamodb-controller docs/api-quirks, DDB-TABLE-146/147).
+    for enabled in (True, False):
+        assert rejected(ttl_spec, ddb=ddb, name=name, enabled=enabled, attribute="other") == (
+            VALIDATION,
+            "TimeToLive is active on a different AttributeName: current AttributeName is exp")
     # A second change within the hour (quoted from the service: aws/aws-cdk pull request 13720).
     assert rejected(ttl_spec, ddb=ddb, name=name, enabled=False) == (
         VALIDATION, "Time to live has been modified multiple times within a fixed interval")
@@ -55,13 +61,24 @@ def test_attribute_name_limits(ddb_raw, table_factory):
                                            "than or equal to 1")
     code, message = rejected(ddb_raw.update_time_to_live, TableName=name,
                              TimeToLiveSpecification={"Enabled": True, "AttributeName": "a" * 256})
-    assert code == VALIDATION
-    assert "Member must have length less than or equal to 255" in message
+    assert (code, message) == (VALIDATION, "1 validation error detected: Value '" + "a" * 256 +
+                               "' at 'timeToLiveSpecification.attributeName' failed to satisfy "
+                               "constraint: Member must have length less than or equal to 255")
+    null = "' at 'timeToLiveSpecification.{}' failed to satisfy constraint: Member must not be null"
+    assert rejected(ddb_raw.update_time_to_live, TableName=name,
+                    TimeToLiveSpecification={"Enabled": True}) == (
+        VALIDATION, "1 validation error detected: Value null" + null.format("attributeName")[1:])
+    assert rejected(ddb_raw.update_time_to_live, TableName=name,
+                    TimeToLiveSpecification={}) == (
+        VALIDATION, "2 validation errors detected: Value null" + null.format("attributeName")[1:] +
+        "; Value null" + null.format("enabled")[1:])
 
 
 def test_unknown_table(ddb):
-    code, _ = rejected(ddb.describe_time_to_live, TableName=unique_table_name("nottl"))
-    assert code == "ResourceNotFoundException"
+    missing = unique_table_name("nottl")
+    expected = ("ResourceNotFoundException", f"Requested resource not found: Table: {missing} not found")
+    assert rejected(ddb.describe_time_to_live, TableName=missing) == expected
+    assert rejected(ttl_spec, ddb=ddb, name=missing, enabled=True) == expected
 
 
 # --------------------------------------------------------------------------

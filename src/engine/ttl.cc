@@ -69,7 +69,7 @@ Status ChangeTimeToLive(TableMeta* meta, storage::WriteBatch* batch, const stora
       return Status::Validation(
           "TimeToLive is active on a different AttributeName: current "
           "AttributeName is " +
-          meta->ttl_attribute);  // message unverified
+          meta->ttl_attribute);
     }
     return Status::Validation("TimeToLive is already enabled");
   }
@@ -80,7 +80,7 @@ Status ChangeTimeToLive(TableMeta* meta, storage::WriteBatch* batch, const stora
     return Status::Validation(
         "TimeToLive is active on a different AttributeName: current "
         "AttributeName is " +
-        meta->ttl_attribute);  // message unverified
+        meta->ttl_attribute);
   }
   if (meta->ttl_modified_ms != 0 && now_ms - meta->ttl_modified_ms < kTtlChangeIntervalMs) {
     // Quoted from the service (aws/aws-cdk pull request 13720).
