@@ -51,6 +51,11 @@ DDBD_DECLARE_OP(ListTagsOfResource)
 DDBD_DECLARE_OP(UpdateContributorInsights)
 DDBD_DECLARE_OP(DescribeContributorInsights)
 DDBD_DECLARE_OP(ListContributorInsights)
+DDBD_DECLARE_OP(ExecuteStatement)
+DDBD_DECLARE_OP(BatchExecuteStatement)
+DDBD_DECLARE_OP(ExecuteTransaction)
+// A Query whose filter may test key attributes (PartiQL's WHERE may, beyond the key condition).
+DDBD_DECLARE_OP(QueryWithKeyFilter)
 #undef DDBD_DECLARE_OP
 
 // The old item carried by a ConditionalCheckFailedException (ReturnValuesOnConditionCheckFailure)

@@ -581,9 +581,7 @@ Status CheckFilterAvoidsKeys(const ReadTarget& t, const RequestExpressions& e, c
   return Status::OK();
 }
 
-}  // namespace
-
-Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
+Status QueryImpl(OpContext& ctx, const Json& request, JsonWriter& out, bool key_filter_allowed) {
   ReadParams p;
   DDBD_RETURN_IF_ERROR(ReadReadParams(request, &p));
   DDBD_ASSIGN_OR_RETURN(auto forward, GetBool(request, "ScanIndexForward"));
@@ -609,7 +607,9 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
     DDBD_ASSIGN_OR_RETURN(predicates, LegacyKeyConditions(*kc));
   }
   DDBD_ASSIGN_OR_RETURN(KeyCondition condition, BuildKeyCondition(target, std::move(predicates)));
-  if (e.condition) DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(target, e, *e.condition));
+  if (e.condition && !key_filter_allowed) {
+    DDBD_RETURN_IF_ERROR(CheckFilterAvoidsKeys(target, e, *e.condition));
+  }
   engine::PageRequest page;
   page.consistent = p.consistent;
   page.forward = forward.value_or(true);
@@ -641,6 +641,16 @@ Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
       engine::PageResult result,
       engine::QueryPage(ctx.catalog, *target.table, target.index, condition, page));
   return WriteReadResponse(PageOutput{ctx, p, e, target}, result, out);
+}
+
+}  // namespace
+
+Status Query(OpContext& ctx, const Json& request, JsonWriter& out) {
+  return QueryImpl(ctx, request, out, false);
+}
+
+Status QueryWithKeyFilter(OpContext& ctx, const Json& request, JsonWriter& out) {
+  return QueryImpl(ctx, request, out, true);
 }
 
 Status Scan(OpContext& ctx, const Json& request, JsonWriter& out) {
