@@ -144,3 +144,24 @@ def test_ttl_and_tag_commands(aws, created_tables):
              "--contributor-insights-action", "ENABLE")
     described = aws.json("describe-contributor-insights", "--table-name", name)
     assert described["ContributorInsightsStatus"] in ("ENABLING", "ENABLED")
+
+
+def test_partiql_commands(aws, created_tables):
+    name = unique_table_name("cli-pql")
+    created_tables.append(name)
+    aws.json("create-table", "--table-name", name, "--billing-mode", "PAY_PER_REQUEST",
+             "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+             "--key-schema", "AttributeName=pk,KeyType=HASH")
+    aws("wait", "table-exists", "--table-name", name)
+    aws("execute-statement", "--statement", f"INSERT INTO \"{name}\" VALUE {{'pk': 'a', 'n': 1}}")
+    answer = aws.json("execute-statement", "--statement", f"SELECT * FROM \"{name}\" WHERE pk = ?",
+                      "--parameters", '[{"S": "a"}]')
+    assert answer["Items"] == [{"pk": {"S": "a"}, "n": {"N": "1"}}]
+    aws("execute-transaction", "--transact-statements", json.dumps([
+        {"Statement": f"UPDATE \"{name}\" SET n = n + 1 WHERE pk = 'a'"},
+        {"Statement": f"INSERT INTO \"{name}\" VALUE {{'pk': 'b'}}"}]))
+    answer = aws.json("batch-execute-statement", "--statements", json.dumps([
+        {"Statement": f"SELECT n FROM \"{name}\" WHERE pk = 'a'"},
+        {"Statement": f"DELETE FROM \"{name}\" WHERE pk = 'b'"}]))
+    assert answer["Responses"] == [{"TableName": name, "Item": {"n": {"N": "2"}}},
+                                   {"TableName": name}]

@@ -31,8 +31,8 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== fuzzers (libFuzzer, ${FUZZ_SECONDS:-20} s each)"
 cmake -S "$ROOT" -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DDDBD_FUZZ=ON -DDDBD_BUILD_TESTS=OFF -DCMAKE_CXX_COMPILER_LAUNCHER=ccache >/dev/null
-cmake --build build/fuzz -j "$JOBS" --target expression_fuzz json_fuzz
-for fuzzer in expression json; do
+cmake --build build/fuzz -j "$JOBS" --target expression_fuzz json_fuzz partiql_fuzz
+for fuzzer in expression json partiql; do
   work=$(mktemp -d)
   if ! build/fuzz/${fuzzer}_fuzz -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
       "$work" "tests/fuzz/corpus/$fuzzer" >"$work.log" 2>&1; then

@@ -23,10 +23,10 @@ namespace ddbd::partiql {
 // A literal, a `?` parameter, or a list, map or set literal whose elements may be either.
 struct Value {
   enum class Kind : uint8_t { kLiteral, kParameter, kList, kMap, kSet } kind = Kind::kLiteral;
-  model::AttributeValue literal;                       // kLiteral
-  size_t parameter = 0;                                // kParameter: 0-based
-  std::vector<Value> elements;                         // kList, kSet
-  std::vector<std::pair<std::string, Value>> members;  // kMap, in written order
+  model::AttributeValue literal;  // kLiteral
+  size_t parameter = 0;           // kParameter: 0-based
+  std::vector<Value> elements;    // kList, kSet; kMap: the members' values
+  std::vector<std::string> keys;  // kMap: the members' names, in written order
 };
 
 // An operand of a comparison or of an UPDATE's SET.

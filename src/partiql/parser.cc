@@ -574,7 +574,8 @@ class Parser {
           Next();
           DDBD_RETURN_IF_ERROR(Expect(":"));
           DDBD_ASSIGN_OR_RETURN(Value member, ParseValue(depth + 1));
-          v.members.emplace_back(key.text, std::move(member));
+          v.keys.push_back(key.text);
+          v.elements.push_back(std::move(member));
         } while (Symbol(","));
       }
       DDBD_RETURN_IF_ERROR(Expect("}"));
@@ -622,9 +623,9 @@ Result<model::AttributeValue> ResolveValue(const Value& value,
     case Value::Kind::kMap: {
       AttributeValue out;
       out.type = AttrType::kM;
-      for (const auto& [name, member] : value.members) {
-        DDBD_ASSIGN_OR_RETURN(auto v, ResolveValue(member, params));
-        out.map.insert_or_assign(name, std::move(v));
+      for (size_t i = 0; i < value.keys.size(); ++i) {
+        DDBD_ASSIGN_OR_RETURN(auto v, ResolveValue(value.elements[i], params));
+        out.map.insert_or_assign(value.keys[i], std::move(v));
       }
       return out;
     }

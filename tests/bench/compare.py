@@ -166,6 +166,33 @@ def start_ddbd(binary=DDBD):
     return proc, port, ready, time.time() - t0
 
 
+# boto3 helpers of the Python benchmarks (imported lazily: compare.py itself needs no boto3).
+def boto_client(port):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                        aws_access_key_id=ACCESS, aws_secret_access_key=SECRET,
+                        config=Config(retries={"max_attempts": 10}, max_pool_connections=8))
+
+
+def batch_load(port, table, start, count, item, threads=4):
+    """Writes items item(start) .. item(start + count - 1) with BatchWriteItem from `threads` threads."""
+    import threading
+
+    def worker(w):
+        c = boto_client(port)
+        for base in range(start + w * 25, start + count, 25 * threads):
+            requests = [{"PutRequest": {"Item": item(i)}} for i in range(base, min(base + 25, start + count))]
+            while requests:
+                r = c.batch_write_item(RequestItems={table: requests})
+                requests = r.get("UnprocessedItems", {}).get(table, [])
+    ts = [threading.Thread(target=worker, args=(w,)) for w in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
 def start_dynalite():
     node = shutil.which("node")
     if node is None:

@@ -12,34 +12,13 @@ expire rather than to the table's size. Requires build/release/ddbd and boto3.
 """
 
 import argparse
-import threading
 import time
-
-import boto3
-from botocore.config import Config
 
 import compare
 
 
-def client(port):
-    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                        aws_access_key_id=compare.ACCESS, aws_secret_access_key=compare.SECRET,
-                        config=Config(retries={"max_attempts": 10}, max_pool_connections=8))
-
-
-def load(port, table, start, count, item, threads=4):
-    def worker(w):
-        c = client(port)
-        for base in range(start + w * 25, start + count, 25 * threads):
-            requests = [{"PutRequest": {"Item": item(i)}} for i in range(base, min(base + 25, start + count))]
-            while requests:
-                r = c.batch_write_item(RequestItems={table: requests})
-                requests = r.get("UnprocessedItems", {}).get(table, [])
-    ts = [threading.Thread(target=worker, args=(w,)) for w in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
+client = compare.boto_client
+load = compare.batch_load
 
 
 def count(ddb):

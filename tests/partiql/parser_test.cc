@@ -48,7 +48,7 @@ TEST(PartiqlParser, Writes) {
       R"(INSERT INTO "T" VALUE {'pk': 'a', 'n': 1.5e3, 'l': [1, 'x', TRUE, NULL], 'ss': <<'a','b'>>, 'm': {'k': ?}})");
   EXPECT_EQ(s.kind, Statement::Kind::kInsert);
   EXPECT_EQ(s.item.kind, Value::Kind::kMap);
-  EXPECT_EQ(s.item.members.size(), 5u);
+  EXPECT_EQ(s.item.keys.size(), 5u);
   EXPECT_EQ(s.parameters, 1u);
   auto item = ResolveValue(s.item, {model::AttributeValue::String("p")});
   ASSERT_TRUE(item.ok());
