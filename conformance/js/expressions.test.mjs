@@ -2,17 +2,16 @@
 // projections, ReturnValuesOnConditionCheckFailure, legacy parameters, and the
 // service's error names and messages (sources in ../expression_messages.md).
 
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { hashTableSuite } from "./server.mjs";
 
 const CCF_MESSAGE = "The conditional request failed";
 
@@ -26,28 +25,15 @@ async function rejectsWith(promise, name, message) {
 }
 
 describe("expressions (JS SDK v3)", () => {
-  let server;
-  let client;
-  let doc;
-  const table = uniqueTableName("js-expr");
-
-  before(async () => {
-    server = await getEndpoint();
-    client = makeClient(server.endpoint);
-    doc = DynamoDBDocumentClient.from(client);
-    await createHashTable(client, table);
-  });
-
-  after(async () => {
-    await deleteTableQuietly(client, table);
-    client?.destroy();
-    await server?.stop();
-  });
+  const suite = hashTableSuite("js-expr");
 
   const getDoc = async (pk, extra = {}) =>
-    (await doc.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true, ...extra }))).Item;
+    (await suite.doc.send(new GetCommand({
+      TableName: suite.table, Key: { pk }, ConsistentRead: true, ...extra,
+    }))).Item;
 
   it("puts only if absent", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const put = (v) => doc.send(new PutCommand({
       TableName: table, Item: { pk, v }, ConditionExpression: "attribute_not_exists(pk)",
@@ -58,6 +44,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("evaluates functions, nested paths and precedence in conditions", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const item = { pk, n: 10, s: "abc", tags: new Set(["a", "b"]), l: ["x", { c: "deep" }], m: { k: 1 } };
     await doc.send(new PutCommand({ TableName: table, Item: item }));
@@ -85,6 +72,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("returns the old item with ReturnValuesOnConditionCheckFailure ALL_OLD", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const old = { pk: { S: pk }, v: { N: "1" }, l: { L: [{ S: "x" }] } };
     await client.send(new PutItemCommand({ TableName: table, Item: old }));
@@ -116,6 +104,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("applies SET, REMOVE, ADD and DELETE in one UpdateExpression", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({ TableName: table, Item: { pk, b: 1, c: 1, d: new Set(["x", "y"]) } }));
     const res = await doc.send(new UpdateCommand({
@@ -128,6 +117,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("creates a missing item and counts with if_not_exists", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     for (let i = 0; i < 3; i++) {
       await doc.send(new UpdateCommand({
@@ -139,6 +129,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("appends, prepends and removes list elements", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({ TableName: table, Item: { pk, l: ["b", "c"] } }));
     await doc.send(new UpdateCommand({
@@ -151,6 +142,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("returns only the updated fragment with UPDATED_NEW / UPDATED_OLD", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({ TableName: table, Item: { pk, m: { x: 1, y: 2 }, a: 1 } }));
     const set = (ReturnValues) => doc.send(new UpdateCommand({
@@ -166,6 +158,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("projects list elements compacted and nested map members", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({
       TableName: table, Item: { pk, l: ["l0", "l1", "l2", "l3"], a: { b: [0, 1, { c: "deep", d: "x" }] } },
@@ -176,6 +169,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("does exact decimal arithmetic", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const key = { pk: { S: pk } };
     await client.send(new PutItemCommand({ TableName: table, Item: { ...key, n: { N: "12345678901234567890.123" } } }));
@@ -194,6 +188,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("serialises concurrent increments", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({ TableName: table, Item: { pk, c: 0 } }));
     const one = () => doc.send(new UpdateCommand({
@@ -205,6 +200,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("reports expression errors with the service's messages", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new PutCommand({ TableName: table, Item: { pk, s: "text", n: 1 } }));
     const upd = (UpdateExpression, ExpressionAttributeValues, ExpressionAttributeNames) =>
@@ -235,6 +231,7 @@ describe("expressions (JS SDK v3)", () => {
   });
 
   it("supports the legacy Expected, AttributeUpdates and AttributesToGet", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const key = { pk: { S: pk } };
     await client.send(new PutItemCommand({

@@ -1,45 +1,29 @@
 // Items with the AWS SDK for JavaScript v3: DynamoDBClient and DynamoDBDocumentClient.
 
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   NumberValue,
   PutCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { hashTableSuite, uniqueTableName } from "./server.mjs";
 
 const BIG = "1234567890123456789012345678901234567.8";
 
 const sortedSet = (values) => [...values].map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString("hex") : String(v))).sort();
 
 describe("items (JS SDK v3)", () => {
-  let server;
-  let client;
-  let doc;
-  const table = uniqueTableName("js-items");
-
-  before(async () => {
-    server = await getEndpoint();
-    client = makeClient(server.endpoint);
-    doc = DynamoDBDocumentClient.from(client, {
+  const suite = hashTableSuite("js-items", {
       marshallOptions: { removeUndefinedValues: true },
       unmarshallOptions: { wrapNumbers: true },
     });
-    await createHashTable(client, table);
-  });
-
-  after(async () => {
-    await deleteTableQuietly(client, table);
-    client?.destroy();
-    await server?.stop();
-  });
 
   it("round-trips every attribute type with the low-level client", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const item = {
       pk: { S: pk },
@@ -69,6 +53,7 @@ describe("items (JS SDK v3)", () => {
   });
 
   it("normalises numbers", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     await client.send(new PutItemCommand({
       TableName: table,
@@ -81,6 +66,7 @@ describe("items (JS SDK v3)", () => {
   });
 
   it("round-trips every type with the document client (wrapNumbers)", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const item = {
       pk,
@@ -121,6 +107,7 @@ describe("items (JS SDK v3)", () => {
   });
 
   it("puts, gets and deletes with the document client", async () => {
+    const { client, doc, table } = suite;
     const pk = randomUUID();
     const put = await doc.send(new PutCommand({ TableName: table, Item: { pk, v: "one" }, ReturnValues: "ALL_OLD" }));
     assert.equal(put.Attributes, undefined);
@@ -135,6 +122,7 @@ describe("items (JS SDK v3)", () => {
   });
 
   it("reports a ValidationException with name and message", async () => {
+    const { client, doc, table } = suite;
     await assert.rejects(
       client.send(new GetItemCommand({ TableName: table, Key: { pk: { N: "1" } } })),
       (err) => {
@@ -156,6 +144,7 @@ describe("items (JS SDK v3)", () => {
   });
 
   it("reports ResourceNotFoundException for a missing table", async () => {
+    const { client, doc, table } = suite;
     await assert.rejects(
       doc.send(new GetCommand({ TableName: uniqueTableName("js-missing"), Key: { pk: "x" } })),
       (err) => {

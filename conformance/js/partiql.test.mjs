@@ -2,38 +2,22 @@
 // lib-dynamodb's ExecuteStatement / BatchExecuteStatement / ExecuteTransaction commands with
 // native values as parameters.
 
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { ExecuteStatementCommand } from "@aws-sdk/client-dynamodb";
 import {
   BatchExecuteStatementCommand,
-  DynamoDBDocumentClient,
   ExecuteStatementCommand as DocExecuteStatementCommand,
   ExecuteTransactionCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { hashTableSuite } from "./server.mjs";
 
 describe("PartiQL (JS SDK v3)", () => {
-  let server;
-  let client;
-  let doc;
-  const table = uniqueTableName("js-pql");
-
-  before(async () => {
-    server = await getEndpoint();
-    client = makeClient(server.endpoint);
-    doc = DynamoDBDocumentClient.from(client);
-    await createHashTable(client, table);
-  });
-
-  after(async () => {
-    await deleteTableQuietly(client, table);
-    client?.destroy();
-    await server?.stop();
-  });
+  const suite = hashTableSuite("js-pql");
 
   it("inserts, selects, updates and deletes with ExecuteStatementCommand", async () => {
+    const { client, table } = suite;
     const pk = randomUUID();
     await client.send(new ExecuteStatementCommand({
       Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'n': 1, 'tags': <<'a'>>}`,
@@ -64,6 +48,7 @@ describe("PartiQL (JS SDK v3)", () => {
   });
 
   it("takes native values through lib-dynamodb", async () => {
+    const { doc, table } = suite;
     const pk = randomUUID();
     await doc.send(new DocExecuteStatementCommand({
       Statement: `INSERT INTO "${table}" VALUE {'pk': ?, 'doc': ?}`,
@@ -76,6 +61,7 @@ describe("PartiQL (JS SDK v3)", () => {
   });
 
   it("runs batches and transactions", async () => {
+    const { doc, table } = suite;
     const a = randomUUID();
     const b = randomUUID();
     await doc.send(new ExecuteTransactionCommand({

@@ -6,6 +6,7 @@
 // (SIGKILL after 5 s) when the file's tests are done.
 
 import { spawn } from "node:child_process";
+import { after, before } from "node:test";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -17,6 +18,7 @@ import {
   DynamoDBClient,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REGION = "us-east-1";
@@ -136,4 +138,23 @@ export async function createHashTable(client, table, extra = {}) {
 
 export async function deleteTableQuietly(client, table) {
   try { await client?.send(new DeleteTableCommand({ TableName: table })); } catch { /* gone */ }
+}
+
+// The endpoint, a client, a DocumentClient (made with `docOptions`) and a table with hash key
+// `pk` for the tests of one describe block: set up in before(), removed in after(). The fields
+// of the returned object are filled in by before().
+export function hashTableSuite(tag, docOptions) {
+  const suite = { table: uniqueTableName(tag) };
+  before(async () => {
+    suite.server = await getEndpoint();
+    suite.client = makeClient(suite.server.endpoint);
+    suite.doc = DynamoDBDocumentClient.from(suite.client, docOptions);
+    await createHashTable(suite.client, suite.table);
+  });
+  after(async () => {
+    await deleteTableQuietly(suite.client, suite.table);
+    suite.client?.destroy();
+    await suite.server?.stop();
+  });
+  return suite;
 }

@@ -1,33 +1,18 @@
 // Transactions with the AWS SDK for JavaScript v3: TransactWriteItems / TransactGetItems, the
 // cancellation reasons as the SDK parses them, and the DocumentClient's transact commands.
 
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { TransactGetItemsCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { createHashTable, deleteTableQuietly, getEndpoint, makeClient, uniqueTableName } from "./server.mjs";
+import { TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { hashTableSuite, uniqueTableName } from "./server.mjs";
 
 describe("transactions (JS SDK v3)", () => {
-  let server;
-  let client;
-  let doc;
-  const table = uniqueTableName("js-txn");
-
-  before(async () => {
-    server = await getEndpoint();
-    client = makeClient(server.endpoint);
-    doc = DynamoDBDocumentClient.from(client);
-    await createHashTable(client, table);
-  });
-
-  after(async () => {
-    await deleteTableQuietly(client, table);
-    client?.destroy();
-    await server?.stop();
-  });
+  const suite = hashTableSuite("js-txn");
 
   it("moves money between items with the DocumentClient", async () => {
+    const { client, doc, table } = suite;
     const a = randomUUID();
     const b = randomUUID();
     await doc.send(new TransactWriteCommand({
@@ -55,6 +40,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("exposes CancellationReasons with the old item", async () => {
+    const { client, doc, table } = suite;
     const a = randomUUID();
     await doc.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: a, bal: 5 } } }] }));
     await assert.rejects(
@@ -80,6 +66,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("rejects two actions on one item", async () => {
+    const { client, doc, table } = suite;
     const a = randomUUID();
     await assert.rejects(
       client.send(new TransactWriteItemsCommand({
@@ -96,6 +83,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("applies a repeated ClientRequestToken once", async () => {
+    const { client, doc, table } = suite;
     const a = randomUUID();
     const input = {
       ClientRequestToken: randomUUID(),
@@ -117,6 +105,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("cancels with ValidationError for a key that does not match the schema", async () => {
+    const { client, doc, table } = suite;
     await assert.rejects(
       client.send(new TransactWriteItemsCommand({
         TransactItems: [
@@ -135,6 +124,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("rejects a table that does not exist, and more than 100 actions", async () => {
+    const { client, doc, table } = suite;
     await assert.rejects(
       client.send(new TransactGetItemsCommand({
         TransactItems: [{ Get: { TableName: uniqueTableName("absent"), Key: { pk: { S: "x" } } } }],
@@ -149,6 +139,7 @@ describe("transactions (JS SDK v3)", () => {
   });
 
   it("reads missing items and empty projections as empty slots", async () => {
+    const { client, doc, table } = suite;
     const a = randomUUID();
     await doc.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: a, x: 1, y: 2 } } }] }));
     const got = await client.send(new TransactGetItemsCommand({
