@@ -230,6 +230,12 @@ def test_writes_cost_what_the_equivalent_calls_cost(ddb, songs):
 
 def test_statement_errors(ddb, ddb_raw, songs):
     t = f'"{songs}"'
+    # Quoted from the service (awsdocs/aws-sdk-for-javascript-v3 issue 98): a statement that is
+    # no SELECT, INSERT, UPDATE or DELETE, such as an UPDATE of an unquoted name with a hyphen.
+    for statement in ("SELEC * FROM t", "UPDATE Payment-abc SET active=? WHERE subscriptionId=?"):
+        assert rejected(ddb.execute_statement, Statement=statement,
+                        Parameters=[{"BOOL": False}, S("x")]) == (
+            VALIDATION, MALFORMED + "Expected data manipulation"), statement
     for statement in ("SELEC * FROM t", f"SELECT * FROM {t} WHERE", f"SELECT * {t}",
                       f"INSERT INTO {t} VALUE {{'Artist': 'a'", f"DELETE FROM {t}",
                       f"UPDATE {t} WHERE Artist = 'a' AND Song = 'b'"):

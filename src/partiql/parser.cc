@@ -181,7 +181,7 @@ class Parser {
       DDBD_ASSIGN_OR_RETURN(s.where, ParseCondition(0));
       DDBD_ASSIGN_OR_RETURN(s.returning, ParseReturning(true));
     } else {
-      return Unexpected();
+      return NotDataManipulation();
     }
     Symbol(";");
     if (Peek().kind != Token::Kind::kEnd) return Unexpected();
@@ -223,6 +223,8 @@ class Parser {
                                                                : t.text;
     return Malformed("Unexpected token: " + shown + Where(t));
   }
+  // Quoted from the service (awsdocs/aws-sdk-for-javascript-v3 issue 98).
+  static Status NotDataManipulation() { return Malformed("Expected data manipulation"); }
   Status TooDeep() const { return Malformed("Statement nested too deeply" + Where(Peek())); }
 
   // An identifier: bare (not a keyword of the clause grammar) or double-quoted.
@@ -337,7 +339,9 @@ class Parser {
       }
       any = true;
     }
-    return any ? Status::OK() : Unexpected();
+    // An UPDATE whose table is not followed by SET or REMOVE, e.g. an unquoted name with a
+    // hyphen, is not a statement at all to the service.
+    return any ? Status::OK() : NotDataManipulation();
   }
 
   Result<Returning> ParseReturning(bool delete_statement) {

@@ -76,6 +76,10 @@ TEST(PartiqlParser, Writes) {
 TEST(PartiqlParser, Malformed) {
   EXPECT_EQ(ErrorOf("SELECT * FROM"),
             "Statement wasn't well formed, can't be processed: Unexpected end of input at [1,14]");
+  EXPECT_EQ(ErrorOf("SELEC * FROM t"),
+            "Statement wasn't well formed, can't be processed: Expected data manipulation");
+  EXPECT_EQ(ErrorOf("UPDATE Payment-abc SET active=? WHERE subscriptionId=?"),
+            "Statement wasn't well formed, can't be processed: Expected data manipulation");
   EXPECT_EQ(ErrorOf("SELECT * FRM t"),
             "Statement wasn't well formed, can't be processed: Unexpected token: FRM at [1,10]");
   EXPECT_NE(ErrorOf("SELECT * FROM t WHERE a = 'open"), "");
