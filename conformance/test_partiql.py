@@ -99,6 +99,30 @@ def test_select_with_a_partition_key_is_a_query(ddb, music):
     assert [i["Song"]["S"] for i in answer["Items"]] == [f"song0{i}" for i in range(9, -1, -1)]
 
 
+def test_in_or_ors_on_the_partition_key_are_queries(ddb, music):
+    # The service documents both as not scanning the table.
+    def query(artist):
+        return ddb.query(TableName=music, KeyConditionExpression="Artist = :a AND Song < :s",
+                         ExpressionAttributeValues={":a": S(artist), ":s": S("song03")},
+                         ReturnConsumedCapacity="TOTAL")
+
+    expected = query("artist2")["Items"] + query("artist0")["Items"]
+    units = query("artist2")["ConsumedCapacity"]["CapacityUnits"] + \
+        query("artist0")["ConsumedCapacity"]["CapacityUnits"]
+    for where in ("Artist IN ['artist2', 'artist0'] AND Song < 'song03'",
+                  "Song < 'song03' AND Artist IN ['artist2', 'nobody', 'artist0']"):
+        answer = run(ddb, f"SELECT * FROM \"{music}\" WHERE {where}", ReturnConsumedCapacity="TOTAL")
+        assert answer["Items"] == expected
+        assert answer["ConsumedCapacity"]["CapacityUnits"] <= units + 0.5  # the absent key's read
+        assert answer["ConsumedCapacity"]["CapacityUnits"] < 2  # not a Scan of 30 items
+    answer = run(ddb, f"SELECT Song FROM \"{music}\" WHERE Artist = 'artist1' OR Artist = 'artist2'")
+    assert len(answer["Items"]) == 20
+    # Limit and NextToken page through the keys in turn.
+    items = all_pages(ddb, f"SELECT * FROM \"{music}\" WHERE Artist IN ['artist1', 'artist0']", Limit=7)
+    assert keys_of(items) == [("artist1", f"song{i:02d}") for i in range(10)] + \
+        [("artist0", f"song{i:02d}") for i in range(10)]
+
+
 def test_select_without_the_partition_key_is_a_scan(ddb, music):
     statement = f"SELECT * FROM \"{music}\" WHERE Plays >= 105 AND Plays < 208"
     items = all_pages(ddb, statement, ReturnConsumedCapacity="TOTAL")

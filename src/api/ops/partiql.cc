@@ -311,13 +311,13 @@ struct Planned {
   OpHandler handler = nullptr;
   enum class Reply : uint8_t { kItem, kItems, kAttributes, kNone } reply = Reply::kNone;
   std::string table;
-  std::string body;  // the request's JSON
+  // The requests' JSON: one, or one Query per partition key of an IN (or OR) on the
+  // partition key, run in order.
+  std::vector<std::string> bodies;
 };
 
 struct PlanOptions {
   std::optional<bool> consistent;
-  std::optional<int64_t> limit;
-  std::optional<std::string> exclusive_start_key;  // JSON of the key
   std::optional<std::string> return_consumed_capacity;
   std::optional<std::string> return_values_on_failure;
   bool single_item_reads_only = false;  // BatchExecuteStatement
@@ -347,25 +347,75 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
       sort_term = term;
     }
   }
+  // Without an equality, an IN on the partition key (or a WHERE that is only ORs of
+  // equalities on it) is one Query per value.
+  const Condition* in_term = nullptr;
+  std::vector<Condition> hash_terms;
+  auto equality = [&](const partiql::Value& value) {
+    Condition c;
+    c.operands.resize(2);
+    c.operands[0].path.push_back(expr::PathElement{expr::PathElement::Kind::kName, keys.hash, 0});
+    c.operands[1].kind = Operand::Kind::kValue;
+    c.operands[1].value = value;
+    return c;
+  };
+  if (hash_term != nullptr) {
+    hash_terms.push_back(*hash_term);
+  } else {
+    for (const Condition* term : terms) {
+      if (term->kind != Condition::Kind::kIn || !IsAttribute(term->operands[0], keys.hash) ||
+          term->operands.size() > 101) {
+        continue;
+      }
+      bool values = true;
+      for (size_t i = 1; i < term->operands.size(); ++i) {
+        values &= term->operands[i].kind == Operand::Kind::kValue;
+      }
+      if (!values) continue;
+      in_term = term;
+      for (size_t i = 1; i < term->operands.size(); ++i) {
+        hash_terms.push_back(equality(term->operands[i].value));
+      }
+      break;
+    }
+    std::vector<const Condition*> leaves;
+    std::vector<const Condition*> pending;
+    if (!in_term && select.where && select.where->kind == Condition::Kind::kOr) {
+      pending.push_back(&*select.where);
+      while (!pending.empty()) {
+        const Condition* c = pending.back();
+        pending.pop_back();
+        if (c->kind == Condition::Kind::kOr) {
+          pending.push_back(&c->children[1]);
+          pending.push_back(&c->children[0]);
+        } else {
+          leaves.push_back(c);
+        }
+      }
+      bool all_equalities = true;
+      for (const Condition* leaf : leaves)
+        all_equalities &= EqualityOn(*leaf, keys.hash) != nullptr;
+      if (all_equalities && leaves.size() <= 100) {
+        for (const Condition* leaf : leaves)
+          hash_terms.push_back(equality(*EqualityOn(*leaf, keys.hash)));
+        terms.clear();  // the whole WHERE is the key condition
+      }
+    }
+  }
   std::vector<const Condition*> rest;
   for (const Condition* term : terms) {
-    if (term != hash_term && term != sort_term) rest.push_back(term);
+    if (term != hash_term && term != sort_term && term != in_term) rest.push_back(term);
   }
   const bool full_key =
       hash_term && (!keys.range || (sort_term && EqualityOn(*sort_term, *keys.range)));
   Planned plan;
   plan.table = select.from.table;
-  Expressions e(params);
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
-  w.StartObject();
-  WriteMember(w, "TableName", select.from.table);
   if (o.single_item_reads_only && (!full_key || select.from.index || !rest.empty())) {
     return Status::Validation(
         "Select statements in BatchExecuteStatement and ExecuteTransaction must name the full "
         "primary key of the table with equality conditions only");  // message unverified
   }
-  if (!select.order_by.empty() && !hash_term) {
+  if (!select.order_by.empty() && hash_terms.size() != 1) {
     return Status::Validation(
         "ORDER BY needs a WHERE clause with an equality on the partition key");  // unverified
   }
@@ -381,65 +431,57 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
     }
     if (keys.range && order.path[0].name == *keys.range) forward = !order.descending;
   }
-  if (full_key && !select.from.index && rest.empty() && select.order_by.empty()) {
-    plan.handler = GetItem;
-    plan.reply = Planned::Reply::kItem;
-    KeyedWhere key;
-    DDBD_ASSIGN_OR_RETURN(key, SplitKey(*select.where, keys, params));
-    WriteKey(w, "Key");
-    model::WriteAttributeMap(w, key.key);
-  } else if (hash_term) {
-    plan.handler = QueryWithKeyFilter;
-    plan.reply = Planned::Reply::kItems;
-    DDBD_ASSIGN_OR_RETURN(
-        std::string key_condition,
-        JoinConditions(e, sort_term ? std::vector{hash_term, sort_term} : std::vector{hash_term}));
-    WriteMember(w, "KeyConditionExpression", key_condition);
-    if (!rest.empty()) {
-      DDBD_ASSIGN_OR_RETURN(std::string filter, JoinConditions(e, rest));
-      WriteMember(w, "FilterExpression", filter);
-    }
-    if (!forward) {
-      WriteKey(w, "ScanIndexForward");
-      w.Bool(false);
-    }
-  } else {
-    plan.handler = Scan;
-    plan.reply = Planned::Reply::kItems;
-    if (select.where) {
+  const bool get = full_key && !select.from.index && rest.empty() && select.order_by.empty();
+  plan.handler = get ? GetItem : !hash_terms.empty() ? QueryWithKeyFilter : Scan;
+  plan.reply = get ? Planned::Reply::kItem : Planned::Reply::kItems;
+  // One request per partition key (one for a GetItem or Scan).
+  for (size_t q = 0; q < std::max<size_t>(1, hash_terms.size()); ++q) {
+    Expressions e(params);
+    rapidjson::StringBuffer buffer;
+    JsonWriter w(buffer);
+    w.StartObject();
+    WriteMember(w, "TableName", select.from.table);
+    if (get) {
+      KeyedWhere key;
+      DDBD_ASSIGN_OR_RETURN(key, SplitKey(*select.where, keys, params));
+      WriteKey(w, "Key");
+      model::WriteAttributeMap(w, key.key);
+    } else if (!hash_terms.empty()) {
+      std::vector<const Condition*> key_terms{&hash_terms[q]};
+      if (sort_term) key_terms.push_back(sort_term);
+      DDBD_ASSIGN_OR_RETURN(std::string key_condition, JoinConditions(e, key_terms));
+      WriteMember(w, "KeyConditionExpression", key_condition);
+      if (!rest.empty()) {
+        DDBD_ASSIGN_OR_RETURN(std::string filter, JoinConditions(e, rest));
+        WriteMember(w, "FilterExpression", filter);
+      }
+      if (!forward) {
+        WriteKey(w, "ScanIndexForward");
+        w.Bool(false);
+      }
+    } else if (select.where) {
       DDBD_ASSIGN_OR_RETURN(std::string filter, e.ConditionText(*select.where));
       WriteMember(w, "FilterExpression", filter);
     }
-  }
-  if (select.from.index) WriteMember(w, "IndexName", *select.from.index);
-  if (!select.projection.empty()) {
-    std::string projection;
-    for (const auto& path : select.projection) {
-      projection += (projection.empty() ? "" : ", ") + e.Path(path);
+    if (select.from.index) WriteMember(w, "IndexName", *select.from.index);
+    if (!select.projection.empty()) {
+      std::string projection;
+      for (const auto& path : select.projection) {
+        projection += (projection.empty() ? "" : ", ") + e.Path(path);
+      }
+      WriteMember(w, "ProjectionExpression", projection);
     }
-    WriteMember(w, "ProjectionExpression", projection);
-  }
-  if (o.consistent) {
-    WriteKey(w, "ConsistentRead");
-    w.Bool(*o.consistent);
-  }
-  if (plan.handler != GetItem) {
-    if (o.limit) {
-      WriteKey(w, "Limit");
-      w.Int64(*o.limit);
+    if (o.consistent) {
+      WriteKey(w, "ConsistentRead");
+      w.Bool(*o.consistent);
     }
-    if (o.exclusive_start_key) {
-      WriteKey(w, "ExclusiveStartKey");
-      w.RawValue(o.exclusive_start_key->data(), o.exclusive_start_key->size(),
-                 rapidjson::kObjectType);
+    if (o.return_consumed_capacity) {
+      WriteMember(w, "ReturnConsumedCapacity", *o.return_consumed_capacity);
     }
+    e.Write(w);
+    w.EndObject();
+    plan.bodies.emplace_back(buffer.GetString(), buffer.GetSize());
   }
-  if (o.return_consumed_capacity) {
-    WriteMember(w, "ReturnConsumedCapacity", *o.return_consumed_capacity);
-  }
-  e.Write(w);
-  w.EndObject();
-  plan.body.assign(buffer.GetString(), buffer.GetSize());
   return plan;
 }
 
@@ -559,17 +601,24 @@ Result<Planned> PlanWrite(OpContext& ctx, const Statement& s,
     WriteMember(w, "ReturnValuesOnConditionCheckFailure", *o.return_values_on_failure);
   }
   w.EndObject();
-  plan.body.assign(buffer.GetString(), buffer.GetSize());
+  plan.bodies.emplace_back(buffer.GetString(), buffer.GetSize());
   return plan;
 }
 
 // Runs a planned request through its operation's handler; the handler's reply is parsed into
 // `reply`. An INSERT meeting an existing key is the service's DuplicateItemException.
-Status RunPlan(OpContext& ctx, const Statement& s, const Planned& plan,
-               rapidjson::Document* reply) {
+// Request `index` of the plan, with a Limit and an ExclusiveStartKey if given (Query, Scan).
+Status RunPlan(OpContext& ctx, const Statement& s, const Planned& plan, rapidjson::Document* reply,
+               size_t index = 0, std::optional<int64_t> limit = std::nullopt,
+               const Json* start_key = nullptr) {
   rapidjson::Document request;
-  request.Parse(plan.body.data(), plan.body.size());
+  request.Parse(plan.bodies[index].data(), plan.bodies[index].size());
   if (request.HasParseError()) return Status::Internal("generated request is not JSON");
+  auto& allocator = request.GetAllocator();
+  if (limit) request.AddMember("Limit", rapidjson::Value(*limit), allocator);
+  if (start_key != nullptr) {
+    request.AddMember("ExclusiveStartKey", rapidjson::Value(*start_key, allocator), allocator);
+  }
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   Status status = plan.handler(ctx, request, w);
@@ -584,10 +633,8 @@ Status RunPlan(OpContext& ctx, const Statement& s, const Planned& plan,
   return Status::OK();
 }
 
-// The items a statement's reply carries, as PartiQL answers them.
+// The items of a reply, as elements of the PartiQL reply's Items.
 void WriteItems(JsonWriter& w, const Planned& plan, const rapidjson::Document& reply) {
-  WriteKey(w, "Items");
-  w.StartArray();
   const char* member = plan.reply == Planned::Reply::kItem         ? "Item"
                        : plan.reply == Planned::Reply::kAttributes ? "Attributes"
                                                                    : nullptr;
@@ -600,7 +647,21 @@ void WriteItems(JsonWriter& w, const Planned& plan, const rapidjson::Document& r
       for (const auto& item : it->value.GetArray()) item.Accept(w);
     }
   }
-  w.EndArray();
+}
+
+// Adds the numbers of `add` to those at the same places of `total` (ConsumedCapacity).
+void AddNumbers(Json* total, const Json& add, rapidjson::MemoryPoolAllocator<>& allocator) {
+  if (!total->IsObject() || !add.IsObject()) return;
+  for (const auto& m : add.GetObject()) {
+    auto it = total->FindMember(m.name);
+    if (it == total->MemberEnd()) {
+      total->AddMember(Json(m.name, allocator), Json(m.value, allocator), allocator);
+    } else if (it->value.IsNumber() && m.value.IsNumber()) {
+      it->value.SetDouble(it->value.GetDouble() + m.value.GetDouble());
+    } else {
+      AddNumbers(&it->value, m.value, allocator);
+    }
+  }
 }
 
 // Parameters (AttributeValues), with the model's constraint checks.
@@ -692,8 +753,8 @@ Status ExecuteStatement(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto params, ReadParameters(request, errors));
   PlanOptions o;
   DDBD_ASSIGN_OR_RETURN(o.consistent, GetBool(request, "ConsistentRead"));
-  DDBD_ASSIGN_OR_RETURN(o.limit, GetInt(request, "Limit"));
-  if (o.limit) errors.Min(*o.limit, "limit", 1);
+  DDBD_ASSIGN_OR_RETURN(auto limit, GetInt(request, "Limit"));
+  if (limit) errors.Min(*limit, "limit", 1);
   DDBD_ASSIGN_OR_RETURN(auto token, GetString(request, "NextToken"));
   if (token) errors.Length(*token, "nextToken", 1, 32768);
   DDBD_ASSIGN_OR_RETURN(o.return_consumed_capacity, ReadReturnConsumedCapacity(request, errors));
@@ -707,42 +768,87 @@ Status ExecuteStatement(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(Statement s, ParseWithParameters(*statement, params));
   DDBD_ASSIGN_OR_RETURN(const Json* params_json, GetArray(request, "Parameters"));
   const std::string digest = StatementDigest(*statement, params_json);
+  // NextToken: {"d": digest, "i": which request of the plan, "k": its ExclusiveStartKey}.
+  rapidjson::Document position;
+  size_t first = 0;
+  const Json* start_key = nullptr;
   if (token) {
     std::string decoded;
-    rapidjson::Document parsed;
     if (!Base64Decode(*token, &decoded)) return InvalidNextToken();
-    parsed.Parse(decoded.data(), decoded.size());
-    if (parsed.HasParseError() || !parsed.IsObject() || !parsed.HasMember("d") ||
-        !parsed["d"].IsString() || parsed["d"].GetString() != digest || !parsed.HasMember("k") ||
-        !parsed["k"].IsObject() || s.kind != Statement::Kind::kSelect) {
+    position.Parse(decoded.data(), decoded.size());
+    if (position.HasParseError() || !position.IsObject() || !position.HasMember("d") ||
+        !position["d"].IsString() || position["d"].GetString() != digest ||
+        !position.HasMember("i") || !position["i"].IsUint() || s.kind != Statement::Kind::kSelect) {
       return InvalidNextToken();
     }
-    rapidjson::StringBuffer key;
-    JsonWriter kw(key);
-    parsed["k"].Accept(kw);
-    o.exclusive_start_key = std::string(key.GetString(), key.GetSize());
+    first = position["i"].GetUint();
+    auto k = position.FindMember("k");
+    if (k != position.MemberEnd()) {
+      if (!k->value.IsObject()) return InvalidNextToken();
+      start_key = &k->value;
+    }
   }
   DDBD_ASSIGN_OR_RETURN(Planned plan, Plan(ctx, s, params, o));
-  rapidjson::Document reply;
-  DDBD_RETURN_IF_ERROR(RunPlan(ctx, s, plan, &reply));
+  if (first >= plan.bodies.size()) return InvalidNextToken();
+  // The plan's requests in order, until one stops early or the Limit has been read.
+  std::vector<rapidjson::Document> replies;
+  std::optional<size_t> next_index;
+  const Json* next_key = nullptr;
+  std::optional<int64_t> remaining = limit;
+  for (size_t q = first; q < plan.bodies.size(); ++q) {
+    replies.emplace_back();
+    rapidjson::Document& reply = replies.back();
+    DDBD_RETURN_IF_ERROR(
+        RunPlan(ctx, s, plan, &reply, q, remaining, q == first ? start_key : nullptr));
+    auto last = reply.FindMember("LastEvaluatedKey");
+    if (last != reply.MemberEnd()) {
+      next_index = q;
+      next_key = &last->value;
+      break;
+    }
+    if (remaining) {
+      auto scanned = reply.FindMember("ScannedCount");
+      if (scanned != reply.MemberEnd()) *remaining -= scanned->value.GetInt64();
+      if (*remaining <= 0 && q + 1 < plan.bodies.size()) {
+        next_index = q + 1;
+        break;
+      }
+    }
+  }
   out.StartObject();
-  WriteItems(out, plan, reply);
-  auto last = reply.FindMember("LastEvaluatedKey");
-  if (last != reply.MemberEnd()) {
+  WriteKey(out, "Items");
+  out.StartArray();
+  for (const auto& reply : replies) WriteItems(out, plan, reply);
+  out.EndArray();
+  if (next_index) {
     rapidjson::StringBuffer buffer;
     JsonWriter tw(buffer);
     tw.StartObject();
     WriteMember(tw, "d", digest);
-    WriteKey(tw, "k");
-    last->value.Accept(tw);
+    WriteKey(tw, "i");
+    tw.Uint64(*next_index);
+    if (next_key != nullptr) {
+      WriteKey(tw, "k");
+      next_key->Accept(tw);
+    }
     tw.EndObject();
     WriteMember(out, "NextToken",
                 Base64Encode(std::string_view(buffer.GetString(), buffer.GetSize())));
   }
-  auto consumed = reply.FindMember("ConsumedCapacity");
-  if (consumed != reply.MemberEnd()) {
+  // The requests' ConsumedCapacity, added up.
+  rapidjson::Document total;
+  for (const auto& reply : replies) {
+    auto consumed = reply.FindMember("ConsumedCapacity");
+    if (consumed == reply.MemberEnd()) continue;
+    if (total.IsNull()) {
+      total.CopyFrom(consumed->value, total.GetAllocator());
+    } else {
+      AddNumbers(&total, consumed->value, total.GetAllocator());
+    }
+  }
+  if (!total.IsNull()) {
     WriteKey(out, "ConsumedCapacity");
-    consumed->value.Accept(out);
+    total.Accept(out);
   }
   out.EndObject();
   return Status::OK();
@@ -956,7 +1062,7 @@ Status ExecuteTransaction(OpContext& ctx, const Json& request, JsonWriter& out) 
       DDBD_ASSIGN_OR_RETURN(Planned plan, PlanSelect(ctx, s, params, o));
       // The GetItem request's members are the Get action's.
       rapidjson::Document get;
-      get.Parse(plan.body.data(), plan.body.size());
+      get.Parse(plan.bodies[0].data(), plan.bodies[0].size());
       WriteKey(w, "Get");
       w.StartObject();
       for (const auto& m : get.GetObject()) {
