@@ -19,6 +19,7 @@ from conftest import (
     unique_table_name,
     wait_for_table,
 )
+from helpers import rejected
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -545,3 +546,79 @@ def test_sse_with_a_named_key_is_recorded(ddb, table_factory):
                                                           "KMSMasterKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"})
     arn = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]["KMSMasterKeyArn"]
     assert arn.endswith(":key/1234abcd-12ab-34cd-56ef-1234567890ab")
+
+
+# Restating settings and OnDemandThroughput edges, as probed against the service
+# (aws-controllers-k8s/dynamodb-controller docs/api-quirks: DDB-TABLE-038, -039, -057, -061, -156,
+# -164).
+
+INVALID = "One or more parameter values were invalid: "
+
+
+def _simple(name, **extra):
+    return dict(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], **extra)
+
+
+def test_update_table_restating_the_current_settings(ddb, table_factory):
+    name = table_factory(tag="restate", BillingMode="PROVISIONED",
+                         ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    same = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    will_not_change = (
+        "The provisioned throughput for the table will not change. The requested value equals "
+        "the current value. Current ReadCapacityUnits provisioned for the table: 1. Requested "
+        "ReadCapacityUnits: 1. Current WriteCapacityUnits provisioned for the table: 1. Requested "
+        "WriteCapacityUnits: 1. Refer to the Amazon DynamoDB Developer Guide for current limits "
+        "and how to request higher limits.")
+    assert rejected(ddb.update_table, TableName=name, BillingMode="PROVISIONED") == (
+        "ValidationException", INVALID + "ProvisionedThroughput must be specified when BillingMode "
+                                         "is PROVISIONED")
+    assert rejected(ddb.update_table, TableName=name, ProvisionedThroughput=same) == (
+        "ValidationException", will_not_change)
+    assert rejected(ddb.update_table, TableName=name, BillingMode="PROVISIONED",
+                    ProvisionedThroughput=same) == ("ValidationException", will_not_change)
+    assert rejected(ddb.update_table, TableName=name,
+                    OnDemandThroughput={"MaxReadRequestUnits": 100}) == (
+        "ValidationException", INVALID + "MaxReadRequestUnits for OnDemandThroughput cannot be "
+                                         "specified when the table BillingMode is PROVISIONED")
+
+
+def test_restating_pay_per_request_is_accepted(ddb, table_factory):
+    name = table_factory(tag="restateppr")
+    answer = ddb.update_table(TableName=name, BillingMode="PAY_PER_REQUEST")
+    assert answer["TableDescription"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_gsi_throughput_that_will_not_change(ddb, table_factory):
+    pt = {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}
+    name = table_factory(
+        tag="gsisame", BillingMode="PROVISIONED", ProvisionedThroughput=pt,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"},
+                                 "ProvisionedThroughput": pt}])
+    code, message = rejected(ddb.update_table, TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "gsi1", "ProvisionedThroughput": pt}}])
+    assert code == "ValidationException"
+    # The service's text was captured up to "Current WriteCapacityUnits"; the rest unverified.
+    assert message.startswith(
+        "The provisioned throughput for the index gsi1 will not change. The requested value "
+        "equals the current value. Current ReadCapacityUnits provisioned for index gsi1: 2. "
+        "Requested ReadCapacityUnits: 2. Current WriteCapacityUnits")
+
+
+def test_create_table_on_demand_throughput_edges(ddb):
+    name = unique_table_name("odedge")
+    for value in (0, -1, -2):
+        assert rejected(ddb.create_table, BillingMode="PAY_PER_REQUEST", OnDemandThroughput={
+            "MaxReadRequestUnits": value, "MaxWriteRequestUnits": value}, **_simple(name)) == (
+            "ValidationException", INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput "
+                                             "for table is outside of valid range")
+    for member in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
+        assert rejected(ddb.create_table, ProvisionedThroughput={
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}, OnDemandThroughput={member: 100},
+            **_simple(name)) == (
+            "ValidationException", INVALID + f"{member} for OnDemandThroughput cannot be specified "
+                                             "when table BillingMode is PROVISIONED.")
+    assert rejected(ddb.describe_table, TableName=name)[0] == "ResourceNotFoundException"

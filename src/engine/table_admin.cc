@@ -20,6 +20,16 @@ constexpr int64_t kMaxWarmUnits = 40000;  // TableMaxReadCapacityUnits (Describe
 
 }  // namespace
 
+Status OnDemandOnProvisioned(const std::pair<int64_t, int64_t>& on_demand, bool creating) {
+  // Quoted from the service (aws-controllers-k8s/dynamodb-controller docs/api-quirks,
+  // DDB-TABLE-038 for CreateTable, DDB-TABLE-061 for UpdateTable).
+  const std::string member = on_demand.first != -1 ? "MaxReadRequestUnits" : "MaxWriteRequestUnits";
+  return Status::Validation(
+      "One or more parameter values were invalid: " + member +
+      " for OnDemandThroughput cannot be specified when " +
+      (creating ? "table BillingMode is PROVISIONED." : "the table BillingMode is PROVISIONED"));
+}
+
 Status SetWarmThroughput(TableMeta* meta, const std::string& index_name, const WarmSpec& spec,
                          bool creating) {
   IndexMeta* index = nullptr;
@@ -236,6 +246,23 @@ Status UpdateGlobalIndex(Catalog& catalog, Table& table, const std::string& name
                     return Invalid("ProvisionedThroughput should not be specified for index: " +
                                    name + " when BillingMode is PAY_PER_REQUEST");
                   }
+                  if (throughput && throughput->read == index.read_capacity &&
+                      throughput->write == index.write_capacity) {
+                    // The service's (DDB-TABLE-164 of aws-controllers-k8s/dynamodb-controller
+                    // docs/api-quirks; the text after "Current WriteCapacityUnits" unverified).
+                    const std::string of = "index " + name;
+                    return Status::Validation(
+                        "The provisioned throughput for the " + of +
+                        " will not change. The requested value equals the current value. Current "
+                        "ReadCapacityUnits provisioned for " +
+                        of + ": " + std::to_string(index.read_capacity) +
+                        ". Requested ReadCapacityUnits: " + std::to_string(throughput->read) +
+                        ". Current WriteCapacityUnits provisioned for " + of + ": " +
+                        std::to_string(index.write_capacity) +
+                        ". Requested WriteCapacityUnits: " + std::to_string(throughput->write) +
+                        ". Refer to the Amazon DynamoDB Developer Guide for current limits and "
+                        "how to request higher limits.");
+                  }
                   if (throughput) {
                     index.read_capacity = throughput->read;
                     index.write_capacity = throughput->write;
@@ -319,14 +346,15 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
           "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode "
           "is PAY_PER_REQUEST");
     }
-    if (mode == BillingMode::kProvisioned && meta->billing_mode == BillingMode::kPayPerRequest &&
-        !throughput) {
+    // Restating PROVISIONED without throughput, or the current throughput (with or without the
+    // mode), is refused as the service refuses it (aws-controllers-k8s/dynamodb-controller
+    // docs/api-quirks, DDB-TABLE-057).
+    if (settings.billing_mode == BillingMode::kProvisioned && !throughput) {
       return Invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED");
     }
     if (throughput && mode == BillingMode::kProvisioned &&
         meta->billing_mode == BillingMode::kProvisioned &&
-        throughput->read == meta->read_capacity && throughput->write == meta->write_capacity &&
-        !settings.billing_mode) {
+        throughput->read == meta->read_capacity && throughput->write == meta->write_capacity) {
       return Status::Validation(
           "The provisioned throughput for the table will not change. The requested value equals "
           "the current value. Current ReadCapacityUnits provisioned for the table: " +
@@ -354,11 +382,8 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
       meta->write_capacity = throughput->write;
     }
     if (settings.on_demand) {
-      if (mode != BillingMode::kPayPerRequest) {
-        return Invalid(
-            "OnDemandThroughput can only be specified when BillingMode is "
-            "PAY_PER_REQUEST");  // message unverified
-      }
+      if (mode != BillingMode::kPayPerRequest)
+        return OnDemandOnProvisioned(*settings.on_demand, false);
       meta->max_read_request_units = settings.on_demand->first;
       meta->max_write_request_units = settings.on_demand->second;
     }

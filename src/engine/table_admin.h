@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ddbd/status.h"
@@ -16,6 +17,11 @@
 #include "engine/table_meta.h"
 
 namespace ddbd::engine {
+
+// The service's answer to OnDemandThroughput (max read, max write; -1 = not given) on a
+// provisioned table, naming the first maximum given: CreateTable's wording (`creating`) or
+// UpdateTable's.
+Status OnDemandOnProvisioned(const std::pair<int64_t, int64_t>& on_demand, bool creating);
 
 // A WarmThroughput as requested (either member may be absent).
 struct WarmSpec {

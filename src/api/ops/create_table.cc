@@ -68,7 +68,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto throughput,
                         ParseProvisionedThroughput(request, "provisionedThroughput", errors));
   DDBD_ASSIGN_OR_RETURN(auto billing, ParseBillingMode(request, errors));
-  DDBD_ASSIGN_OR_RETURN(auto on_demand, ParseOnDemandThroughput(request, errors));
+  DDBD_ASSIGN_OR_RETURN(auto on_demand, ParseOnDemandThroughput(request, true));
   DDBD_ASSIGN_OR_RETURN(auto stream, ParseStreamSpecification(request, errors));
   DDBD_ASSIGN_OR_RETURN(auto warm, ParseWarmThroughput(request));
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
@@ -86,9 +86,7 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST");
   }
   if (mode == BillingMode::kProvisioned && on_demand) {
-    return Status::Validation(
-        "One or more parameter values were invalid: OnDemandThroughput can only be specified "
-        "when BillingMode is PAY_PER_REQUEST");  // message unverified
+    return engine::OnDemandOnProvisioned(*on_demand, true);
   }
   if (elements[0].type != "HASH") {
     return Status::Validation(

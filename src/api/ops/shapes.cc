@@ -82,19 +82,25 @@ Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
   return Parsed();
 }
 
-Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
-    const Json& request, ConstraintErrors& errors) {
+Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(const Json& request,
+                                                                           bool creating) {
   using Parsed = std::optional<std::pair<int64_t, int64_t>>;
   DDBD_ASSIGN_OR_RETURN(const Json* od, GetObject(request, "OnDemandThroughput"));
   if (od == nullptr) return Parsed();
   DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*od, "MaxReadRequestUnits"));
   DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*od, "MaxWriteRequestUnits"));
-  std::pair<int64_t, int64_t> m{read.value_or(-1), write.value_or(-1)};
-  for (auto [value, path] : {std::pair{m.first, "onDemandThroughput.maxReadRequestUnits"},
-                             std::pair{m.second, "onDemandThroughput.maxWriteRequestUnits"}}) {
-    if (value != -1 && value < 1) errors.Min(value, path, 1);
+  // Each maximum is at least 1; UpdateTable also takes -1, which removes it. As the service
+  // answers (aws-controllers-k8s/dynamodb-controller docs/api-quirks, DDB-TABLE-039).
+  for (auto [value, name] :
+       {std::pair{read, "MaxReadRequestUnits"}, std::pair{write, "MaxWriteRequestUnits"}}) {
+    if (value && *value < 1 && (creating || *value != -1)) {
+      return Status::Validation(std::string("One or more parameter values were invalid: "
+                                            "Requested ") +
+                                name +
+                                " for OnDemandThroughput for table is outside of valid range");
+    }
   }
-  return Parsed(m);
+  return Parsed(std::pair<int64_t, int64_t>{read.value_or(-1), write.value_or(-1)});
 }
 
 Result<std::optional<engine::WarmSpec>> ParseWarmThroughput(const Json& owner) {

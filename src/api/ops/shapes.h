@@ -38,9 +38,10 @@ Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
                                                             ConstraintErrors& errors);
 
 // OnDemandThroughput as (MaxReadRequestUnits, MaxWriteRequestUnits), -1 for an absent one
-// (nullopt if the member is absent).
-Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(
-    const Json& request, ConstraintErrors& errors);
+// (nullopt if the member is absent), with the service's range check (`creating`: CreateTable,
+// where -1 is out of range too).
+Result<std::optional<std::pair<int64_t, int64_t>>> ParseOnDemandThroughput(const Json& request,
+                                                                           bool creating);
 
 // The WarmThroughput member of a request or index definition (nullopt if absent; either
 // member may be absent).

@@ -88,7 +88,7 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(settings.deletion_protection,
                         GetBool(request, "DeletionProtectionEnabled"));
   DDBD_ASSIGN_OR_RETURN(settings.table_class, GetString(request, "TableClass"));
-  DDBD_ASSIGN_OR_RETURN(settings.on_demand, ParseOnDemandThroughput(request, errors));
+  DDBD_ASSIGN_OR_RETURN(settings.on_demand, ParseOnDemandThroughput(request, false));
   DDBD_ASSIGN_OR_RETURN(settings.stream, ParseStreamSpecification(request, errors));
   DDBD_ASSIGN_OR_RETURN(settings.sse_kms_key_arn,
                         ParseSseSpecification(request, ctx.caller, errors));
