@@ -285,26 +285,63 @@ def test_batch_execute_statement(ddb, songs):
     t = f'"{songs}"'
     ddb.put_item(TableName=songs, Item={"Artist": S("b"), "Song": S("1"), "n": N(1)})
     answer = ddb.batch_execute_statement(Statements=[
-        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b' AND Song = '1'"},
-        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b' AND Song = 'none'"},
         {"Statement": f"INSERT INTO {t} VALUE {{'Artist': 'b', 'Song': '2'}}"},
         {"Statement": f"INSERT INTO {t} VALUE {{'Artist': 'b', 'Song': '1'}}"},
         {"Statement": f"UPDATE {t} SET n = 2 WHERE Artist = 'b' AND Song = '1' AND n = 5",
          "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
         {"Statement": f"DELETE FROM {t} WHERE Artist = ? AND Song = ?",
-         "Parameters": [S("b"), S("2")]},
+         "Parameters": [S("b"), S("3")]},
     ], ReturnConsumedCapacity="TOTAL")["Responses"]
+    assert answer[0] == {"TableName": songs}
+    assert answer[1]["Error"]["Code"] == "DuplicateItem"
+    assert answer[2]["Error"]["Code"] == "ConditionalCheckFailed"
+    assert answer[3] == {"TableName": songs}
+    answer = ddb.batch_execute_statement(Statements=[
+        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b' AND Song = '1'"},
+        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b' AND Song = 'none'"},
+        # The sort key may be written second; ORDER BY does not change one item.
+        {"Statement": f"SELECT Song FROM {t} WHERE '2' = Song AND Artist = 'b' ORDER BY Song"},
+        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b'"},
+    ])["Responses"]
     assert answer[0] == {"TableName": songs, "Item": {"Artist": S("b"), "Song": S("1"), "n": N(1)}}
     assert answer[1] == {"TableName": songs}
-    assert answer[2] == {"TableName": songs}
-    assert answer[3]["Error"]["Code"] == "DuplicateItem"
-    assert answer[4]["Error"]["Code"] == "ConditionalCheckFailed"
-    assert answer[5] == {"TableName": songs}
-    assert "Item" not in ddb.get_item(TableName=songs, Key={"Artist": S("b"), "Song": S("2")})
+    assert answer[2] == {"TableName": songs, "Item": {"Song": S("2")}}
     # Reads in a batch name one item.
-    answer = ddb.batch_execute_statement(Statements=[
-        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'b'"}])["Responses"]
-    assert answer[0]["Error"]["Code"] == "ValidationError"
+    assert answer[3]["Error"]["Code"] == "ValidationError"
+
+
+def test_batch_checks_every_entry_before_running_any(ddb, songs):
+    t = f'"{songs}"'
+    # The service documents that a batch is all reads or all writes.
+    code, _ = rejected(ddb.batch_execute_statement, Statements=[
+        {"Statement": f"INSERT INTO {t} VALUE {{'Artist': 'm', 'Song': '1'}}"},
+        {"Statement": f"SELECT * FROM {t} WHERE Artist = 'm' AND Song = '1'"}])
+    assert code == VALIDATION  # message unverified
+    # A malformed entry fails the request before the writes ahead of it run.
+    code, _ = rejected(ddb.batch_execute_statement, Statements=[
+        {"Statement": f"INSERT INTO {t} VALUE {{'Artist': 'm', 'Song': '2'}}"},
+        {"Statement": f"INSERT INTO {t} VALUE {{'Artist': 'm', 'Song': '3'}}",
+         "ReturnValuesOnConditionCheckFailure": "SOME"}])
+    assert code == VALIDATION
+    for song in ("1", "2"):
+        assert "Item" not in ddb.get_item(TableName=songs, Key={"Artist": S("m"), "Song": S(song)})
+
+
+def test_value_checks(ddb, songs):
+    t = f'"{songs}"'
+    ddb.put_item(TableName=songs, Item={"Artist": S("v"), "Song": S("1"), "n": N(1)})
+    # set_add and set_delete take sets.
+    code, _ = rejected(ddb.execute_statement, Statement=f"UPDATE {t} SET n = set_add(n, 5) "
+                       "WHERE Artist = 'v' AND Song = '1'")
+    assert code == VALIDATION  # message unverified
+    assert ddb.get_item(TableName=songs, Key={"Artist": S("v"), "Song": S("1")})["Item"]["n"] == N(1)
+    # A map literal names each key once.
+    code, _ = rejected(ddb.execute_statement, Statement=f"INSERT INTO {t} VALUE "
+                       "{'Artist': 'v', 'Song': '2', 'Song': '3'}")
+    assert code == VALIDATION  # message unverified
+    # A partition key given twice in IN is read once.
+    answer = run(ddb, f"SELECT * FROM {t} WHERE Artist IN ['v', 'v']")
+    assert len(answer["Items"]) == 1
 
 
 # ---------------------------------------------------------------------------------- transactions

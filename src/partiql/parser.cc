@@ -1,6 +1,7 @@
 // Hand-written lexer and recursive-descent parser for DynamoDB's PartiQL (grammar in
 // docs/partiql.md). Keywords are case-insensitive; identifiers are case-sensitive, bare
 // (letters, digits, _) or in double quotes; strings are in single quotes ('' escapes a quote).
+#include <algorithm>
 #include <cctype>
 
 #include <strings.h>
@@ -37,12 +38,13 @@ Result<std::vector<Token>> Lex(std::string_view in) {
   std::vector<Token> out;
   size_t line = 1, line_start = 0;
   size_t i = 0;
-  auto token = [&](Token::Kind kind, std::string text, size_t at) {
+  auto token = [&](Token::Kind kind, std::string text, size_t at, size_t at_line = 0,
+                   size_t at_line_start = 0) {
     Token t;
     t.kind = kind;
     t.text = std::move(text);
-    t.line = line;
-    t.column = at - line_start + 1;
+    t.line = at_line ? at_line : line;
+    t.column = at - (at_line ? at_line_start : line_start) + 1;
     out.push_back(std::move(t));
   };
   while (i < in.size()) {
@@ -86,6 +88,7 @@ Result<std::vector<Token>> Lex(std::string_view in) {
       continue;
     }
     if (c == '\'' || c == '"') {
+      const size_t start_line = line, start_line_start = line_start;
       std::string text;
       ++i;
       bool closed = false;
@@ -108,11 +111,12 @@ Result<std::vector<Token>> Lex(std::string_view in) {
       }
       if (!closed) {
         Token t;
-        t.line = line;
-        t.column = start - line_start + 1;
+        t.line = start_line;
+        t.column = start - start_line_start + 1;
         return Malformed(std::string("Unexpected end of input") + Where(t));
       }
-      token(c == '\'' ? Token::Kind::kString : Token::Kind::kQuoted, std::move(text), start);
+      token(c == '\'' ? Token::Kind::kString : Token::Kind::kQuoted, std::move(text), start,
+            start_line, start_line_start);
       continue;
     }
     static constexpr std::string_view kTwo[] = {"<>", "!=", "<=", ">=", "<<", ">>"};
@@ -134,7 +138,17 @@ Result<std::vector<Token>> Lex(std::string_view in) {
     Token t;
     t.line = line;
     t.column = start - line_start + 1;
-    return Malformed("Unexpected character '" + std::string(1, c) + "'" + Where(t));
+    // The whole UTF-8 sequence of the character (its lead byte alone would not be text).
+    size_t n = 1;
+    const auto lead = static_cast<unsigned char>(c);
+    if (lead >= 0xC0) n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    n = std::min(n, in.size() - i);
+    std::string shown(in.substr(i, n));
+    for (size_t k = 1; k < shown.size(); ++k) {
+      if ((static_cast<unsigned char>(shown[k]) & 0xC0) != 0x80) shown = "?";
+    }
+    if (shown.size() == 1 && lead >= 0x80) shown = "?";
+    return Malformed("Unexpected character '" + shown + "'" + Where(t));
   }
   Token end;
   end.line = line;
@@ -629,7 +643,10 @@ Result<model::AttributeValue> ResolveValue(const Value& value,
       out.type = AttrType::kM;
       for (size_t i = 0; i < value.keys.size(); ++i) {
         DDBD_ASSIGN_OR_RETURN(auto v, ResolveValue(value.elements[i], params));
-        out.map.insert_or_assign(value.keys[i], std::move(v));
+        if (!out.map.emplace(value.keys[i], std::move(v)).second) {
+          return Status::Validation("Duplicate key in map: '" + value.keys[i] +
+                                    "'");  // message unverified
+        }
       }
       return out;
     }

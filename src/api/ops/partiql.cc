@@ -31,6 +31,10 @@ constexpr size_t kMaxTransactionStatements = 100;
 // -------------------------------------------------------------------------------------------
 // Request building
 
+Status NotWellFormed(const std::string& detail) {
+  return Status::Validation("Statement wasn't well formed, can't be processed: " + detail);
+}
+
 // The expression text and placeholder maps of one generated request.
 class Expressions {
  public:
@@ -55,6 +59,17 @@ class Expressions {
     return Literal(std::move(resolved));
   }
 
+  // A value that must be a string, number or binary set (set_add, set_delete).
+  Result<std::string> SetValue(const partiql::Value& value) {
+    DDBD_ASSIGN_OR_RETURN(AttributeValue resolved, partiql::ResolveValue(value, params_));
+    if (resolved.type != model::AttrType::kSS && resolved.type != model::AttrType::kNS &&
+        resolved.type != model::AttrType::kBS) {
+      return Status::Validation(
+          "set_add and set_delete take a string, number or binary set");  // message unverified
+    }
+    return Literal(std::move(resolved));
+  }
+
   std::string Path(const expr::Path& path) {
     std::string out;
     for (const auto& e : path) {
@@ -68,7 +83,20 @@ class Expressions {
     return out;
   }
 
-  Result<std::string> OperandText(const Operand& op) {
+  // An operand as expression text; `update`: the right-hand side of a SET (arithmetic and
+  // list_append), else a condition's operand (size).
+  Result<std::string> OperandText(const Operand& op, bool update = false) {
+    const bool arithmetic = op.kind == Operand::Kind::kPlus || op.kind == Operand::Kind::kMinus;
+    const bool update_function =
+        op.kind == Operand::Kind::kFunction &&
+        (op.function == "list_append" || op.function == "set_add" || op.function == "set_delete");
+    if (!update && (arithmetic || update_function)) {
+      return NotWellFormed((arithmetic ? std::string("arithmetic") : op.function) +
+                           " can be used only in SET");  // detail unverified
+    }
+    if (update && op.kind == Operand::Kind::kFunction && !update_function) {
+      return NotWellFormed(op.function + " cannot be used in SET");  // detail unverified
+    }
     switch (op.kind) {
       case Operand::Kind::kPath:
         return Path(op.path);
@@ -76,14 +104,14 @@ class Expressions {
         return Value(op.value);
       case Operand::Kind::kPlus:
       case Operand::Kind::kMinus: {
-        DDBD_ASSIGN_OR_RETURN(std::string left, OperandText(op.args[0]));
-        DDBD_ASSIGN_OR_RETURN(std::string right, OperandText(op.args[1]));
+        DDBD_ASSIGN_OR_RETURN(std::string left, OperandText(op.args[0], update));
+        DDBD_ASSIGN_OR_RETURN(std::string right, OperandText(op.args[1], update));
         return left + (op.kind == Operand::Kind::kPlus ? " + " : " - ") + right;
       }
       case Operand::Kind::kFunction: {
         std::string out = op.function + "(";
         for (size_t i = 0; i < op.args.size(); ++i) {
-          DDBD_ASSIGN_OR_RETURN(std::string arg, OperandText(op.args[i]));
+          DDBD_ASSIGN_OR_RETURN(std::string arg, OperandText(op.args[i], update));
           out += (i ? ", " : "") + arg;
         }
         return out + ")";
@@ -217,8 +245,9 @@ bool IsSortKeyCondition(const Condition& c, const std::string& name) {
   };
   switch (c.kind) {
     case Condition::Kind::kCompare:
-      return c.comparator != Condition::Comparator::kNe && IsAttribute(c.operands[0], name) &&
-             values_from(1);
+      return c.comparator != Condition::Comparator::kNe &&
+             ((IsAttribute(c.operands[0], name) && values_from(1)) ||
+              (IsAttribute(c.operands[1], name) && c.operands[0].kind == Operand::Kind::kValue));
     case Condition::Kind::kBetween:
       return IsAttribute(c.operands[0], name) && values_from(1);
     case Condition::Kind::kFunction: {
@@ -229,6 +258,31 @@ bool IsSortKeyCondition(const Condition& c, const std::string& name) {
     default:
       return false;
   }
+}
+
+// `c` with a key attribute on the left: `value op key` becomes `key op' value`.
+Condition KeyOnTheLeft(const Condition& c) {
+  if (c.kind != Condition::Kind::kCompare || c.operands[1].kind != Operand::Kind::kPath) return c;
+  Condition out = c;
+  std::swap(out.operands[0], out.operands[1]);
+  using C = Condition::Comparator;
+  switch (c.comparator) {
+    case C::kLt:
+      out.comparator = C::kGt;
+      break;
+    case C::kLe:
+      out.comparator = C::kGe;
+      break;
+    case C::kGt:
+      out.comparator = C::kLt;
+      break;
+    case C::kGe:
+      out.comparator = C::kLe;
+      break;
+    default:
+      break;
+  }
+  return out;
 }
 
 struct KeyNames {
@@ -359,8 +413,19 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
     c.operands[1].value = value;
     return c;
   };
+  // A value given twice is one Query.
+  std::vector<AttributeValue> seen;
+  auto add_value = [&](const partiql::Value& value) -> Status {
+    DDBD_ASSIGN_OR_RETURN(AttributeValue resolved, partiql::ResolveValue(value, params));
+    for (const auto& v : seen) {
+      if (model::Equal(v, resolved)) return Status::OK();
+    }
+    seen.push_back(std::move(resolved));
+    hash_terms.push_back(equality(value));
+    return Status::OK();
+  };
   if (hash_term != nullptr) {
-    hash_terms.push_back(*hash_term);
+    hash_terms.push_back(KeyOnTheLeft(*hash_term));
   } else {
     for (const Condition* term : terms) {
       if (term->kind != Condition::Kind::kIn || !IsAttribute(term->operands[0], keys.hash) ||
@@ -374,7 +439,7 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
       if (!values) continue;
       in_term = term;
       for (size_t i = 1; i < term->operands.size(); ++i) {
-        hash_terms.push_back(equality(term->operands[i].value));
+        DDBD_RETURN_IF_ERROR(add_value(term->operands[i].value));
       }
       break;
     }
@@ -396,8 +461,9 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
       for (const Condition* leaf : leaves)
         all_equalities &= EqualityOn(*leaf, keys.hash) != nullptr;
       if (all_equalities && leaves.size() <= 100) {
-        for (const Condition* leaf : leaves)
-          hash_terms.push_back(equality(*EqualityOn(*leaf, keys.hash)));
+        for (const Condition* leaf : leaves) {
+          DDBD_RETURN_IF_ERROR(add_value(*EqualityOn(*leaf, keys.hash)));
+        }
         terms.clear();  // the whole WHERE is the key condition
       }
     }
@@ -431,7 +497,10 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
     }
     if (keys.range && order.path[0].name == *keys.range) forward = !order.descending;
   }
-  const bool get = full_key && !select.from.index && rest.empty() && select.order_by.empty();
+  std::optional<Condition> sort_on_the_left;
+  if (sort_term) sort_on_the_left = KeyOnTheLeft(*sort_term);
+  // ORDER BY cannot change a single item's answer.
+  const bool get = full_key && !select.from.index && rest.empty();
   plan.handler = get ? GetItem : !hash_terms.empty() ? QueryWithKeyFilter : Scan;
   plan.reply = get ? Planned::Reply::kItem : Planned::Reply::kItems;
   // One request per partition key (one for a GetItem or Scan).
@@ -448,7 +517,7 @@ Result<Planned> PlanSelect(OpContext& ctx, const Statement& s,
       model::WriteAttributeMap(w, key.key);
     } else if (!hash_terms.empty()) {
       std::vector<const Condition*> key_terms{&hash_terms[q]};
-      if (sort_term) key_terms.push_back(sort_term);
+      if (sort_term) key_terms.push_back(&*sort_on_the_left);
       DDBD_ASSIGN_OR_RETURN(std::string key_condition, JoinConditions(e, key_terms));
       WriteMember(w, "KeyConditionExpression", key_condition);
       if (!rest.empty()) {
@@ -520,12 +589,12 @@ Result<std::string> UpdateText(Expressions& e, const Statement& s) {
         return Status::Validation(v.function +
                                   " takes the attribute being set and a set value");  // unverified
       }
-      DDBD_ASSIGN_OR_RETURN(std::string value, e.Value(v.args[1].value));
+      DDBD_ASSIGN_OR_RETURN(std::string value, e.SetValue(v.args[1].value));
       std::string& clause = v.function == "set_add" ? add : del;
       clause += (clause.empty() ? "" : ", ") + path + " " + value;
       continue;
     }
-    DDBD_ASSIGN_OR_RETURN(std::string value, e.OperandText(v));
+    DDBD_ASSIGN_OR_RETURN(std::string value, e.OperandText(v, true));
     set += (set.empty() ? "" : ", ") + path + " = " + value;
   }
   std::string out;
@@ -898,6 +967,12 @@ Result<StatementEntry> ReadStatementEntry(const Json& entry, const char* path) {
   DDBD_ASSIGN_OR_RETURN(out.consistent, GetBool(entry, "ConsistentRead"));
   DDBD_ASSIGN_OR_RETURN(out.return_values_on_failure,
                         GetString(entry, "ReturnValuesOnConditionCheckFailure"));
+  if (out.return_values_on_failure &&
+      !IsOneOf(*out.return_values_on_failure, {"ALL_OLD", "NONE"})) {
+    errors.Enum(*out.return_values_on_failure,
+                (std::string(path) + ".member.returnValuesOnConditionCheckFailure").c_str(),
+                "[ALL_OLD, NONE]");
+  }
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
   return out;
 }
@@ -951,12 +1026,30 @@ Status BatchExecuteStatement(OpContext& ctx, const Json& request, JsonWriter& ou
   DDBD_RETURN_IF_ERROR(errors.ToStatus());
   const bool want_capacity = common.return_consumed_capacity.has_value();
   if (want_capacity) common.return_consumed_capacity = "TOTAL";
+  // Every entry is read, and the batch checked to be all reads or all writes, before any
+  // statement runs.
+  std::vector<StatementEntry> entries;
+  std::vector<Result<Statement>> parsed_entries;
+  bool reads = false, writes = false;
+  for (const auto& json : statements->GetArray()) {
+    DDBD_ASSIGN_OR_RETURN(StatementEntry entry, ReadStatementEntry(json, "statements"));
+    parsed_entries.push_back(ParseWithParameters(entry.text, entry.params));
+    if (parsed_entries.back().ok()) {
+      (parsed_entries.back()->kind == Statement::Kind::kSelect ? reads : writes) = true;
+    }
+    entries.push_back(std::move(entry));
+  }
+  if (reads && writes) {
+    return Status::Validation(
+        "The entire batch must consist of either read statements or write statements, you "
+        "cannot mix both in one batch");  // the API reference's words; message unverified
+  }
   std::map<std::string, double> capacity;
   out.StartObject();
   WriteKey(out, "Responses");
   out.StartArray();
-  for (const auto& json : statements->GetArray()) {
-    DDBD_ASSIGN_OR_RETURN(StatementEntry entry, ReadStatementEntry(json, "statements"));
+  for (size_t e = 0; e < entries.size(); ++e) {
+    const StatementEntry& entry = entries[e];
     PlanOptions o = common;
     o.single_item_reads_only = true;
     o.consistent = entry.consistent;
@@ -966,7 +1059,7 @@ Status BatchExecuteStatement(OpContext& ctx, const Json& request, JsonWriter& ou
     Status status = Status::OK();
     rapidjson::Document reply;
     Planned plan;
-    auto parsed = ParseWithParameters(entry.text, params);
+    const auto& parsed = parsed_entries[e];
     if (!parsed.ok()) {
       status = parsed.status();
     } else {
