@@ -162,6 +162,9 @@ def test_partiql_commands(aws, created_tables):
         {"Statement": f"INSERT INTO \"{name}\" VALUE {{'pk': 'b'}}"}]))
     answer = aws.json("batch-execute-statement", "--statements", json.dumps([
         {"Statement": f"SELECT n FROM \"{name}\" WHERE pk = 'a'"},
-        {"Statement": f"DELETE FROM \"{name}\" WHERE pk = 'b'"}]))
+        {"Statement": f"SELECT * FROM \"{name}\" WHERE pk = 'b'"}]))
     assert answer["Responses"] == [{"TableName": name, "Item": {"n": {"N": "2"}}},
-                                   {"TableName": name}]
+                                   {"TableName": name, "Item": {"pk": {"S": "b"}}}]
+    answer = aws.json("batch-execute-statement", "--statements", json.dumps([
+        {"Statement": f"DELETE FROM \"{name}\" WHERE pk = 'b'"}]))
+    assert answer["Responses"] == [{"TableName": name}]
