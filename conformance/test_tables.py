@@ -622,3 +622,24 @@ def test_create_table_on_demand_throughput_edges(ddb):
             "ValidationException", INVALID + f"{member} for OnDemandThroughput cannot be specified "
                                              "when table BillingMode is PROVISIONED.")
     assert rejected(ddb.describe_table, TableName=name)[0] == "ResourceNotFoundException"
+
+
+def test_some_settings_change_alone(ddb, table_factory):
+    # aws-controllers-k8s/dynamodb-controller docs/api-quirks, DDB-TABLE-382 and -156: each of these
+    # is refused beside any other change, naming the first of them present, and nothing applies.
+    name = table_factory(tag="alone")
+    cases = [
+        (dict(SSESpecification={"Enabled": False}, DeletionProtectionEnabled=True),
+         "Server-Side Encryption"),
+        (dict(TableClass="STANDARD_INFREQUENT_ACCESS", DeletionProtectionEnabled=True), "TableClass"),
+        (dict(DeletionProtectionEnabled=True, BillingMode="PAY_PER_REQUEST"), "DeletionProtection"),
+        (dict(DeletionProtectionEnabled=True, WarmThroughput={"ReadUnitsPerSecond": 13000}),
+         "DeletionProtection"),
+    ]
+    for members, what in cases:
+        assert rejected(ddb.update_table, TableName=name, **members) == (
+            "ValidationException",
+            INVALID + f"{what} modification must be the only operation in the request"), members
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["DeletionProtectionEnabled"] is False
+    assert "TableClassSummary" not in table

@@ -147,7 +147,7 @@ def test_the_services_errors(ddb, create):
     name, _ = create("warmerr", gsi=True)
     raise_warm = {"ReadUnitsPerSecond": 20000}
     assert rejected(ddb.update_table, TableName=name, WarmThroughput=raise_warm,
-                    DeletionProtectionEnabled=False) == (
+                    BillingMode="PAY_PER_REQUEST") == (
         VALIDATION, INVALID + "WarmThroughput must be the only operation in the request")
     assert rejected(ddb.update_table, TableName=name, WarmThroughput=raise_warm,
                     AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "S"}],

@@ -106,6 +106,24 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "One or more parameter values were invalid: WarmThroughput must have at least one of "
         "ReadUnitsPerSecond or WriteUnitsPerSecond specified for table");  // message unverified
   }
+  // Encryption, table class and deletion protection are changed alone, as the service requires
+  // (aws-controllers-k8s/dynamodb-controller docs/api-quirks, DDB-TABLE-382; the first of them
+  // present is named).
+  const int changes = !!settings.throughput + !!settings.billing_mode +
+                      !!settings.deletion_protection + !!settings.table_class +
+                      !!settings.on_demand + !!settings.stream + !!settings.sse_kms_key_arn +
+                      !!settings.warm + any_gsi_update;
+  if (changes > 1) {
+    for (const auto& [present, what] :
+         {std::pair{settings.sse_kms_key_arn.has_value(), "Server-Side Encryption"},
+          std::pair{settings.table_class.has_value(), "TableClass"},
+          std::pair{settings.deletion_protection.has_value(), "DeletionProtection"}}) {
+      if (present) {
+        return Status::Validation(std::string("One or more parameter values were invalid: ") +
+                                  what + " modification must be the only operation in the request");
+      }
+    }
+  }
   if (settings.warm && any_gsi_update && (*gsi_updates)[0].IsObject() &&
       (*gsi_updates)[0].HasMember("Create")) {
     return Status::Validation(
