@@ -45,20 +45,25 @@ def rejected(call, **kwargs):
     return error_of(excinfo)
 
 
+def scan_pages(ddb, **kwargs):
+    """Every page of a Scan, following LastEvaluatedKey."""
+    start = None
+    while True:
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = ddb.scan(**kwargs)
+        yield page
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
 def scan_count(ddb, table, index=None):
     """The number of items in a table (or index), counted by a paged Scan."""
     kwargs = {"TableName": table, "Select": "COUNT"}
     if index:
         kwargs["IndexName"] = index
-    total, start = 0, None
-    while True:
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = ddb.scan(**kwargs)
-        total += page["Count"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            return total
+    return sum(page["Count"] for page in scan_pages(ddb, **kwargs))
 
 
 def partitions(server, table):

@@ -39,6 +39,10 @@ struct ServerOptions {
   int64_t item_collection_limit = int64_t{10} << 30;  // bytes; the service's 10 GB
   // How often the Time to Live sweeper deletes expired items, in seconds.
   int ttl_interval_seconds = 5;
+  // How far LatestRestorableDateTime trails the clock (the service: 5 minutes).
+  int64_t pitr_lag_seconds = 300;
+  // The share of a core a backup copy may use (percent): copies never slow the load much.
+  int backup_copy_share_percent = 10;
   // Where triggers' functions run: the Lambda Invoke API at this endpoint (http://host:port)...
   std::string lambda_endpoint;
   // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).

@@ -96,9 +96,11 @@ bool Dispatcher::IsKnownOperation(std::string_view target) {
   return FindOperation(target) != nullptr;
 }
 
-Dispatcher::Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers)
+Dispatcher::Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers,
+                       engine::BackupService* backups)
     : catalog_(catalog),
       triggers_(triggers),
+      backups_(backups),
       tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
 Dispatcher::~Dispatcher() = default;
 
@@ -123,7 +125,7 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     }
     rapidjson::StringBuffer buffer(nullptr, 4096);
     JsonWriter writer(buffer);
-    OpContext ctx{*catalog_, caller, *tokens_};
+    OpContext ctx{*catalog_, caller, *tokens_, backups_};
     Status status = op->handler(ctx, request, writer);
     if (!status.ok()) return ErrorReply(status);
     return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize()), {}};

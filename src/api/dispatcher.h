@@ -13,6 +13,7 @@
 #include "ddbd/status.h"
 
 namespace ddbd::engine {
+class BackupService;
 class Catalog;
 class TokenStore;
 }  // namespace ddbd::engine
@@ -49,8 +50,10 @@ struct RestRequest {
 class Dispatcher {
  public:
   // `triggers` serves the Lambda event source mapping operations (nullptr: they answer
-  // UnknownOperationException).
-  explicit Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers = nullptr);
+  // UnknownOperationException); `backups` the backup and restore operations (nullptr: they
+  // answer UnknownOperationException).
+  explicit Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers = nullptr,
+                      engine::BackupService* backups = nullptr);
   ~Dispatcher();
 
   // `target` is the X-Amz-Target header, e.g. "DynamoDB_20120810.PutItem".
@@ -75,6 +78,7 @@ class Dispatcher {
  private:
   engine::Catalog* catalog_;
   triggers::TriggerService* triggers_;
+  engine::BackupService* backups_;
   std::unique_ptr<engine::TokenStore> tokens_;
 };
 

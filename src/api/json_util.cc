@@ -1,5 +1,6 @@
 #include "api/json_util.h"
 
+#include <cmath>
 #include <cstring>
 #include <regex>
 
@@ -113,6 +114,13 @@ Result<std::optional<int64_t>> GetInt(const Json& obj, const char* name) {
   if (v == nullptr) return std::optional<int64_t>();
   if (!v->IsInt64()) return WrongType(*v, "Long");
   return std::optional<int64_t>(v->GetInt64());
+}
+
+Result<std::optional<int64_t>> GetTimestamp(const Json& obj, const char* name) {
+  const Json* v = Find(obj, name);
+  if (v == nullptr) return std::optional<int64_t>();
+  if (!v->IsNumber()) return WrongType(*v, "Timestamp");
+  return std::optional<int64_t>(static_cast<int64_t>(std::llround(v->GetDouble() * 1e6)));
 }
 
 Result<const Json*> GetObject(const Json& obj, const char* name) {

@@ -43,6 +43,8 @@ class ConstraintErrors {
 Result<std::optional<std::string>> GetString(const Json& obj, const char* name);
 Result<std::optional<bool>> GetBool(const Json& obj, const char* name);
 Result<std::optional<int64_t>> GetInt(const Json& obj, const char* name);
+// A timestamp (epoch seconds, fractions allowed) in microseconds.
+Result<std::optional<int64_t>> GetTimestamp(const Json& obj, const char* name);
 Result<const Json*> GetObject(const Json& obj, const char* name);
 Result<const Json*> GetArray(const Json& obj, const char* name);
 

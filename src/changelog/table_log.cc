@@ -59,11 +59,12 @@ void TableLog::Append(storage::WriteBatch* batch, uint64_t sequence,
   batch->Put(space_, U64(sequence), record);
 }
 
-Status TableLog::Read(uint64_t after, size_t max, std::vector<Record>* out,
-                      const HashRange* range) const {
+Status TableLog::Read(uint64_t after, size_t max, std::vector<Record>* out, const HashRange* range,
+                      const storage::Snapshot* snapshot) const {
   const uint64_t last = last_sequence();
-  if (after >= last) return Status::OK();
-  auto it = store_->NewIterator(space_, U64(after + 1), U64(last + 1));
+  if (after >= last && snapshot == nullptr) return Status::OK();
+  auto it = snapshot != nullptr ? store_->NewIterator(space_, U64(after + 1), "", snapshot)
+                                : store_->NewIterator(space_, U64(after + 1), U64(last + 1));
   size_t taken = 0;
   for (it->SeekToFirst(); it->Valid() && taken < max; it->Next()) {
     if (it->key().size() != 8) continue;

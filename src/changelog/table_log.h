@@ -99,9 +99,10 @@ class TableLog {
 
   // Appends to `out` up to `max` records with sequence > `after`, in order, among the
   // visible ones; with `range`, only records of items whose partition hash lies in it
-  // (stream shards map onto partitions). Records trimmed away are skipped.
+  // (stream shards map onto partitions). Records trimmed away are skipped. With `snapshot`,
+  // the records the snapshot holds (published or not: each came in its data's batch).
   Status Read(uint64_t after, size_t max, std::vector<Record>* out,
-              const HashRange* range = nullptr) const;
+              const HashRange* range = nullptr, const storage::Snapshot* snapshot = nullptr) const;
   // What a bounded read found: the matching records, and how far it looked.
   struct ScanResult {
     std::vector<Record> records;

@@ -13,6 +13,7 @@ namespace {
 
 constexpr char kTablePrefix[] = "table/";
 constexpr char kNextKeyPrefixKey[] = "next-key-prefix";
+constexpr char kKeptPrefix[] = "kept-prefix/";  // + u64 BE key prefix number
 
 constexpr size_t kUuidLength = 36;
 
@@ -62,10 +63,20 @@ void DeleteTableBookkeeping(storage::Store* store, const Table& table, storage::
 }
 
 // Adds the deletion of a shared-layout table's key spaces to `batch`.
-void DeleteTableSpaces(storage::Store* store, uint64_t key_prefix, storage::WriteBatch* batch) {
+// With `keep_items`, the items space stays (a backup took it over) but for its LSI and expiry
+// index entries.
+void DeleteTableSpaces(storage::Store* store, uint64_t key_prefix, storage::WriteBatch* batch,
+                       bool keep_items = false) {
   const std::string prefix = TablePrefix(key_prefix);
   for (const char* family :
        {storage::kItemsFamily, storage::kIndexesFamily, storage::kChangesFamily}) {
+    if (keep_items && family == storage::kItemsFamily) {
+      // Index id 0 (the items) stays; every other index id goes.
+      std::string begin = prefix;
+      PutFixed32BE(&begin, 1);
+      batch->DeleteRange(store->shared(family), begin, storage::PrefixEnd(prefix));
+      continue;
+    }
     batch->DeleteRange(store->shared(family), prefix, storage::PrefixEnd(prefix));
   }
 }
@@ -122,6 +133,7 @@ Table::Table(storage::Store* store, TableMeta meta, storage::KeySpace data,
       log_(std::move(log)),
       meta_(std::make_shared<const TableMeta>(std::move(meta))) {
   for (const auto& setting : meta_->insights) insights_on_ = insights_on_ || setting.enabled;
+  restoring_ = meta_->restore.in_progress;
 }
 
 Table::~Table() {
@@ -130,7 +142,7 @@ Table::~Table() {
     // Last reference of a deleted table: Catalog::Drop deleted its data already; this catches
     // what requests still in flight then wrote.
     storage::WriteBatch batch;
-    DeleteTableSpaces(store_, key_prefix_, &batch);
+    DeleteTableSpaces(store_, key_prefix_, &batch, keep_items_);
     DeleteTableBookkeeping(store_, *this, &batch);
     if (!store_->Write(&batch).ok()) {
       DDBD_LOG_ERROR("catalog: could not delete the data of table {}", table_id_);
@@ -192,6 +204,7 @@ void Table::SetMeta(TableMeta meta) {
   bool insights_on = false;
   for (const auto& setting : meta.insights) insights_on |= setting.enabled;
   insights_on_.store(insights_on, std::memory_order_relaxed);
+  restoring_.store(meta.restore.in_progress, std::memory_order_release);
   meta_ = std::make_shared<const TableMeta>(std::move(meta));
 }
 
@@ -359,6 +372,16 @@ Status Catalog::CollectOrphans() {
       if (index.global) live_prefixes.insert(IndexPrefix(meta.key_prefix, index.id));
     }
   }
+  // Items spaces that backups own.
+  {
+    auto it = store_->NewIterator(store_->catalog(), kKeptPrefix, storage::PrefixEnd(kKeptPrefix));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != sizeof(kKeptPrefix) - 1 + 8) continue;
+      live_prefixes.insert(
+          TablePrefix(DecodeFixed64BE(it->key().data() + sizeof(kKeptPrefix) - 1)));
+    }
+    DDBD_RETURN_IF_ERROR(it->status());
+  }
   // Shared families: one seek per distinct prefix.
   storage::WriteBatch batch;
   size_t orphans = 0;
@@ -482,13 +505,37 @@ Result<std::shared_ptr<Table>> Catalog::Create(TableMeta meta) {
 
 std::shared_ptr<Table> Catalog::Find(const std::string& account, const std::string& region,
                                      const std::string& name) const {
+  auto table = FindAny(account, region, name);
+  return table && !table->restoring() ? table : nullptr;
+}
+
+std::shared_ptr<Table> Catalog::FindAny(const std::string& account, const std::string& region,
+                                        const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = tables_.find(Key{account, region, name});
   return it == tables_.end() ? nullptr : it->second;
 }
 
+uint64_t Catalog::AllocateKeyPrefix(storage::WriteBatch* batch) {
+  std::lock_guard lock(mu_);
+  const uint64_t prefix = next_key_prefix_++;
+  batch->Put(store_->catalog(), kNextKeyPrefixKey, U64(next_key_prefix_));
+  return prefix;
+}
+
+std::string Catalog::KeptPrefixKey(uint64_t prefix) {
+  std::string key = kKeptPrefix;
+  PutFixed64BE(&key, prefix);
+  return key;
+}
+
+storage::KeySpace Catalog::ItemsSpace(uint64_t prefix) const {
+  return storage::KeySpace{store_->shared(storage::kItemsFamily), TablePrefix(prefix)};
+}
+
 Result<TableMeta> Catalog::Drop(const std::string& account, const std::string& region,
-                                const std::string& name) {
+                                const std::string& name, const DropHook& also) {
+  bool keep_items = false;
   std::shared_ptr<Table> table;
   {
     std::lock_guard lock(mu_);
@@ -501,15 +548,19 @@ Result<TableMeta> Catalog::Drop(const std::string& account, const std::string& r
     TableMeta meta = table->meta();
     storage::WriteBatch batch;
     batch.Delete(store_->catalog(), CatalogKey(meta));
+    if (also) {
+      DDBD_ASSIGN_OR_RETURN(keep_items, also(meta, &batch));
+      keep_items = keep_items && meta.key_prefix != 0;
+    }
     if (meta.key_prefix != 0) {
       // The descriptor and the data go in one batch: a crash leaves neither behind.
-      DeleteTableSpaces(store_, meta.key_prefix, &batch);
+      DeleteTableSpaces(store_, meta.key_prefix, &batch, keep_items);
       DeleteTableBookkeeping(store_, *table, &batch);
     }
     DDBD_RETURN_IF_ERROR(store_->Write(&batch));
     tables_.erase(it);
   }
-  table->MarkDropped();
+  table->MarkDropped(keep_items);
   return table->meta();
 }
 

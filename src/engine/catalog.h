@@ -120,8 +120,15 @@ class Table {
   void ConfigureCapacity(bool throttling, double burst_seconds);
   // Partition boundaries read from the catalog at start (before ConfigureCapacity).
   void SetPartitionsForLoad(std::unique_ptr<PartitionMap> map) { partitions_ = std::move(map); }
-  // Marks the table dropped: its data is deleted when the last reference goes.
-  void MarkDropped() { dropped_ = true; }
+  // Marks the table dropped: its data is deleted when the last reference goes (but its items
+  // space with `keep_items`: a backup took it over).
+  void MarkDropped(bool keep_items = false) {
+    keep_items_ = keep_items;
+    dropped_ = true;
+  }
+  // True while a restore is writing the table's items (TableMeta::restore): Catalog::Find
+  // does not return it.
+  bool restoring() const { return restoring_.load(std::memory_order_acquire); }
 
  private:
   storage::Store* store_;
@@ -142,7 +149,9 @@ class Table {
   LockTable locks_;
   ItemHolds holds_;
   std::atomic<bool> dropped_{false};
+  std::atomic<bool> keep_items_{false};
   std::atomic<bool> insights_on_{false};
+  std::atomic<bool> restoring_{false};
 };
 
 // Stats keys (in the stats family) of a table and of one of its indexes.
@@ -188,11 +197,25 @@ class Catalog {
   // in), registering each GSI as a consumer of its change log.
   // ResourceInUseException if a table of that name exists in the account and region.
   Result<std::shared_ptr<Table>> Create(TableMeta meta);
+  // The table, or nullptr if there is none or it is being restored (only DescribeTable,
+  // DeleteTable and restores see those: FindAny).
   std::shared_ptr<Table> Find(const std::string& account, const std::string& region,
                               const std::string& name) const;
+  std::shared_ptr<Table> FindAny(const std::string& account, const std::string& region,
+                                 const std::string& name) const;
   // Removes the table; returns its last descriptor. ResourceNotFoundException if absent.
+  // `also` adds writes to the descriptor's deletion batch and returns true if they take over
+  // the table's items space, which is then kept (a SYSTEM backup: engine/backups.h).
+  using DropHook = std::function<Result<bool>(const TableMeta&, storage::WriteBatch*)>;
   Result<TableMeta> Drop(const std::string& account, const std::string& region,
-                         const std::string& name);
+                         const std::string& name, const DropHook& also = nullptr);
+  // A new key prefix number (never reused), persisted with `batch`.
+  uint64_t AllocateKeyPrefix(storage::WriteBatch* batch);
+  // Marks the items-family range of key prefix number `prefix` as owned by something other
+  // than a table (a backup), so that CollectOrphans keeps it; KeptPrefixes lists them.
+  static std::string KeptPrefixKey(uint64_t prefix);
+  // The items space of key prefix number `prefix` (a backup's items).
+  storage::KeySpace ItemsSpace(uint64_t prefix) const;
   // Names of the account's tables in the region, sorted, starting after `exclusive_start`.
   std::vector<std::string> List(const std::string& account, const std::string& region,
                                 const std::string& exclusive_start, size_t limit, bool* more) const;

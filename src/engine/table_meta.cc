@@ -55,8 +55,8 @@ namespace {
 // the shared column families), version 4 the streams; older descriptors still decode (as
 // tables with families of their own and no stream). Version 5 added Time to Live and
 // contributor insights, version 6 warm throughput (older descriptors get the warm throughput
-// their capacity gives).
-constexpr uint64_t kFormatVersion = 6;
+// their capacity gives). Version 7 added point-in-time recovery and restores in progress.
+constexpr uint64_t kFormatVersion = 7;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -183,6 +183,16 @@ std::string EncodeTableMeta(const TableMeta& m) {
     PutInt(&out, index.warm_read);
     PutInt(&out, index.warm_write);
   }
+  out.push_back(m.pitr_enabled ? 1 : 0);
+  PutInt(&out, m.pitr_days);
+  PutInt(&out, m.pitr_since_ms);
+  out.push_back(m.restore.in_progress ? 1 : 0);
+  PutString(&out, m.restore.backup_id);
+  PutString(&out, m.restore.source_table_id);
+  PutInt(&out, static_cast<int64_t>(m.restore.sequence));
+  PutString(&out, m.restore.source_table_arn);
+  PutString(&out, m.restore.source_backup_arn);
+  PutInt(&out, m.restore.time_ms);
   return out;
 }
 
@@ -288,6 +298,18 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     }
   } else {
     RaiseWarmThroughput(m);
+  }
+  if (version >= 7) {
+    m->pitr_enabled = r.Byte() != 0;
+    m->pitr_days = r.Int();
+    m->pitr_since_ms = r.Int();
+    m->restore.in_progress = r.Byte() != 0;
+    m->restore.backup_id = r.String();
+    m->restore.source_table_id = r.String();
+    m->restore.sequence = static_cast<uint64_t>(r.Int());
+    m->restore.source_table_arn = r.String();
+    m->restore.source_backup_arn = r.String();
+    m->restore.time_ms = r.Int();
   }
   return r.ok && r.in.empty();
 }

@@ -133,6 +133,23 @@ struct TableMeta {
   // lowered.
   int64_t warm_read = 0;
   int64_t warm_write = 0;
+  // Point-in-time recovery (format version 7): whether it is on, the recovery period in days,
+  // and since when the table can be restored (each enable resets it; engine/backups.h).
+  bool pitr_enabled = false;
+  int64_t pitr_days = 0;
+  int64_t pitr_since_ms = 0;
+  // A table being restored (format version 7): CREATING, and hidden from every operation but
+  // DescribeTable and ListTables, until the restore job has written every item.
+  struct Restore {
+    bool in_progress = false;
+    std::string backup_id;        // from this backup (same account and region), or else
+    std::string source_table_id;  // from this table as it was at change-log `sequence`
+    uint64_t sequence = 0;
+    std::string source_table_arn;
+    std::string source_backup_arn;  // "" for a point-in-time restore
+    int64_t time_ms = 0;            // the RestoreDateTime reported
+  };
+  Restore restore;
   const InsightsSetting* FindInsights(std::string_view index) const {
     for (const auto& i : insights) {
       if (i.index == index) return &i;

@@ -53,6 +53,14 @@ A DynamoDB-compatible database server.
                       how often Time to Live deletes expired items (default 5): an item
                       goes within about this long of its expiry time (the service takes
                       up to a few days)
+  --pitr-lag-seconds N
+                      how far a table's LatestRestorableDateTime trails the clock with
+                      point-in-time recovery on (default 300, as the service; 0 lets a
+                      table be restored to the second just past)
+  --backup-copy-share PERCENT
+                      the share of a core a backup copy may use, sleeping the rest, so
+                      that taking a backup does not slow the table's load down
+                      (default 10; 100 copies as fast as it can)
   --lambda-endpoint URL
                       where the functions of triggers (Lambda event source mappings on
                       streams) run: an http:// endpoint serving the Lambda Invoke API
@@ -153,6 +161,12 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--credentials") {
       if (!take_value()) return bad("--credentials needs a file");
       options->credentials_file = value;
+    } else if (flag == "--pitr-lag-seconds") {
+      if (!take_int(0, 86400, &n)) return bad("--pitr-lag-seconds needs seconds from 0 to 86400");
+      options->pitr_lag_seconds = n;
+    } else if (flag == "--backup-copy-share") {
+      if (!take_int(1, 100, &n)) return bad("--backup-copy-share needs a percentage from 1 to 100");
+      options->backup_copy_share_percent = static_cast<int>(n);
     } else if (flag == "--ttl-interval") {
       if (!take_int(1, 86400, &n)) return bad("--ttl-interval needs seconds from 1 to 86400");
       options->ttl_interval_seconds = static_cast<int>(n);

@@ -14,6 +14,7 @@
 #include "common/crc32.h"
 #include "common/logging.h"
 #include "common/uuid.h"
+#include "engine/backups.h"
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
 #include "engine/ttl.h"
@@ -65,6 +66,7 @@ struct Server::Impl {
   std::unique_ptr<engine::GsiApplier> gsi_applier;
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
   std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
+  std::unique_ptr<engine::BackupService> backups;
   std::unique_ptr<triggers::MappingStore> mappings;
   std::unique_ptr<triggers::TriggerService> triggers;
   std::unique_ptr<api::Dispatcher> dispatcher;
@@ -312,7 +314,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->triggers = std::make_unique<triggers::TriggerService>(
       impl->catalog.get(), impl->mappings.get(), std::move(functions));
   impl->triggers->Sync();
-  impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get());
+  impl->backups = std::make_unique<engine::BackupService>(
+      impl->catalog.get(), options.pitr_lag_seconds, options.backup_copy_share_percent);
+  impl->backups->Start();
+  impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get(),
+                                                       impl->backups.get());
 
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;

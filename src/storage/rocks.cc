@@ -82,12 +82,23 @@ class RocksLogger final : public rocksdb::Logger {
   }
 };
 
+class RocksSnapshot final : public Snapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 // Iterates [lower, upper) of a family; with a prefix, bounds and seek targets are given
 // relative to it and keys are returned without it.
 class RocksIterator final : public Iterator {
  public:
   RocksIterator(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string prefix,
-                std::string lower, std::string upper)
+                std::string lower, std::string upper, const rocksdb::Snapshot* snapshot = nullptr)
       : prefix_(std::move(prefix)) {
     lower_ = prefix_ + lower;
     if (!upper.empty()) {
@@ -96,6 +107,7 @@ class RocksIterator final : public Iterator {
       upper_ = PrefixEnd(prefix_);
     }
     rocksdb::ReadOptions options;
+    options.snapshot = snapshot;
     lower_slice_ = rocksdb::Slice(lower_);
     upper_slice_ = rocksdb::Slice(upper_);
     options.iterate_lower_bound = &lower_slice_;
@@ -356,20 +368,7 @@ Status Store::DropColumnFamily(ColumnFamily* cf) {
   return Status::OK();
 }
 
-namespace {
-
-class RocksSnapshot final : public Snapshot {
- public:
-  RocksSnapshot(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
-  ~RocksSnapshot() override { db_->ReleaseSnapshot(snapshot_); }
-  const rocksdb::Snapshot* get() const { return snapshot_; }
-
- private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 std::shared_ptr<const Snapshot> Store::NewSnapshot() const {
   return std::make_shared<RocksSnapshot>(rep_->db.get());
@@ -476,9 +475,10 @@ std::unique_ptr<Iterator> Store::NewIterator(ColumnFamily* cf, std::string lower
 }
 
 std::unique_ptr<Iterator> Store::NewIterator(const KeySpace& space, std::string lower,
-                                             std::string upper) const {
-  return std::make_unique<RocksIterator>(rep_->db.get(), space.cf->handle, space.prefix,
-                                         std::move(lower), std::move(upper));
+                                             std::string upper, const Snapshot* snapshot) const {
+  return std::make_unique<RocksIterator>(
+      rep_->db.get(), space.cf->handle, space.prefix, std::move(lower), std::move(upper),
+      snapshot != nullptr ? static_cast<const RocksSnapshot*>(snapshot)->get() : nullptr);
 }
 
 Status Store::GetStats(std::string_view key, int64_t* a, int64_t* b) const {

@@ -149,9 +149,9 @@ class Store {
   std::unique_ptr<Iterator> NewIterator(ColumnFamily* cf, std::string lower,
                                         std::string upper) const;
   // Iterates [lower, upper) of a space (relative keys; an empty `upper` means the end of the
-  // space); the iterator's keys are relative too.
-  std::unique_ptr<Iterator> NewIterator(const KeySpace& space, std::string lower,
-                                        std::string upper) const;
+  // space); the iterator's keys are relative too. With `snapshot`, as of the snapshot.
+  std::unique_ptr<Iterator> NewIterator(const KeySpace& space, std::string lower, std::string upper,
+                                        const Snapshot* snapshot = nullptr) const;
   // The two counters stored under `key` in the stats family (0, 0 if none).
   Status GetStats(std::string_view key, int64_t* a, int64_t* b) const;
   // Every stats entry whose key starts with `prefix`: (key, a, b).

@@ -408,6 +408,13 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.ttl_indexed = true;
   meta.warm_read = 13000;
   meta.warm_write = 4500;
+  meta.pitr_enabled = true;
+  meta.pitr_days = 7;
+  meta.pitr_since_ms = 1700000000789;
+  meta.restore.in_progress = true;
+  meta.restore.backup_id = "01700000000000-0badcafe";
+  meta.restore.sequence = 42;
+  meta.restore.source_table_arn = "arn:aws:dynamodb:us-east-1:000000000000:table/s";
   meta.insights = {{"", true, "THROTTLED_KEYS", 17},
                    {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
   std::string bytes = EncodeTableMeta(meta);
@@ -436,6 +443,12 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_EQ(decoded.insights[1].index, "gsi");
   EXPECT_EQ(decoded.warm_read, 13000);
   EXPECT_EQ(decoded.warm_write, 4500);
+  EXPECT_TRUE(decoded.pitr_enabled);
+  EXPECT_EQ(decoded.pitr_days, 7);
+  EXPECT_EQ(decoded.pitr_since_ms, 1700000000789);
+  EXPECT_TRUE(decoded.restore.in_progress);
+  EXPECT_EQ(decoded.restore.backup_id, "01700000000000-0badcafe");
+  EXPECT_EQ(decoded.restore.sequence, 42u);
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {
@@ -443,7 +456,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 7;  // a version this build does not know
+  wrong_version[0] = 8;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

@@ -128,6 +128,36 @@ Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, co
   return specs;
 }
 
+void WriteIndexShape(JsonWriter& w, const engine::IndexMeta& index) {
+  WriteKey(w, "IndexName");
+  WriteString(w, index.name);
+  WriteKey(w, "KeySchema");
+  w.StartArray();
+  for (const KeyElement* k : {&index.hash_key, index.range_key ? &*index.range_key : nullptr}) {
+    if (k == nullptr) continue;
+    w.StartObject();
+    WriteKey(w, "AttributeName");
+    WriteString(w, k->name);
+    WriteKey(w, "KeyType");
+    WriteString(w, k == &index.hash_key ? "HASH" : "RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+  WriteKey(w, "Projection");
+  w.StartObject();
+  WriteKey(w, "ProjectionType");
+  WriteString(w, index.projection == ProjectionType::kAll        ? "ALL"
+                 : index.projection == ProjectionType::kKeysOnly ? "KEYS_ONLY"
+                                                                 : "INCLUDE");
+  if (index.projection == ProjectionType::kInclude) {
+    WriteKey(w, "NonKeyAttributes");
+    w.StartArray();
+    for (const auto& a : index.non_key_attributes) WriteString(w, a);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
                             const engine::Catalog& catalog, const engine::Table* table,
                             const WarmView& warm) {
@@ -140,33 +170,7 @@ void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
     for (const auto& index : meta.indexes) {
       if (index.global != global) continue;
       w.StartObject();
-      WriteKey(w, "IndexName");
-      WriteString(w, index.name);
-      WriteKey(w, "KeySchema");
-      w.StartArray();
-      for (const KeyElement* k : {&index.hash_key, index.range_key ? &*index.range_key : nullptr}) {
-        if (k == nullptr) continue;
-        w.StartObject();
-        WriteKey(w, "AttributeName");
-        WriteString(w, k->name);
-        WriteKey(w, "KeyType");
-        WriteString(w, k == &index.hash_key ? "HASH" : "RANGE");
-        w.EndObject();
-      }
-      w.EndArray();
-      WriteKey(w, "Projection");
-      w.StartObject();
-      WriteKey(w, "ProjectionType");
-      WriteString(w, index.projection == ProjectionType::kAll        ? "ALL"
-                     : index.projection == ProjectionType::kKeysOnly ? "KEYS_ONLY"
-                                                                     : "INCLUDE");
-      if (index.projection == ProjectionType::kInclude) {
-        WriteKey(w, "NonKeyAttributes");
-        w.StartArray();
-        for (const auto& a : index.non_key_attributes) WriteString(w, a);
-        w.EndArray();
-      }
-      w.EndObject();
+      WriteIndexShape(w, index);
       if (global) {
         WriteKey(w, "IndexStatus");
         WriteString(w, index.status == engine::IndexStatus::kActive     ? "ACTIVE"

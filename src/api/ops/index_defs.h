@@ -22,6 +22,9 @@ Result<std::vector<IndexSpec>> ParseIndexSpecs(const Json* json, bool global, co
 Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::string& path,
                                  ConstraintErrors& errors);
 
+// An index's IndexName, KeySchema and Projection members (descriptions, backups' index infos).
+void WriteIndexShape(JsonWriter& w, const engine::IndexMeta& index);
+
 struct WarmView;
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
                             const engine::Catalog& catalog, const engine::Table* table,

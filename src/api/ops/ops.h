@@ -6,6 +6,7 @@
 #include "api/dispatcher.h"
 #include "api/json_util.h"
 #include "api/ops/shapes.h"
+#include "engine/backups.h"
 #include "engine/catalog.h"
 #include "engine/item_ops.h"
 #include "engine/transactions.h"
@@ -16,7 +17,8 @@ namespace ddbd::api {
 struct OpContext {
   engine::Catalog& catalog;
   const CallerContext& caller;
-  engine::TokenStore& tokens;  // ClientRequestToken idempotency (transactions)
+  engine::TokenStore& tokens;                // ClientRequestToken idempotency (transactions)
+  engine::BackupService* backups = nullptr;  // backups, restores, point-in-time recovery
 };
 
 using OpHandler = Status (*)(OpContext& ctx, const Json& request, JsonWriter& out);
@@ -54,6 +56,14 @@ DDBD_DECLARE_OP(ListContributorInsights)
 DDBD_DECLARE_OP(ExecuteStatement)
 DDBD_DECLARE_OP(BatchExecuteStatement)
 DDBD_DECLARE_OP(ExecuteTransaction)
+DDBD_DECLARE_OP(CreateBackup)
+DDBD_DECLARE_OP(DescribeBackup)
+DDBD_DECLARE_OP(DeleteBackup)
+DDBD_DECLARE_OP(ListBackups)
+DDBD_DECLARE_OP(RestoreTableFromBackup)
+DDBD_DECLARE_OP(RestoreTableToPointInTime)
+DDBD_DECLARE_OP(UpdateContinuousBackups)
+DDBD_DECLARE_OP(DescribeContinuousBackups)
 // A Query whose filter may test key attributes (PartiQL's WHERE may, beyond the key condition).
 DDBD_DECLARE_OP(QueryWithKeyFilter)
 #undef DDBD_DECLARE_OP

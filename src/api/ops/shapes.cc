@@ -52,9 +52,10 @@ Result<std::optional<std::vector<engine::KeyElement>>> ParseAttributeDefinitions
 
 Result<std::optional<engine::Throughput>> ParseProvisionedThroughput(const Json& obj,
                                                                      const std::string& path,
-                                                                     ConstraintErrors& errors) {
+                                                                     ConstraintErrors& errors,
+                                                                     const char* member) {
   using Parsed = std::optional<engine::Throughput>;
-  DDBD_ASSIGN_OR_RETURN(const Json* pt, GetObject(obj, "ProvisionedThroughput"));
+  DDBD_ASSIGN_OR_RETURN(const Json* pt, GetObject(obj, member));
   if (pt == nullptr) return Parsed();
   DDBD_ASSIGN_OR_RETURN(auto read, GetInt(*pt, "ReadCapacityUnits"));
   DDBD_ASSIGN_OR_RETURN(auto write, GetInt(*pt, "WriteCapacityUnits"));
@@ -114,9 +115,10 @@ Result<std::optional<engine::WarmSpec>> ParseWarmThroughput(const Json& owner) {
 
 Result<std::optional<std::string>> ParseSseSpecification(const Json& request,
                                                          const CallerContext& caller,
-                                                         ConstraintErrors& errors) {
+                                                         ConstraintErrors& errors,
+                                                         const char* member) {
   using Parsed = std::optional<std::string>;
-  DDBD_ASSIGN_OR_RETURN(const Json* spec, GetObject(request, "SSESpecification"));
+  DDBD_ASSIGN_OR_RETURN(const Json* spec, GetObject(request, member));
   if (spec == nullptr) return Parsed();
   DDBD_ASSIGN_OR_RETURN(auto enabled, GetBool(*spec, "Enabled"));
   DDBD_ASSIGN_OR_RETURN(auto type, GetString(*spec, "SSEType"));

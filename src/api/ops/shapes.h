@@ -29,9 +29,9 @@ Result<std::optional<std::vector<engine::KeyElement>>> ParseAttributeDefinitions
 
 // A ProvisionedThroughput member of `obj` (nullopt if absent); `path` is its constraint path
 // (e.g. "provisionedThroughput").
-Result<std::optional<engine::Throughput>> ParseProvisionedThroughput(const Json& obj,
-                                                                     const std::string& path,
-                                                                     ConstraintErrors& errors);
+Result<std::optional<engine::Throughput>> ParseProvisionedThroughput(
+    const Json& obj, const std::string& path, ConstraintErrors& errors,
+    const char* member = "ProvisionedThroughput");
 
 // BillingMode (nullopt if absent).
 Result<std::optional<engine::BillingMode>> ParseBillingMode(const Json& request,
@@ -54,7 +54,8 @@ Result<std::optional<engine::WarmSpec>> ParseWarmThroughput(const Json& owner);
 // described; the data files are not encrypted with it (docs/compatibility.md).
 Result<std::optional<std::string>> ParseSseSpecification(const Json& request,
                                                          const CallerContext& caller,
-                                                         ConstraintErrors& errors);
+                                                         ConstraintErrors& errors,
+                                                         const char* member = "SSESpecification");
 
 Result<std::optional<engine::StreamChange>> ParseStreamSpecification(const Json& request,
                                                                      ConstraintErrors& errors);

@@ -11,6 +11,8 @@ namespace {
 using engine::BillingMode;
 using engine::TableMeta;
 
+}  // namespace
+
 void WriteEpoch(JsonWriter& w, int64_t ms) { w.Double(static_cast<double>(ms) / 1000.0); }
 
 void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
@@ -31,8 +33,6 @@ void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
   }
   w.EndArray();
 }
-
-}  // namespace
 
 bool WarmView::Shows(const std::string& index) const {
   return !omit_others || std::find(updating.begin(), updating.end(), index) != updating.end();
@@ -75,7 +75,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   WriteKey(w, "KeySchema");
   WriteKeySchema(w, m);
   WriteKey(w, "TableStatus");
-  WriteString(w, status);
+  WriteString(w, m.restore.in_progress && status == "ACTIVE" ? "CREATING" : status);
   WriteKey(w, "CreationDateTime");
   WriteEpoch(w, m.creation_time_ms);
   WriteKey(w, "ProvisionedThroughput");
@@ -163,6 +163,22 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   WriteKey(w, "DeletionProtectionEnabled");
   w.Bool(m.deletion_protection);
   if (warm.Shows("")) WriteWarmThroughput(w, m.warm_read, m.warm_write, warm.Status(""));
+  // While a restore runs (the service leaves it out once the table is ACTIVE).
+  if (m.restore.in_progress) {
+    WriteKey(w, "RestoreSummary");
+    w.StartObject();
+    if (!m.restore.source_backup_arn.empty()) {
+      WriteKey(w, "SourceBackupArn");
+      WriteString(w, m.restore.source_backup_arn);
+    }
+    WriteKey(w, "SourceTableArn");
+    WriteString(w, m.restore.source_table_arn);
+    WriteKey(w, "RestoreDateTime");
+    WriteEpoch(w, m.restore.time_ms);
+    WriteKey(w, "RestoreInProgress");
+    w.Bool(true);
+    w.EndObject();
+  }
   w.EndObject();
 }
 

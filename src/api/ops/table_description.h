@@ -22,6 +22,10 @@ struct WarmView {
   const char* Status(const std::string& index) const;
 };
 void WriteWarmThroughput(JsonWriter& w, int64_t read, int64_t write, const char* status);
+// A timestamp in ms as the service's epoch seconds (with a fraction).
+void WriteEpoch(JsonWriter& w, int64_t ms);
+// The table's KeySchema array.
+void WriteKeySchema(JsonWriter& w, const engine::TableMeta& m);
 
 // Writes a TableDescription object with status `status`; `table` (may be null) supplies live
 // index states and counters.

@@ -9,7 +9,8 @@ using engine::TableMeta;
 
 Status DescribeTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(std::string name, RequireTableName(request));
-  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
+  // A table being restored is described (CREATING, with its RestoreSummary).
+  auto table = ctx.catalog.FindAny(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
   out.StartObject();
   WriteKey(out, "Table");
@@ -21,16 +22,26 @@ Status DescribeTable(OpContext& ctx, const Json& request, JsonWriter& out) {
 
 Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(std::string name, RequireTableName(request));
-  auto table = ctx.catalog.Find(ctx.caller.account, ctx.caller.region, name);
+  auto table = ctx.catalog.FindAny(ctx.caller.account, ctx.caller.region, name);
   if (!table) return TableNotFound(name);
+  if (table->restoring()) {
+    return Status::ResourceInUse(
+        "Attempt to change a resource which is still in use: Table is being "
+        "restored: " +
+        name);  // message unverified
+  }
   if (table->meta().deletion_protection) {
     return Status::Validation(
         "Resource cannot be deleted as it is currently protected against "
         "deletion. Disable deletion protection first.");
   }
   engine::TableStats stats = ctx.catalog.Stats(*table);
+  // With backups, a CREATING backup of the table is finished first and point-in-time
+  // recovery leaves a SYSTEM backup.
   DDBD_ASSIGN_OR_RETURN(TableMeta meta,
-                        ctx.catalog.Drop(ctx.caller.account, ctx.caller.region, name));
+                        ctx.backups != nullptr
+                            ? ctx.backups->DropTable(*table)
+                            : ctx.catalog.Drop(ctx.caller.account, ctx.caller.region, name));
   out.StartObject();
   WriteKey(out, "TableDescription");
   WriteTableDescription(out, meta, stats, "DELETING", ctx.catalog, nullptr);
