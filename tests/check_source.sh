@@ -26,6 +26,7 @@ forbid 'openssl/' src --exclude-dir=auth
 # Lower layers never include higher ones.
 forbid '(api|server|http|auth)/' src/engine src/changelog src/storage src/model src/common
 forbid 'engine/' src/changelog
+forbid 'transfer/' src/engine src/changelog src/storage src/model src/common src/triggers
 # api works on the engine's typed requests, never on storage directly.
 forbid 'storage/' src/api
 forbid '(api|server|engine|storage|model|auth)/' src/http

@@ -43,6 +43,8 @@ struct ServerOptions {
   int64_t pitr_lag_seconds = 300;
   // The share of a core a backup copy may use (percent): copies never slow the load much.
   int backup_copy_share_percent = 10;
+  // Where exports write (buckets are its directories); "" = <data dir>/s3, or ./ddbd-s3 in memory.
+  std::string s3_dir;
   // Where triggers' functions run: the Lambda Invoke API at this endpoint (http://host:port)...
   std::string lambda_endpoint;
   // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).

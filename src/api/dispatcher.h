@@ -20,6 +20,9 @@ class TokenStore;
 namespace ddbd::triggers {
 class TriggerService;
 }  // namespace ddbd::triggers
+namespace ddbd::transfer {
+class ExportService;
+}  // namespace ddbd::transfer
 
 namespace ddbd::api {
 
@@ -51,9 +54,10 @@ class Dispatcher {
  public:
   // `triggers` serves the Lambda event source mapping operations (nullptr: they answer
   // UnknownOperationException); `backups` the backup and restore operations (nullptr: they
-  // answer UnknownOperationException).
+  // answer UnknownOperationException); `exports` the export operations (likewise).
   explicit Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers = nullptr,
-                      engine::BackupService* backups = nullptr);
+                      engine::BackupService* backups = nullptr,
+                      transfer::ExportService* exports = nullptr);
   ~Dispatcher();
 
   // `target` is the X-Amz-Target header, e.g. "DynamoDB_20120810.PutItem".
@@ -79,6 +83,7 @@ class Dispatcher {
   engine::Catalog* catalog_;
   triggers::TriggerService* triggers_;
   engine::BackupService* backups_;
+  transfer::ExportService* exports_;
   std::unique_ptr<engine::TokenStore> tokens_;
 };
 

@@ -161,6 +161,8 @@ Status UnrecognizedClientError();
 std::string HexSha256(std::string_view data);
 // Lowercase hex of `bytes`.
 std::string HexEncode(std::string_view bytes);
+// Raw 16-byte MD5 of `data` (S3's Content-MD5 and ETags, export checksums).
+std::string Md5(std::string_view data);
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
 

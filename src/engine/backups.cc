@@ -77,13 +77,6 @@ bool DecodeBackup(std::string_view in, BackupMeta* b) {
   return DecodeTableMeta(source, &b->source);
 }
 
-// "<14-digit ms>-<suffix>".
-std::string BackupId(int64_t ms, const std::string& suffix) {
-  char digits[32];
-  std::snprintf(digits, sizeof(digits), "%014lld", static_cast<long long>(ms));
-  return std::string(digits) + "-" + suffix;
-}
-
 // Every stored backup (all accounts), in key order.
 Result<std::vector<BackupMeta>> LoadBackups(storage::Store* store, const std::string& prefix) {
   std::vector<BackupMeta> out;
@@ -107,6 +100,23 @@ std::shared_ptr<Table> SameTable(Catalog& catalog, const std::string& account,
 }
 
 }  // namespace
+
+std::string TimedId(int64_t ms, const std::string& suffix) {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits), "%014lld", static_cast<long long>(ms));
+  return std::string(digits) + "-" + suffix;
+}
+
+std::string ScopedKey(std::string_view kind, const std::string& account, const std::string& region,
+                      const std::string& id) {
+  std::string key(kind);
+  key += account;
+  key.push_back('\0');
+  key += region;
+  key.push_back('\0');
+  key += id;
+  return key;
+}
 
 std::optional<TableArn> ParseBackupArn(std::string_view arn, std::string* id) {
   auto parsed = ParseTableArn(arn);
@@ -204,13 +214,7 @@ BackupService::~BackupService() { Stop(); }
 
 std::string BackupService::Key(const std::string& account, const std::string& region,
                                const std::string& id) const {
-  std::string key = kBackupPrefix;
-  key += account;
-  key.push_back('\0');
-  key += region;
-  key.push_back('\0');
-  key += id;
-  return key;
+  return ScopedKey(kBackupPrefix, account, region, id);
 }
 
 Status BackupService::Put(storage::WriteBatch* batch, const BackupMeta& backup) const {
@@ -224,7 +228,7 @@ Result<BackupMeta> BackupService::Create(Table& table, const std::string& name) 
   DDBD_RETURN_IF_ERROR(store->EnsureSharedFamilies());
   BackupMeta backup;
   backup.created_ms = catalog_->clock().NowMillis();
-  backup.id = BackupId(backup.created_ms, NewUuid().substr(0, 8));
+  backup.id = TimedId(backup.created_ms, NewUuid().substr(0, 8));
   backup.name = name;
   backup.source = table.meta();
   // Every write acknowledged before this request has published its record.
@@ -350,7 +354,7 @@ Result<TableMeta> BackupService::DropTable(Table& table) {
                           if (!meta.pitr_enabled || meta.key_prefix == 0) return false;
                           // The SYSTEM backup: the table's items space, as it is at deletion.
                           BackupMeta backup;
-                          backup.id = BackupId(now_ms, "00000000");
+                          backup.id = TimedId(now_ms, "00000000");
                           backup.name = meta.name + "$DeletedTableBackup";
                           backup.type = BackupType::kSystem;
                           backup.status = BackupStatus::kAvailable;

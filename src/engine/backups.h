@@ -61,6 +61,13 @@ struct BackupMeta {
   std::string Arn() const { return source.Arn() + "/backup/" + id; }
 };
 
+// The id of a backup, export or import: "<14-digit ms>-<suffix>" (suffix: 8 hex, or 00000000
+// for SYSTEM backups), so that ids sort by creation time.
+std::string TimedId(int64_t ms, const std::string& suffix);
+// A catalog-family key of a per-account, per-region record: kind + account \0 region \0 id.
+std::string ScopedKey(std::string_view kind, const std::string& account, const std::string& region,
+                      const std::string& id);
+
 // The id in a backup ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/backup/ID), or nullopt
 // if `arn` is not a backup ARN.
 std::optional<TableArn> ParseBackupArn(std::string_view arn, std::string* id);

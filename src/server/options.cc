@@ -61,6 +61,8 @@ A DynamoDB-compatible database server.
                       the share of a core a backup copy may use, sleeping the rest, so
                       that taking a backup does not slow the table's load down
                       (default 10; 100 copies as fast as it can)
+  --s3-dir DIR        where exports to S3 go: bucket B is the directory DIR/B, which must
+                      exist (default DATA_DIR/s3, or ./ddbd-s3 with --in-memory)
   --lambda-endpoint URL
                       where the functions of triggers (Lambda event source mappings on
                       streams) run: an http:// endpoint serving the Lambda Invoke API
@@ -167,6 +169,9 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--backup-copy-share") {
       if (!take_int(1, 100, &n)) return bad("--backup-copy-share needs a percentage from 1 to 100");
       options->backup_copy_share_percent = static_cast<int>(n);
+    } else if (flag == "--s3-dir") {
+      if (!take_value()) return bad("--s3-dir needs a directory");
+      options->s3_dir = value;
     } else if (flag == "--ttl-interval") {
       if (!take_int(1, 86400, &n)) return bad("--ttl-interval needs seconds from 1 to 86400");
       options->ttl_interval_seconds = static_cast<int>(n);

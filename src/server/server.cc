@@ -21,6 +21,7 @@
 #include "http/listener.h"
 #include "server/metrics.h"
 #include "storage/rocks.h"
+#include "transfer/exports.h"
 #include "triggers/trigger_service.h"
 
 namespace ddbd {
@@ -67,6 +68,7 @@ struct Server::Impl {
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
   std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
   std::unique_ptr<engine::BackupService> backups;
+  std::unique_ptr<transfer::ExportService> exports;
   std::unique_ptr<triggers::MappingStore> mappings;
   std::unique_ptr<triggers::TriggerService> triggers;
   std::unique_ptr<api::Dispatcher> dispatcher;
@@ -317,8 +319,12 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->backups = std::make_unique<engine::BackupService>(
       impl->catalog.get(), options.pitr_lag_seconds, options.backup_copy_share_percent);
   impl->backups->Start();
+  std::string s3_dir = options.s3_dir;
+  if (s3_dir.empty()) s3_dir = options.in_memory ? "ddbd-s3" : options.data_dir + "/s3";
+  impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3_dir);
+  impl->exports->Start();
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get(),
-                                                       impl->backups.get());
+                                                       impl->backups.get(), impl->exports.get());
 
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;

@@ -27,16 +27,6 @@ Status BackupTableNotFound(const std::string& name) {
   return Status(ErrorCode::kTableNotFound, "Table not found: " + name);
 }
 
-// "2026-10-08T23:04:41Z".
-std::string IsoSeconds(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char out[32];
-  std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 const char* TypeName(BackupType type) { return type == BackupType::kSystem ? "SYSTEM" : "USER"; }
 
 void WriteThroughput(JsonWriter& out, int64_t read, int64_t write) {

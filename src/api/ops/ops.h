@@ -11,14 +11,16 @@
 #include "engine/item_ops.h"
 #include "engine/transactions.h"
 #include "model/attribute_value.h"
+#include "transfer/exports.h"
 
 namespace ddbd::api {
 
 struct OpContext {
   engine::Catalog& catalog;
   const CallerContext& caller;
-  engine::TokenStore& tokens;                // ClientRequestToken idempotency (transactions)
-  engine::BackupService* backups = nullptr;  // backups, restores, point-in-time recovery
+  engine::TokenStore& tokens;                  // ClientRequestToken idempotency (transactions)
+  engine::BackupService* backups = nullptr;    // backups, restores, point-in-time recovery
+  transfer::ExportService* exports = nullptr;  // exports to S3
 };
 
 using OpHandler = Status (*)(OpContext& ctx, const Json& request, JsonWriter& out);
@@ -64,6 +66,9 @@ DDBD_DECLARE_OP(RestoreTableFromBackup)
 DDBD_DECLARE_OP(RestoreTableToPointInTime)
 DDBD_DECLARE_OP(UpdateContinuousBackups)
 DDBD_DECLARE_OP(DescribeContinuousBackups)
+DDBD_DECLARE_OP(ExportTableToPointInTime)
+DDBD_DECLARE_OP(DescribeExport)
+DDBD_DECLARE_OP(ListExports)
 // A Query whose filter may test key attributes (PartiQL's WHERE may, beyond the key condition).
 DDBD_DECLARE_OP(QueryWithKeyFilter)
 #undef DDBD_DECLARE_OP

@@ -1,6 +1,7 @@
 #include "api/ops/table_description.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include "api/ops/index_defs.h"
 #include "engine/table_admin.h"
@@ -14,6 +15,15 @@ using engine::TableMeta;
 }  // namespace
 
 void WriteEpoch(JsonWriter& w, int64_t ms) { w.Double(static_cast<double>(ms) / 1000.0); }
+
+std::string IsoSeconds(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[32];
+  std::strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
+}
 
 void WriteKeySchema(JsonWriter& w, const TableMeta& m) {
   w.StartArray();

@@ -24,6 +24,8 @@ struct WarmView {
 void WriteWarmThroughput(JsonWriter& w, int64_t read, int64_t write, const char* status);
 // A timestamp in ms as the service's epoch seconds (with a fraction).
 void WriteEpoch(JsonWriter& w, int64_t ms);
+// "2026-10-08T23:04:41Z", as the service writes times in messages.
+std::string IsoSeconds(int64_t ms);
 // The table's KeySchema array.
 void WriteKeySchema(JsonWriter& w, const engine::TableMeta& m);
 

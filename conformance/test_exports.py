@@ -1,0 +1,496 @@
+"""Exports to S3 (docs/exports.md): ExportTableToPointInTime, DescribeExport and ListExports, and
+the files they write, read back here by the formats' published rules (DynamoDB JSON lines and
+Amazon Ion text; the AWS Developer Guide's S3DataExport.Output page). Servers write to a
+temporary --s3-dir; --test-hooks moves their clock for incremental periods (15 minutes at least).
+Messages are the service's (aws-controllers-k8s/dynamodb-controller docs/api-quirks export.md)."""
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+import urllib.request
+from decimal import Decimal
+
+import pytest
+
+from conftest import DdbdProcess
+from helpers import N, S, rejected, scan_pages, wait_for
+
+VALIDATION = "ValidationException"
+
+
+@pytest.fixture
+def server():
+    with tempfile.TemporaryDirectory(prefix="ddbd-s3-") as s3:
+        os.mkdir(os.path.join(s3, "bucket"))
+        with DdbdProcess(extra_args=["--test-hooks", "--s3-dir", s3]) as srv:
+            srv.s3 = s3
+            yield srv
+
+
+def advance(server, seconds):
+    urllib.request.urlopen(urllib.request.Request(
+        f"{server.endpoint}/test/advance-clock?seconds={seconds}", method="POST")).read()
+
+
+def make_table(ddb, name, pitr=True):
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}],
+                     BillingMode="PAY_PER_REQUEST")
+    if pitr:
+        ddb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": True})
+    return ddb.describe_table(TableName=name)["Table"]["TableArn"]
+
+
+def rich_item(i):
+    return {"pk": S(f"p{i % 97}"), "sk": N(i), "n": N(f"{i}.250"), "neg": N(-i * 1000),
+            "s": S(f"text \"{i}\" \\ é\n"), "b": {"B": bytes([i % 256, 0, 255])},
+            "bool": {"BOOL": i % 2 == 0}, "null": {"NULL": True},
+            "ss": {"SS": ["a", f"b{i}"]}, "ns": {"NS": ["1", "0.5", "-20"]},
+            "bs": {"BS": [b"\x00", b"xy"]}, "l": {"L": [S("x"), N(i), {"M": {"k": S("v")}}]},
+            "m": {"M": {"odd name": S("o"), "inner": {"L": []}}}}
+
+
+def wait_export(ddb, arn, timeout=120):
+    return wait_for(lambda: (lambda d: d if d["ExportStatus"] != "IN_PROGRESS" else None)(
+        ddb.describe_export(ExportArn=arn)["ExportDescription"]), timeout=timeout)
+
+
+def b64md5(data):
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+# -- reading the files back -------------------------------------------------------------------
+
+def canonical(item):
+    """An item (DynamoDB JSON as boto3 returns it) in a comparable form."""
+    def value(v):
+        (t, x), = v.items()
+        if t == "N":
+            return ("N", Decimal(x).normalize())
+        if t == "NS":
+            return ("NS", frozenset(Decimal(n).normalize() for n in x))
+        if t in ("SS",):
+            return ("SS", frozenset(x))
+        if t == "BS":
+            return ("BS", frozenset(bytes(b) for b in x))
+        if t == "B":
+            return ("B", bytes(x))
+        if t == "L":
+            return ("L", tuple(value(e) for e in x))
+        if t == "M":
+            return ("M", tuple(sorted((k, value(e)) for k, e in x.items())))
+        return (t, x)
+    return tuple(sorted((k, value(v)) for k, v in item.items()))
+
+
+def from_wire_json(item):
+    """DynamoDB JSON of a file (base64 binaries) as boto3 would decode it."""
+    def value(v):
+        (t, x), = v.items()
+        if t == "B":
+            return {"B": base64.b64decode(x)}
+        if t == "BS":
+            return {"BS": [base64.b64decode(b) for b in x]}
+        if t == "L":
+            return {"L": [value(e) for e in x]}
+        if t == "M":
+            return {"M": {k: value(e) for k, e in x.items()}}
+        return {t: x}
+    return {k: value(v) for k, v in item.items()}
+
+
+class IonText:
+    """The subset of Amazon Ion text the export format uses (amazon-ion.github.io/ion-docs):
+    strings, decimals (with a 'd' exponent or a trailing '.'), ints, blobs {{base64}}, bool,
+    null, symbols as field names (identifiers or quoted), annotations (ann::), lists, structs."""
+
+    def __init__(self, text):
+        self.t, self.i = text, 0
+
+    def ws(self):
+        while self.i < len(self.t) and self.t[self.i] in " \t\n\r":
+            self.i += 1
+
+    def string(self, quote):
+        self.i += 1
+        out = []
+        while self.t[self.i] != quote:
+            c = self.t[self.i]
+            if c == "\\":
+                e = self.t[self.i + 1]
+                if e == "x":
+                    out.append(chr(int(self.t[self.i + 2:self.i + 4], 16)))
+                    self.i += 4
+                    continue
+                out.append({"n": "\n", "r": "\r", "t": "\t"}.get(e, e))
+                self.i += 2
+                continue
+            out.append(c)
+            self.i += 1
+        self.i += 1
+        return "".join(out)
+
+    def symbol(self):
+        self.ws()
+        if self.t[self.i] in "\"'":
+            return self.string(self.t[self.i])
+        m = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*").match(self.t, self.i)
+        self.i = m.end()
+        return m.group(0)
+
+    def value(self):
+        self.ws()
+        c = self.t[self.i]
+        annotation = None
+        m = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)::").match(self.t, self.i)
+        if m:
+            annotation = m.group(1)
+            self.i = m.end()
+            self.ws()
+            c = self.t[self.i]
+        if c == '"':
+            v = ("string", self.string('"'))
+        elif self.t.startswith("{{", self.i):
+            end = self.t.index("}}", self.i)
+            v = ("blob", base64.b64decode(self.t[self.i + 2:end].strip()))
+            self.i = end + 2
+        elif c == "{":
+            self.i += 1
+            fields = {}
+            self.ws()
+            while self.t[self.i] != "}":
+                name = self.symbol()
+                self.ws()
+                assert self.t[self.i] == ":"
+                self.i += 1
+                fields[name] = self.value()
+                self.ws()
+                if self.t[self.i] == ",":
+                    self.i += 1
+                    self.ws()
+            self.i += 1
+            v = ("struct", fields)
+        elif c == "[":
+            self.i += 1
+            items = []
+            self.ws()
+            while self.t[self.i] != "]":
+                items.append(self.value())
+                self.ws()
+                if self.t[self.i] == ",":
+                    self.i += 1
+                    self.ws()
+            self.i += 1
+            v = ("list", items)
+        else:
+            m = re.compile(r"true|false|null|-?[0-9]+(\.[0-9]*)?(d[-+]?[0-9]+)?").match(self.t, self.i)
+            word = m.group(0)
+            self.i = m.end()
+            if word in ("true", "false"):
+                v = ("bool", word == "true")
+            elif word == "null":
+                v = ("null", None)
+            elif "." in word or "d" in word:
+                v = ("decimal", Decimal(word.replace("d", "E")))
+            else:
+                v = ("int", int(word))
+        return (annotation, v)
+
+    def line(self):
+        self.ws()
+        assert self.t.startswith("$ion_1_0", self.i)
+        self.i += len("$ion_1_0")
+        v = self.value()
+        self.ws()
+        assert self.i == len(self.t)
+        return v
+
+
+def ion_to_item(struct):
+    """Ion struct of an item -> DynamoDB JSON (as boto3 decodes it), by the Developer Guide's
+    type map."""
+    def value(annotated):
+        annotation, (kind, x) = annotated
+        if annotation in ("$dynamodb_SS", "$dynamodb_NS", "$dynamodb_BS"):
+            t = annotation[-2:]
+            members = [m[1][1] for m in x]
+            if t == "NS":
+                return {"NS": [str(m) for m in members]}
+            return {t: members}
+        if kind == "string":
+            return {"S": x}
+        if kind in ("decimal", "int"):
+            return {"N": str(x)}
+        if kind == "blob":
+            return {"B": x}
+        if kind == "bool":
+            return {"BOOL": x}
+        if kind == "null":
+            return {"NULL": True}
+        if kind == "list":
+            return {"L": [value(e) for e in x]}
+        return {"M": {k: value(e) for k, e in x.items()}}
+    return {k: value(v) for k, v in struct[1][1].items()}
+
+
+def read_export(server, description):
+    """Checks the export's layout, manifests and checksums; returns its data lines, parsed."""
+    bucket = os.path.join(server.s3, description["S3Bucket"])
+    summary_key = description["ExportManifest"]
+    base = summary_key.rsplit("/", 1)[0]
+    assert re.fullmatch(r"(.+/)?AWSDynamoDB/\d{14}-[0-9a-f]{8}", base)
+    assert base.endswith(description["ExportArn"].rsplit("/", 1)[1])
+    assert os.path.exists(os.path.join(bucket, base, "_started"))
+    files = {}
+    for name in ("manifest-summary", "manifest-files"):
+        data = open(os.path.join(bucket, base, name + ".json"), "rb").read()
+        assert open(os.path.join(bucket, base, name + ".md5")).read().strip() == b64md5(data)
+        files[name] = data
+    summary = json.loads(files["manifest-summary"])
+    assert summary["exportArn"] == description["ExportArn"]
+    assert summary["manifestFilesS3Key"] == base + "/manifest-files.json"
+    assert summary["itemCount"] == description["ItemCount"]
+    assert summary["outputFormat"] == description["ExportFormat"]
+    lines = []
+    entries = [json.loads(line) for line in files["manifest-files"].decode().splitlines()]
+    assert sum(e["itemCount"] for e in entries) == summary["itemCount"]
+    ion = description["ExportFormat"] == "ION"
+    for entry in entries:
+        key = entry["dataFileS3Key"]
+        assert re.fullmatch(re.escape(base) + r"/data/[a-z2-7]{26}\." + ("ion" if ion else "json") +
+                            r"\.gz", key)
+        data = open(os.path.join(bucket, key), "rb").read()
+        assert entry["md5Checksum"] == b64md5(data)
+        assert entry["etag"] == hashlib.md5(data).hexdigest()
+        text = gzip.decompress(data).decode()
+        file_lines = text.splitlines()
+        assert len(file_lines) == entry["itemCount"]
+        for line in file_lines:
+            if ion:
+                parsed = IonText(line).line()
+                lines.append({k: ion_to_item(v) if k != "Metadata" else v
+                              for k, v in parsed[1][1].items()})
+            else:
+                lines.append({k: from_wire_json(v) if k != "Metadata" else v
+                              for k, v in json.loads(line).items()})
+    return summary, lines
+
+
+def table_items(ddb, name):
+    return sorted(canonical(i) for page in scan_pages(ddb, TableName=name) for i in page["Items"])
+
+
+# -- tests ------------------------------------------------------------------------------------
+
+def test_full_export_in_both_formats_reads_back(server):
+    ddb = server.client()
+    arn = make_table(ddb, "exported")
+    for start in range(0, 300, 25):
+        ddb.batch_write_item(RequestItems={"exported": [
+            {"PutRequest": {"Item": rich_item(i)}} for i in range(start, start + 25)]})
+    expected = table_items(ddb, "exported")
+    for fmt in ("DYNAMODB_JSON", "ION"):
+        started = ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="bucket", S3Prefix="nightly", ExportFormat=fmt,
+            ClientToken="token-" + fmt)["ExportDescription"]
+        assert started["ExportStatus"] == "IN_PROGRESS"
+        assert re.fullmatch(re.escape(arn) + r"/export/\d{14}-[0-9a-f]{8}", started["ExportArn"])
+        assert started["S3SseAlgorithm"] == "AES256" and started["S3Prefix"] == "nightly"
+        assert started["ExportTime"] == started["StartTime"]
+        for member in ("ItemCount", "ExportManifest", "EndTime"):
+            assert member not in started
+        done = wait_export(ddb, started["ExportArn"])
+        assert done["ExportStatus"] == "COMPLETED"
+        assert done["ItemCount"] == 300
+        assert done["ExportManifest"].startswith("nightly/AWSDynamoDB/")
+        summary, lines = read_export(server, done)
+        assert summary["version"] == "2020-06-30" and summary["exportType"] == "FULL_EXPORT"
+        assert summary["s3Prefix"] == "nightly" and summary["s3Bucket"] == "bucket"
+        assert all(set(line) == {"Item"} for line in lines)
+        assert sorted(canonical(line["Item"]) for line in lines) == expected
+    listed = ddb.list_exports(TableArn=arn)["ExportSummaries"]
+    assert len(listed) == 2 and listed[0]["ExportArn"] > listed[1]["ExportArn"]  # newest first
+
+
+def test_an_export_is_the_table_at_its_export_time(server):
+    ddb = server.client()
+    arn = make_table(ddb, "pointed")
+    for i in range(50):
+        ddb.put_item(TableName="pointed", Item={"pk": S("k"), "sk": N(i), "v": N(0)})
+    expected = table_items(ddb, "pointed")
+    advance(server, 2)
+    export_time = time.time() + 1  # a second before the changes below, on the server's clock
+    advance(server, 2)
+    for i in range(0, 50, 2):
+        ddb.delete_item(TableName="pointed", Key={"pk": S("k"), "sk": N(i)})
+    for i in range(1, 50, 2):
+        ddb.update_item(TableName="pointed", Key={"pk": S("k"), "sk": N(i)},
+                        UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": N(9)})
+    done = wait_export(ddb, ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket="bucket", ExportTime=export_time)["ExportDescription"]["ExportArn"])
+    _, lines = read_export(server, done)
+    assert sorted(canonical(line["Item"]) for line in lines) == expected
+
+
+@pytest.mark.parametrize("view", ["NEW_AND_OLD_IMAGES", "NEW_IMAGE"])
+@pytest.mark.parametrize("fmt", ["DYNAMODB_JSON", "ION"])
+def test_incremental_export_compacts_the_period(server, view, fmt):
+    ddb = server.client()
+    arn = make_table(ddb, "changing")
+    for i in range(6):
+        ddb.put_item(TableName="changing", Item={"pk": S("k"), "sk": N(i), "v": N(i)})
+    advance(server, 2)
+    start = int(time.time()) + 1
+    advance(server, 2)
+    # In the period: 0 updated twice, 1 deleted, 2 untouched, 10 created, 11 created and deleted.
+    ddb.update_item(TableName="changing", Key={"pk": S("k"), "sk": N(0)},
+                    UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": N(100)})
+    ddb.update_item(TableName="changing", Key={"pk": S("k"), "sk": N(0)},
+                    UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": N(200)})
+    ddb.delete_item(TableName="changing", Key={"pk": S("k"), "sk": N(1)})
+    ddb.put_item(TableName="changing", Item={"pk": S("k"), "sk": N(10), "v": N(10)})
+    ddb.put_item(TableName="changing", Item={"pk": S("k"), "sk": N(11)})
+    ddb.delete_item(TableName="changing", Key={"pk": S("k"), "sk": N(11)})
+    advance(server, 20 * 60)
+    end = int(time.time()) + 20 * 60 + 2 * 2 - 1
+    # After the period: not exported.
+    advance(server, 10)
+    ddb.put_item(TableName="changing", Item={"pk": S("k"), "sk": N(2), "v": N(-1)})
+    started = ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket="bucket", ExportFormat=fmt, ExportType="INCREMENTAL_EXPORT",
+        IncrementalExportSpecification={"ExportFromTime": start, "ExportToTime": end,
+                                        "ExportViewType": view})["ExportDescription"]
+    assert started["ExportType"] == "INCREMENTAL_EXPORT"
+    assert started["IncrementalExportSpecification"]["ExportViewType"] == view
+    assert "ExportTime" not in started
+    done = wait_export(ddb, started["ExportArn"])
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 3
+    summary, lines = read_export(server, done)
+    assert summary["version"] == "2023-08-01" and summary["exportType"] == "INCREMENTAL_EXPORT"
+    assert summary["outputView"] == view and "exportFromTime" in summary
+    by_key = {}
+    for line in lines:
+        stamp = line["Metadata"]
+        micros = int(stamp["WriteTimestampMicros"]["N"]) if fmt == "DYNAMODB_JSON" else int(
+            stamp[1][1]["WriteTimestampMicros"][1][1])
+        assert start * 10 ** 6 <= micros < end * 10 ** 6
+        by_key[int(Decimal(line["Keys"]["sk"]["N"]))] = line
+        assert set(line["Keys"]) == {"pk", "sk"}
+    assert sorted(by_key) == [0, 1, 10]
+    assert canonical(by_key[0]["NewImage"]) == canonical({"pk": S("k"), "sk": N(0), "v": N(200)})
+    assert "NewImage" not in by_key[1]
+    assert canonical(by_key[10]["NewImage"]) == canonical({"pk": S("k"), "sk": N(10), "v": N(10)})
+    assert "OldImage" not in by_key[10]
+    if view == "NEW_AND_OLD_IMAGES":
+        assert canonical(by_key[0]["OldImage"]) == canonical({"pk": S("k"), "sk": N(0), "v": N(0)})
+        assert canonical(by_key[1]["OldImage"]) == canonical({"pk": S("k"), "sk": N(1), "v": N(1)})
+    else:
+        assert "OldImage" not in by_key[0] and "OldImage" not in by_key[1]
+
+
+def test_export_errors(server):
+    ddb = server.client()
+    arn = make_table(ddb, "plain", pitr=False)
+    export = ddb.export_table_to_point_in_time
+    assert rejected(export, TableArn=arn, S3Bucket="bucket") == (
+        "PointInTimeRecoveryUnavailableException",
+        "Point in time recovery is not enabled for table 'plain'")
+    ddb.update_continuous_backups(TableName="plain", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})
+    assert rejected(export, TableArn="plain", S3Bucket="bucket") == (
+        VALIDATION, "One or more parameter values were invalid: tableArn is not a valid ARN")
+    assert rejected(export, TableArn=arn + "/index/abc", S3Bucket="bucket") == (
+        VALIDATION, "Invalid Request: Table ARN is invalid.")
+    missing = arn.rsplit("/", 1)[0] + "/missing"
+    assert rejected(export, TableArn=missing, S3Bucket="bucket") == (
+        "TableNotFoundException", f"Table not found: {missing}")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportTime=time.time() + 3600) == (
+        "InvalidExportTimeException", "Export Time is invalid")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket",
+                    IncrementalExportSpecification={"ExportFromTime": time.time()}) == (
+        VALIDATION, "Invalid Request: Export Type expected to be Incremental Export when "
+        "incremental export specification is provided")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportType="FULL_EXPORT",
+                    IncrementalExportSpecification={"ExportFromTime": time.time()}) == (
+        VALIDATION, "Invalid Request: When Export Type is Full Export , Incremental Export "
+        "Specification should not be provided")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportType="INCREMENTAL_EXPORT") == (
+        VALIDATION, "Invalid Request: Incremental Export Specification expected when export type "
+        "is set as Incremental Export")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportType="INCREMENTAL_EXPORT",
+                    IncrementalExportSpecification={"ExportToTime": time.time()}) == (
+        VALIDATION, "Invalid Request: ExportFromTime must be provided in "
+        "IncrementalExportSpecification")
+    now = time.time()
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportType="INCREMENTAL_EXPORT",
+                    IncrementalExportSpecification={"ExportFromTime": now + 60,
+                                                    "ExportToTime": now + 120})[1].startswith(
+        "Incremental export period to time cannot be greater than the current time : ")
+    advance(server, 3600)
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportType="INCREMENTAL_EXPORT",
+                    IncrementalExportSpecification={"ExportFromTime": now + 60,
+                                                    "ExportToTime": now + 120}) == (
+        "InvalidExportTimeException", "Difference between export period from time and export "
+        "period to time is less than 15 minutes")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", S3SseKmsKeyId="key") == (
+        VALIDATION, "Invalid Request: KMS Key Id is not supported for this encryption type")
+    assert rejected(export, TableArn=arn, S3Bucket="bucket", ExportFormat="CSV")[1].startswith(
+        "1 validation error detected: Value 'CSV' at 'exportFormat' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [DYNAMODB_JSON, ION]")
+    # One ClientToken: the same export again, or a conflict.
+    first = export(TableArn=arn, S3Bucket="bucket", ClientToken="once")["ExportDescription"]
+    again = export(TableArn=arn, S3Bucket="bucket", ClientToken="once")["ExportDescription"]
+    assert again["ExportArn"] == first["ExportArn"]
+    assert rejected(export, TableArn=arn, S3Bucket="other", ClientToken="once") == (
+        "ExportConflictException",
+        "Export conflict: Duplicate request detected with conflicting parameters")
+    # DescribeExport.
+    unknown = arn + "/export/01700000000000-0badcafe"
+    assert rejected(ddb.describe_export, ExportArn=unknown) == (
+        "ExportNotFoundException", f"Export not found: Export not found: {unknown}")
+    assert rejected(ddb.describe_export, ExportArn=arn + "/backup/01700000000000-0badcafe") == (
+        VALIDATION, "Invalid Export ARN")
+    # A bucket that does not exist fails the export, as S3 would.
+    failed = wait_export(ddb, export(TableArn=arn, S3Bucket="no-such-bucket")[
+        "ExportDescription"]["ExportArn"])
+    assert failed["ExportStatus"] == "FAILED" and failed["FailureCode"] == "S3NoSuchBucket"
+    assert failed["FailureMessage"].startswith("The specified bucket does not exist (Service: "
+                                               "Amazon S3; Status Code: 404; Error Code: "
+                                               "NoSuchBucket;")
+
+
+def test_a_large_export_cut_short_by_kill9_is_written_after_restart(server):
+    """Acceptance 3 (the local directory): 100,000 items, FULL, killed while it writes."""
+    ddb = server.client()
+    arn = make_table(ddb, "large")
+    import threading
+
+    def load(w):
+        client = server.client()
+        for start in range(w * 25, 100000, 25 * 4):
+            requests = [{"PutRequest": {"Item": {"pk": S(f"p{i % 1000}"), "sk": N(i),
+                                                 "v": S("x" * 50)}}}
+                        for i in range(start, min(start + 25, 100000))]
+            client.batch_write_item(RequestItems={"large": requests})
+    threads = [threading.Thread(target=load, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    started = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket")[
+        "ExportDescription"]
+    server.kill9()
+    server.start()
+    ddb = server.client()
+    done = wait_export(ddb, started["ExportArn"], timeout=300)
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 100000
+    _, lines = read_export(server, done)
+    assert len({(line["Item"]["pk"]["S"], line["Item"]["sk"]["N"]) for line in lines}) == 100000
