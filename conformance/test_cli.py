@@ -13,11 +13,11 @@ AWS = "/usr/bin/aws"
 pytestmark = pytest.mark.skipif(not os.path.exists(AWS), reason=f"{AWS} not installed")
 
 
-@pytest.fixture
-def aws(endpoint, credentials, tmp_path):
+def cli_runner(endpoint, credentials, home):
+    """Runs `aws <service> ...` against `endpoint`; .json(...) parses the output."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
+        "HOME": str(home),
         "AWS_ACCESS_KEY_ID": credentials[0],
         "AWS_SECRET_ACCESS_KEY": credentials[1],
         "AWS_DEFAULT_REGION": REGION,
@@ -40,6 +40,11 @@ def aws(endpoint, credentials, tmp_path):
 
     run.json = run_json
     return run
+
+
+@pytest.fixture
+def aws(endpoint, credentials, tmp_path):
+    return cli_runner(endpoint, credentials, tmp_path)
 
 
 @pytest.fixture
@@ -213,3 +218,46 @@ def test_backup_and_restore_commands(aws, created_tables):
     assert deleted["BackupDescription"]["BackupDetails"]["BackupStatus"] == "DELETED"
     proc = aws("describe-backup", "--backup-arn", arn, check=False)
     assert proc.returncode != 0 and "BackupNotFoundException" in proc.stderr
+
+
+def test_export_and_import_commands(credentials, tmp_path):
+    from conftest import DdbdProcess
+    s3 = tmp_path / "s3"
+    (s3 / "bucket").mkdir(parents=True)
+    with DdbdProcess(extra_args=["--s3-dir", str(s3)]) as server:
+        aws = cli_runner(server.endpoint, credentials, tmp_path)
+        table = aws.json("create-table", "--table-name", "cli-export", "--billing-mode",
+                         "PAY_PER_REQUEST", "--attribute-definitions",
+                         "AttributeName=pk,AttributeType=S", "--key-schema",
+                         "AttributeName=pk,KeyType=HASH")["TableDescription"]
+        aws("put-item", "--table-name", "cli-export", "--item", '{"pk": {"S": "a"}}')
+        aws("update-continuous-backups", "--table-name", "cli-export",
+            "--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled=true")
+        arn = aws.json("export-table-to-point-in-time", "--table-arn", table["TableArn"],
+                       "--s3-bucket", "bucket", "--export-format", "DYNAMODB_JSON")[
+            "ExportDescription"]["ExportArn"]
+        for _ in range(100):
+            export = aws.json("describe-export", "--export-arn", arn)["ExportDescription"]
+            if export["ExportStatus"] != "IN_PROGRESS":
+                break
+        assert export["ExportStatus"] == "COMPLETED" and export["ItemCount"] == 1
+        listed = aws.json("list-exports", "--table-arn", table["TableArn"])["ExportSummaries"]
+        assert [e["ExportArn"] for e in listed] == [arn]
+        data = export["ExportManifest"].rsplit("/", 1)[0] + "/data/"
+        imported = aws.json(
+            "import-table", "--s3-bucket-source", f"S3Bucket=bucket,S3KeyPrefix={data}",
+            "--input-format", "DYNAMODB_JSON", "--input-compression-type", "GZIP",
+            "--table-creation-parameters", json.dumps({
+                "TableName": "cli-import", "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}))[
+            "ImportTableDescription"]
+        for _ in range(100):
+            described = aws.json("describe-import", "--import-arn", imported["ImportArn"])[
+                "ImportTableDescription"]
+            if described["ImportStatus"] != "IN_PROGRESS":
+                break
+        assert described["ImportStatus"] == "COMPLETED"
+        assert [i["ImportArn"] for i in aws.json("list-imports")["ImportSummaryList"]] == [
+            imported["ImportArn"]]
+        assert aws.json("scan", "--table-name", "cli-import")["Items"] == [{"pk": {"S": "a"}}]

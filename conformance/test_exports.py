@@ -494,3 +494,184 @@ def test_a_large_export_cut_short_by_kill9_is_written_after_restart(server):
     assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 100000
     _, lines = read_export(server, done)
     assert len({(line["Item"]["pk"]["S"], line["Item"]["sk"]["N"]) for line in lines}) == 100000
+
+
+# -- imports ----------------------------------------------------------------------------------
+
+def wait_import(ddb, arn, timeout=120):
+    return wait_for(lambda: (lambda d: d if d["ImportStatus"] != "IN_PROGRESS" else None)(
+        ddb.describe_import(ImportArn=arn)["ImportTableDescription"]), timeout=timeout)
+
+
+def creation(name, gsi=False, **extra):
+    params = {"TableName": name,
+              "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                            {"AttributeName": "sk", "KeyType": "RANGE"}],
+              "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                       {"AttributeName": "sk", "AttributeType": "N"}],
+              "BillingMode": "PAY_PER_REQUEST"}
+    if gsi:
+        params["AttributeDefinitions"].append({"AttributeName": "g", "AttributeType": "S"})
+        params["GlobalSecondaryIndexes"] = [{
+            "IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}]
+    params.update(extra)
+    return params
+
+
+@pytest.mark.parametrize("fmt", ["DYNAMODB_JSON", "ION"])
+def test_a_full_export_imports_back_into_an_identical_table(server, fmt):
+    """Acceptance 3: export, then ImportTable of the export's data files into a new table."""
+    ddb = server.client()
+    arn = make_table(ddb, "source")
+    for start in range(0, 1000, 25):
+        ddb.batch_write_item(RequestItems={"source": [
+            {"PutRequest": {"Item": dict(rich_item(i), g=S(f"g{i % 5}"))}}
+            for i in range(start, start + 25)]})
+    expected = table_items(ddb, "source")
+    done = wait_export(ddb, ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket="bucket", S3Prefix="exp", ExportFormat=fmt)[
+        "ExportDescription"]["ExportArn"])
+    data_prefix = done["ExportManifest"].rsplit("/", 1)[0] + "/data/"
+    started = ddb.import_table(
+        S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": data_prefix}, InputFormat=fmt,
+        InputCompressionType="GZIP", TableCreationParameters=creation("copy", gsi=True))[
+        "ImportTableDescription"]
+    assert started["ImportStatus"] == "IN_PROGRESS"
+    assert re.fullmatch(r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/copy/import/\d{14}-[0-9a-f]{8}",
+                        started["ImportArn"])
+    assert started["S3BucketSource"]["S3BucketOwner"] and started["InputCompressionType"] == "GZIP"
+    assert started["TableCreationParameters"]["TableName"] == "copy"
+    finished = wait_import(ddb, started["ImportArn"])
+    assert finished["ImportStatus"] == "COMPLETED"
+    assert finished["ProcessedItemCount"] == finished["ImportedItemCount"] == 1000
+    assert finished["ErrorCount"] == 0
+    assert ddb.describe_table(TableName="copy")["Table"]["TableStatus"] == "ACTIVE"
+    assert table_items(ddb, "copy") == expected
+    assert sum(p["Count"] for p in scan_pages(ddb, TableName="copy", IndexName="by-g",
+                                               Select="COUNT")) == 1000
+    listed = ddb.list_imports(TableArn=started["TableArn"])["ImportSummaryList"]
+    assert [i["ImportArn"] for i in listed] == [started["ImportArn"]]
+
+
+def test_csv_import_counts_bad_lines_and_imports_the_rest(server):
+    ddb = server.client()
+    with open(os.path.join(server.s3, "bucket", "people.csv"), "w") as f:
+        f.write("pk,sk,name,age\n")
+        f.write("a,1,Ann,30\n")
+        f.write("b,2,\"Smith, Bob\",41\n")
+        f.write(",3,no key,1\n")           # no partition key
+        f.write("c,notanumber,x,1\n")      # a sort key that is no number
+        f.write("d,4,\"say \"\"hi\"\"\",\n")
+    started = ddb.import_table(
+        S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "people"}, InputFormat="CSV",
+        TableCreationParameters=creation("people"))["ImportTableDescription"]
+    assert "InputFormatOptions" not in started
+    done = wait_import(ddb, started["ImportArn"])
+    assert done["ImportStatus"] == "FAILED" and done["FailureCode"] == "ItemValidationError"
+    assert done["FailureMessage"] == ("Some of the items failed validation checks and were not "
+                                      "imported. Please check CloudWatch error logs for more "
+                                      "details.")
+    assert (done["ProcessedItemCount"], done["ImportedItemCount"], done["ErrorCount"]) == (5, 3, 2)
+    items = {i["pk"]["S"]: i for page in scan_pages(ddb, TableName="people") for i in page["Items"]}
+    assert items["a"] == {"pk": S("a"), "sk": N(1), "name": S("Ann"), "age": S("30")}
+    assert items["b"]["name"] == S("Smith, Bob")
+    assert items["d"] == {"pk": S("d"), "sk": N(4), "name": S('say "hi"')}
+    # An explicit header and delimiter: the first line is data.
+    with open(os.path.join(server.s3, "bucket", "semi.csv"), "w") as f:
+        f.write("x;1;one\ny;2;two\n")
+    options = {"Csv": {"Delimiter": ";", "HeaderList": ["pk", "sk", "word"]}}
+    started = ddb.import_table(
+        S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "semi.csv"}, InputFormat="CSV",
+        InputFormatOptions=options, TableCreationParameters=creation("semi"))[
+        "ImportTableDescription"]
+    assert started["InputFormatOptions"] == options
+    assert wait_import(ddb, started["ImportArn"])["ImportStatus"] == "COMPLETED"
+    assert table_items(ddb, "semi") == sorted(canonical(i) for i in [
+        {"pk": S("x"), "sk": N(1), "word": S("one")}, {"pk": S("y"), "sk": N(2), "word": S("two")}])
+
+
+def test_import_of_zstd_json_lines_and_an_unreadable_line(server):
+    import subprocess
+    lines = [json.dumps({"Item": {"pk": {"S": f"k{i}"}, "sk": {"N": str(i)}}}) for i in range(10)]
+    lines.insert(6, "{not json")
+    raw = ("\n".join(lines) + "\n").encode()
+    path = os.path.join(server.s3, "bucket", "lines.json.zst")
+    try:
+        import zstandard  # noqa: F401
+        compressed = zstandard.ZstdCompressor().compress(raw)
+    except ImportError:
+        tool = subprocess.run(["zstd", "-q", "-c"], input=raw, capture_output=True)
+        if tool.returncode != 0:
+            pytest.skip("no zstd compressor")
+        compressed = tool.stdout
+    open(path, "wb").write(compressed)
+    ddb = server.client()
+    done = wait_import(ddb, ddb.import_table(
+        S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "lines"}, InputFormat="DYNAMODB_JSON",
+        InputCompressionType="ZSTD", TableCreationParameters=creation("lines"))[
+        "ImportTableDescription"]["ImportArn"])
+    # The unreadable line stops the rest of its object, as the service does.
+    assert (done["ProcessedItemCount"], done["ImportedItemCount"], done["ErrorCount"]) == (7, 6, 1)
+    assert done["ImportStatus"] == "FAILED"
+
+
+def test_import_errors(server):
+    ddb = server.client()
+    make_table(ddb, "taken", pitr=False)
+    code, message = rejected(ddb.import_table, S3BucketSource={"S3Bucket": "bucket"},
+                             InputFormat="DYNAMODB_JSON", TableCreationParameters=creation("taken"))
+    assert (code, message) == ("ResourceInUseException", "Table already exists: taken")
+    assert rejected(ddb.import_table, S3BucketSource={"S3Bucket": "bucket"},
+                    InputFormat="DYNAMODB_JSON",
+                    InputFormatOptions={"Csv": {"Delimiter": ","}},
+                    TableCreationParameters=creation("other")) == (
+        VALIDATION, "Invalid Request: Unsupported InputFormatOptions for the given input format: "
+        "DYNAMODB_JSON.")
+    params = creation("prov")
+    del params["BillingMode"]
+    assert rejected(ddb.import_table, S3BucketSource={"S3Bucket": "bucket"}, InputFormat="CSV",
+                    TableCreationParameters=params) == (
+        VALIDATION, "One or more parameter values were invalid: ReadCapacityUnits and "
+        "WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+    assert rejected(ddb.describe_import, ImportArn=ddb.describe_table(TableName="taken")["Table"][
+        "TableArn"] + "/index/abcdefghijklmnopqrstuvwxyz") == (VALIDATION, "Invalid Import ARN")
+    # A missing bucket: FAILED, and no table.
+    done = wait_import(ddb, ddb.import_table(
+        S3BucketSource={"S3Bucket": "no-bucket"}, InputFormat="CSV",
+        TableCreationParameters=creation("never"))["ImportTableDescription"]["ImportArn"])
+    assert done["ImportStatus"] == "FAILED" and done["FailureCode"] == "S3NoSuchBucket"
+    assert "never" not in ddb.list_tables()["TableNames"]
+    # One ClientToken: another table is a conflict; once the import is done, a replay meets its
+    # table. An empty prefix imports nothing and completes.
+    first = ddb.import_table(S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "nothing/"},
+                             InputFormat="CSV", ClientToken="t1",
+                             TableCreationParameters=creation("empty1"))["ImportTableDescription"]
+    assert rejected(ddb.import_table, S3BucketSource={"S3Bucket": "bucket"}, InputFormat="CSV",
+                    ClientToken="t1", TableCreationParameters=creation("empty2")) == (
+        "ImportConflictException",
+        "Import conflict: Duplicate request detected with conflicting parameters")
+    done = wait_import(ddb, first["ImportArn"])
+    assert done["ImportStatus"] == "COMPLETED" and done["ProcessedItemCount"] == 0
+    assert rejected(ddb.import_table, S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "nothing/"},
+                    InputFormat="CSV", ClientToken="t1",
+                    TableCreationParameters=creation("empty1")) == (
+        "ResourceInUseException", "Table already exists: empty1")
+
+
+def test_an_import_cut_short_by_kill9_finishes_after_restart(server):
+    lines = "".join(json.dumps({"Item": {"pk": {"S": f"k{i % 100}"}, "sk": {"N": str(i)},
+                                         "pad": {"S": "x" * 100}}}) + "\n" for i in range(30000))
+    with gzip.open(os.path.join(server.s3, "bucket", "big.json.gz"), "wt") as f:
+        f.write(lines)
+    ddb = server.client()
+    arn = ddb.import_table(S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "big"},
+                           InputFormat="DYNAMODB_JSON", InputCompressionType="GZIP",
+                           TableCreationParameters=creation("big"))["ImportTableDescription"][
+        "ImportArn"]
+    server.kill9()
+    server.start()
+    ddb = server.client()
+    done = wait_import(ddb, arn, timeout=300)
+    assert done["ImportStatus"] == "COMPLETED" and done["ImportedItemCount"] == 30000
+    assert sum(p["Count"] for p in scan_pages(ddb, TableName="big", Select="COUNT")) == 30000

@@ -19,9 +19,9 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 BUILD_PKGS=(build-essential cmake ninja-build ccache pkg-config git
-  libboost1.81-dev librocksdb-dev rapidjson-dev libspdlog-dev libfmt-dev libssl-dev zlib1g-dev
+  libboost1.81-dev librocksdb-dev rapidjson-dev libspdlog-dev libfmt-dev libssl-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
-TEST_PKGS=(python3 python3-boto3 python3-pytest awscli curl clang-format clang libclang-rt-14-dev)
+TEST_PKGS=(python3 python3-boto3 python3-pytest awscli curl zstd clang-format clang libclang-rt-14-dev)
 
 missing_pkgs() {
   local p

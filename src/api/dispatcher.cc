@@ -97,11 +97,13 @@ bool Dispatcher::IsKnownOperation(std::string_view target) {
 }
 
 Dispatcher::Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers,
-                       engine::BackupService* backups, transfer::ExportService* exports)
+                       engine::BackupService* backups, transfer::ExportService* exports,
+                       transfer::ImportService* imports)
     : catalog_(catalog),
       triggers_(triggers),
       backups_(backups),
       exports_(exports),
+      imports_(imports),
       tokens_(std::make_unique<engine::TokenStore>(catalog)) {}
 Dispatcher::~Dispatcher() = default;
 
@@ -126,7 +128,7 @@ ApiReply Dispatcher::Handle(std::string_view target, std::string_view body,
     }
     rapidjson::StringBuffer buffer(nullptr, 4096);
     JsonWriter writer(buffer);
-    OpContext ctx{*catalog_, caller, *tokens_, backups_, exports_};
+    OpContext ctx{*catalog_, caller, *tokens_, backups_, exports_, imports_};
     Status status = op->handler(ctx, request, writer);
     if (!status.ok()) return ErrorReply(status);
     return ApiReply{200, std::string(buffer.GetString(), buffer.GetSize()), {}};

@@ -22,6 +22,7 @@ class TriggerService;
 }  // namespace ddbd::triggers
 namespace ddbd::transfer {
 class ExportService;
+class ImportService;
 }  // namespace ddbd::transfer
 
 namespace ddbd::api {
@@ -54,10 +55,12 @@ class Dispatcher {
  public:
   // `triggers` serves the Lambda event source mapping operations (nullptr: they answer
   // UnknownOperationException); `backups` the backup and restore operations (nullptr: they
-  // answer UnknownOperationException); `exports` the export operations (likewise).
+  // answer UnknownOperationException); `exports` and `imports` the export and import
+  // operations (likewise).
   explicit Dispatcher(engine::Catalog* catalog, triggers::TriggerService* triggers = nullptr,
                       engine::BackupService* backups = nullptr,
-                      transfer::ExportService* exports = nullptr);
+                      transfer::ExportService* exports = nullptr,
+                      transfer::ImportService* imports = nullptr);
   ~Dispatcher();
 
   // `target` is the X-Amz-Target header, e.g. "DynamoDB_20120810.PutItem".
@@ -84,6 +87,7 @@ class Dispatcher {
   triggers::TriggerService* triggers_;
   engine::BackupService* backups_;
   transfer::ExportService* exports_;
+  transfer::ImportService* imports_;
   std::unique_ptr<engine::TokenStore> tokens_;
 };
 

@@ -171,6 +171,22 @@ Result<int64_t> TableAt(Catalog& catalog, const Table& table, uint64_t sequence,
   return count;
 }
 
+Status WaitForGsis(const Table& table, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (const auto& index : table.shared_meta()->indexes) {
+    if (!index.global) continue;
+    for (;;) {
+      DDBD_ASSIGN_OR_RETURN(auto cursor, table.log().Cursor(GsiConsumer(index.id)));
+      if (!cursor || *cursor >= table.log().last_sequence() ||
+          std::chrono::steady_clock::now() > deadline) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  return Status::OK();
+}
+
 Result<uint64_t> SequenceAt(const Table& table, int64_t time_us) {
   const changelog::TableLog& log = table.log();
   const uint64_t last = log.last_sequence();
@@ -502,19 +518,7 @@ Status BackupService::RunRestore(const std::shared_ptr<Table>& table) {
     return catalog_->Drop(meta.account, meta.region, meta.name).status();
   }
   // The table turns ACTIVE with its GSIs complete.
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(kGsiCatchUpWaitMs);
-  for (const auto& index : meta.indexes) {
-    if (!index.global) continue;
-    for (;;) {
-      DDBD_ASSIGN_OR_RETURN(auto cursor, table->log().Cursor(GsiConsumer(index.id)));
-      if (!cursor || *cursor >= table->log().last_sequence() ||
-          std::chrono::steady_clock::now() > deadline) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
+  DDBD_RETURN_IF_ERROR(WaitForGsis(*table, std::chrono::milliseconds(kGsiCatchUpWaitMs)));
   catalog_->jobs().Finish(job);
   DDBD_RETURN_IF_ERROR(catalog_
                            ->Modify(*table,
@@ -578,7 +582,8 @@ bool BackupService::Step() {
     }
   }
   for (const auto& table : catalog_->AllTables()) {
-    if (!table->restoring()) continue;
+    // Tables an import is filling are the import service's.
+    if (!table->restoring() || !table->shared_meta()->restore.import_id.empty()) continue;
     Status s = RunRestore(table);
     if (!s.ok()) DDBD_LOG_ERROR("backups: restore of {}: {}", table->name(), s.message());
   }

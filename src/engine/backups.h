@@ -89,6 +89,10 @@ Result<int64_t> TableAt(Catalog& catalog, const Table& table, uint64_t sequence,
 // `time_us` (0 if none; records before the log's first kept record count as before).
 Result<uint64_t> SequenceAt(const Table& table, int64_t time_us);
 
+// Waits, at most `limit`, until every GSI of `table` has applied its whole change log (a restored
+// or imported table turns ACTIVE with its indexes complete).
+Status WaitForGsis(const Table& table, std::chrono::milliseconds limit);
+
 class BackupService : public BackgroundService {
  public:
   // `pitr_lag_seconds`: how far LatestRestorableDateTime trails the clock (the service: 300).

@@ -55,8 +55,9 @@ namespace {
 // the shared column families), version 4 the streams; older descriptors still decode (as
 // tables with families of their own and no stream). Version 5 added Time to Live and
 // contributor insights, version 6 warm throughput (older descriptors get the warm throughput
-// their capacity gives). Version 7 added point-in-time recovery and restores in progress.
-constexpr uint64_t kFormatVersion = 7;
+// their capacity gives). Version 7 added point-in-time recovery and restores in progress,
+// version 8 imports in progress.
+constexpr uint64_t kFormatVersion = 8;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -193,6 +194,7 @@ std::string EncodeTableMeta(const TableMeta& m) {
   PutString(&out, m.restore.source_table_arn);
   PutString(&out, m.restore.source_backup_arn);
   PutInt(&out, m.restore.time_ms);
+  PutString(&out, m.restore.import_id);
   return out;
 }
 
@@ -311,6 +313,7 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     m->restore.source_backup_arn = r.String();
     m->restore.time_ms = r.Int();
   }
+  if (version >= 8) m->restore.import_id = r.String();
   return r.ok && r.in.empty();
 }
 

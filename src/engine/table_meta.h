@@ -148,6 +148,7 @@ struct TableMeta {
     std::string source_table_arn;
     std::string source_backup_arn;  // "" for a point-in-time restore
     int64_t time_ms = 0;            // the RestoreDateTime reported
+    std::string import_id;          // not a restore: ImportTable is filling the table (v8)
   };
   Restore restore;
   const InsightsSetting* FindInsights(std::string_view index) const {

@@ -22,6 +22,7 @@
 #include "server/metrics.h"
 #include "storage/rocks.h"
 #include "transfer/exports.h"
+#include "transfer/imports.h"
 #include "triggers/trigger_service.h"
 
 namespace ddbd {
@@ -69,6 +70,7 @@ struct Server::Impl {
   std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
   std::unique_ptr<engine::BackupService> backups;
   std::unique_ptr<transfer::ExportService> exports;
+  std::unique_ptr<transfer::ImportService> imports;
   std::unique_ptr<triggers::MappingStore> mappings;
   std::unique_ptr<triggers::TriggerService> triggers;
   std::unique_ptr<api::Dispatcher> dispatcher;
@@ -323,8 +325,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (s3_dir.empty()) s3_dir = options.in_memory ? "ddbd-s3" : options.data_dir + "/s3";
   impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3_dir);
   impl->exports->Start();
+  impl->imports = std::make_unique<transfer::ImportService>(impl->catalog.get(), s3_dir);
+  impl->imports->Start();
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get(),
-                                                       impl->backups.get(), impl->exports.get());
+                                                       impl->backups.get(), impl->exports.get(),
+                                                       impl->imports.get());
 
   http::ListenerOptions listener_options;
   listener_options.bind_address = options.bind_address;

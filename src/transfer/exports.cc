@@ -21,6 +21,7 @@
 #include "model/value_codec.h"
 #include "storage/key_codec.h"
 #include "transfer/item_formats.h"
+#include "transfer/job_records.h"
 
 namespace ddbd::transfer {
 
@@ -117,75 +118,35 @@ struct Writer {
   }
 };
 
-void PutString(model::JsonWriter& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value);
-}
-void PutInt(model::JsonWriter& w, const char* key, int64_t value) {
-  w.Key(key);
-  w.Int64(value);
-}
-
 std::string Encode(const ExportMeta& m) {
   rapidjson::StringBuffer buffer;
   model::JsonWriter w(buffer);
   w.StartObject();
-  PutString(w, "id", m.id);
-  PutString(w, "account", m.account);
-  PutString(w, "region", m.region);
-  PutString(w, "table", m.table_name);
-  PutString(w, "tableId", m.table_id);
-  PutString(w, "status", m.status);
-  PutInt(w, "start", m.start_ms);
-  PutInt(w, "end", m.end_ms);
-  PutInt(w, "exportTime", m.export_time_ms);
-  PutString(w, "clientToken", m.client_token);
-  PutString(w, "bucket", m.bucket);
-  PutString(w, "bucketOwner", m.bucket_owner);
-  PutString(w, "prefix", m.prefix);
-  PutString(w, "sse", m.sse_algorithm);
-  PutString(w, "sseKey", m.sse_kms_key_id);
-  PutString(w, "format", m.format);
-  PutString(w, "type", m.type);
-  PutInt(w, "from", m.from_ms);
-  PutInt(w, "to", m.to_ms);
-  PutString(w, "view", m.view_type);
-  PutInt(w, "seqFrom", static_cast<int64_t>(m.sequence_from));
-  PutInt(w, "seqTo", static_cast<int64_t>(m.sequence_to));
-  PutInt(w, "items", m.item_count);
-  PutInt(w, "billed", m.billed_size_bytes);
-  PutString(w, "failureCode", m.failure_code);
-  PutString(w, "failureMessage", m.failure_message);
-  PutString(w, "manifest", m.manifest);
+  PutJob(w, m);
+  Put(w, "exportTime", m.export_time_ms);
+  Put(w, "prefix", m.prefix);
+  Put(w, "sse", m.sse_algorithm);
+  Put(w, "sseKey", m.sse_kms_key_id);
+  Put(w, "format", m.format);
+  Put(w, "type", m.type);
+  Put(w, "from", m.from_ms);
+  Put(w, "to", m.to_ms);
+  Put(w, "view", m.view_type);
+  Put(w, "seqFrom", static_cast<int64_t>(m.sequence_from));
+  Put(w, "seqTo", static_cast<int64_t>(m.sequence_to));
+  Put(w, "items", m.item_count);
+  Put(w, "billed", m.billed_size_bytes);
+  Put(w, "manifest", m.manifest);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 bool Decode(std::string_view text, ExportMeta* m) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) return false;
-  auto str = [&](const char* key) {
-    auto it = doc.FindMember(key);
-    return it != doc.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
-                                                         : std::string();
-  };
-  auto num = [&](const char* key) {
-    auto it = doc.FindMember(key);
-    return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : int64_t{0};
-  };
-  m->id = str("id");
-  m->account = str("account");
-  m->region = str("region");
-  m->table_name = str("table");
-  m->table_id = str("tableId");
-  m->status = str("status");
-  m->start_ms = num("start");
-  m->end_ms = num("end");
+  const RecordFields doc(text);
+  if (!doc.ok()) return false;
+  auto str = [&](const char* key) { return doc.Str(key); };
+  auto num = [&](const char* key) { return doc.Int(key); };
   m->export_time_ms = num("exportTime");
-  m->client_token = str("clientToken");
-  m->bucket = str("bucket");
-  m->bucket_owner = str("bucketOwner");
   m->prefix = str("prefix");
   m->sse_algorithm = str("sse");
   m->sse_kms_key_id = str("sseKey");
@@ -198,10 +159,8 @@ bool Decode(std::string_view text, ExportMeta* m) {
   m->sequence_to = static_cast<uint64_t>(num("seqTo"));
   m->item_count = num("items");
   m->billed_size_bytes = num("billed");
-  m->failure_code = str("failureCode");
-  m->failure_message = str("failureMessage");
   m->manifest = str("manifest");
-  return !m->id.empty();
+  return ReadJob(doc, m);
 }
 
 }  // namespace
@@ -284,16 +243,9 @@ Result<std::optional<ExportMeta>> ExportService::Find(const std::string& account
 
 Result<std::vector<ExportMeta>> ExportService::List(const std::string& account,
                                                     const std::string& region) const {
-  std::vector<ExportMeta> out;
-  storage::Store* store = catalog_->store();
-  const std::string prefix = Key(account, region, "");
-  auto it = store->NewIterator(store->catalog(), prefix, storage::PrefixEnd(prefix));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ExportMeta meta;
-    if (!Decode(it->value(), &meta)) return Status::Internal("corrupt export record");
-    out.push_back(std::move(meta));
-  }
-  DDBD_RETURN_IF_ERROR(it->status());
+  DDBD_ASSIGN_OR_RETURN(
+      std::vector<ExportMeta> out,
+      LoadRecords<ExportMeta>(catalog_->store(), Key(account, region, ""), Decode));
   std::reverse(out.begin(), out.end());
   return out;
 }
@@ -391,38 +343,38 @@ Status ExportService::Run(ExportMeta meta) {
   rapidjson::StringBuffer buffer;
   model::JsonWriter w(buffer);
   w.StartObject();
-  PutString(w, "version", meta.incremental() ? "2023-08-01" : "2020-06-30");
-  PutString(w, "exportArn", meta.Arn());
-  PutString(w, "startTime", IsoMillis(meta.start_ms));
-  PutString(w, "endTime", IsoMillis(meta.end_ms));
-  PutString(w, "tableArn", meta.TableArn());
-  PutString(w, "tableId", meta.table_id);
+  Put(w, "version", meta.incremental() ? "2023-08-01" : "2020-06-30");
+  Put(w, "exportArn", meta.Arn());
+  Put(w, "startTime", IsoMillis(meta.start_ms));
+  Put(w, "endTime", IsoMillis(meta.end_ms));
+  Put(w, "tableArn", meta.TableArn());
+  Put(w, "tableId", meta.table_id);
   if (meta.incremental()) {
-    PutString(w, "exportFromTime", IsoMillis(meta.from_ms));
-    PutString(w, "exportToTime", IsoMillis(meta.to_ms));
+    Put(w, "exportFromTime", IsoMillis(meta.from_ms));
+    Put(w, "exportToTime", IsoMillis(meta.to_ms));
   } else {
-    PutString(w, "exportTime", IsoMillis(meta.export_time_ms));
+    Put(w, "exportTime", IsoMillis(meta.export_time_ms));
   }
-  PutString(w, "s3Bucket", meta.bucket);
+  Put(w, "s3Bucket", meta.bucket);
   w.Key("s3Prefix");
   if (meta.prefix.empty()) {
     w.Null();
   } else {
     w.String(meta.prefix);
   }
-  PutString(w, "s3SseAlgorithm", meta.sse_algorithm);
+  Put(w, "s3SseAlgorithm", meta.sse_algorithm);
   w.Key("s3SseKmsKeyId");
   if (meta.sse_kms_key_id.empty()) {
     w.Null();
   } else {
     w.String(meta.sse_kms_key_id);
   }
-  PutString(w, "manifestFilesS3Key", writer.base + "/manifest-files.json");
-  PutInt(w, "billedSizeBytes", meta.billed_size_bytes);
-  PutInt(w, "itemCount", meta.item_count);
-  PutString(w, "outputFormat", meta.format);
-  if (meta.incremental()) PutString(w, "outputView", meta.view_type);
-  PutString(w, "exportType", meta.incremental() ? "INCREMENTAL_EXPORT" : "FULL_EXPORT");
+  Put(w, "manifestFilesS3Key", writer.base + "/manifest-files.json");
+  Put(w, "billedSizeBytes", meta.billed_size_bytes);
+  Put(w, "itemCount", meta.item_count);
+  Put(w, "outputFormat", meta.format);
+  if (meta.incremental()) Put(w, "outputView", meta.view_type);
+  Put(w, "exportType", meta.incremental() ? "INCREMENTAL_EXPORT" : "FULL_EXPORT");
   w.EndObject();
   DDBD_RETURN_IF_ERROR(
       writer.WithChecksum("manifest-summary", std::string(buffer.GetString(), buffer.GetSize())));
@@ -430,14 +382,13 @@ Status ExportService::Run(ExportMeta meta) {
 }
 
 bool ExportService::Step() {
-  storage::Store* store = catalog_->store();
-  std::vector<ExportMeta> running;
-  auto it = store->NewIterator(store->catalog(), kExportPrefix, storage::PrefixEnd(kExportPrefix));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ExportMeta meta;
-    if (Decode(it->value(), &meta) && meta.status == "IN_PROGRESS") running.push_back(meta);
+  auto all = LoadRecords<ExportMeta>(catalog_->store(), kExportPrefix, Decode);
+  if (!all.ok()) {
+    DDBD_LOG_ERROR("exports: {}", all.status().message());
+    return false;
   }
-  for (auto& meta : running) {
+  for (auto& meta : *all) {
+    if (meta.status != "IN_PROGRESS") continue;
     Status s = Run(meta);
     if (!s.ok()) DDBD_LOG_ERROR("exports: {}: {}", meta.Arn(), s.message());
   }

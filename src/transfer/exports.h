@@ -22,18 +22,13 @@
 
 #include "engine/background.h"
 #include "engine/catalog.h"
+#include "transfer/job.h"
 
 namespace ddbd::transfer {
 
-struct ExportMeta {
-  std::string id;  // <14-digit start time in ms>-<8 hex>
-  std::string account, region, table_name, table_id;
-  std::string status = "IN_PROGRESS";  // IN_PROGRESS | COMPLETED | FAILED
-  int64_t start_ms = 0;
-  int64_t end_ms = 0;
+struct ExportMeta : JobMeta {
   int64_t export_time_ms = 0;  // full exports
-  std::string client_token;
-  std::string bucket, bucket_owner, prefix;
+  std::string prefix;
   std::string sse_algorithm = "AES256";
   std::string sse_kms_key_id;
   std::string format = "DYNAMODB_JSON";  // or ION
@@ -44,13 +39,9 @@ struct ExportMeta {
   uint64_t sequence_to = 0;              // ... up to this one
   int64_t item_count = 0;
   int64_t billed_size_bytes = 0;
-  std::string failure_code, failure_message;
   std::string manifest;  // ExportManifest: the key of manifest-summary.json
 
   bool incremental() const { return type == "INCREMENTAL_EXPORT"; }
-  std::string TableArn() const {
-    return "arn:aws:dynamodb:" + region + ":" + account + ":table/" + table_name;
-  }
   std::string Arn() const { return TableArn() + "/export/" + id; }
   // The request's parameters, for ClientToken idempotency.
   bool SameRequest(const ExportMeta& other) const;

@@ -1,5 +1,7 @@
 #include "transfer/item_formats.h"
 
+#include <cctype>
+
 #include "common/base64.h"
 #include "model/json_codec.h"
 
@@ -202,6 +204,264 @@ std::string ChangeLine(LineFormat format, int64_t write_time_us, const model::It
   if (new_image != nullptr) WriteJsonMember(w, "NewImage", *new_image);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace ddbd::transfer
+
+namespace ddbd::transfer {
+
+namespace {
+
+// Amazon Ion text, the subset DynamoDB's exports write (amazon-ion.github.io/ion-docs): strings,
+// ints and decimals, blobs, bools, nulls, lists, structs, and type annotations.
+class IonReader {
+ public:
+  explicit IonReader(std::string_view text) : t_(text) {}
+
+  Result<model::AttributeValue> Value(int depth = 0) {
+    if (depth > model::kMaxNestingDepth) return Bad("too deeply nested");
+    Skip();
+    std::string annotation;
+    if (size_t end = IdentifierEnd(); end > i_ && t_.substr(end, 2) == "::") {
+      annotation = std::string(t_.substr(i_, end - i_));
+      i_ = end + 2;
+      Skip();
+    }
+    if (i_ >= t_.size()) return Bad("value expected");
+    const char c = t_[i_];
+    if (c == '"') {
+      DDBD_ASSIGN_OR_RETURN(std::string s, String('"'));
+      return model::AttributeValue::String(std::move(s));
+    }
+    if (t_.substr(i_, 2) == "{{") {
+      const size_t end = t_.find("}}", i_);
+      if (end == std::string_view::npos) return Bad("unterminated blob");
+      std::string b64;
+      for (char ch : t_.substr(i_ + 2, end - i_ - 2)) {
+        if (ch != ' ' && ch != '\n' && ch != '\t') b64.push_back(ch);
+      }
+      i_ = end + 2;
+      std::string bytes;
+      if (!Base64Decode(b64, &bytes)) return Bad("bad blob");
+      return model::AttributeValue::Binary(std::move(bytes));
+    }
+    if (c == '{') return Struct(depth);
+    if (c == '[') return List(annotation, depth);
+    const size_t end = IdentifierEnd();
+    const std::string_view word = t_.substr(i_, std::max(end, i_) - i_);
+    if (word == "true" || word == "false") {
+      i_ = end;
+      return model::AttributeValue::Bool(word == "true");
+    }
+    if (word.rfind("null", 0) == 0) {
+      i_ = end;
+      return model::AttributeValue::Null();
+    }
+    return Decimal();
+  }
+
+  Result<model::Item> Line() {
+    Skip();
+    if (t_.substr(i_, 8) == "$ion_1_0") i_ += 8;
+    DDBD_ASSIGN_OR_RETURN(model::AttributeValue top, Value());
+    Skip();
+    if (i_ != t_.size()) return Bad("more than one value");
+    auto item = top.map.find("Item");
+    if (top.type != model::AttrType::kM || item == top.map.end() ||
+        item->second.type != model::AttrType::kM) {
+      return Bad("no Item struct");
+    }
+    return std::move(item->second.map);
+  }
+
+ private:
+  static Status Bad(const std::string& what) { return Status::Validation("Invalid Ion: " + what); }
+  void Skip() {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t' || t_[i_] == '\r' || t_[i_] == '\n'))
+      ++i_;
+  }
+  size_t IdentifierEnd() const {
+    size_t j = i_;
+    while (j < t_.size() &&
+           (std::isalnum(static_cast<unsigned char>(t_[j])) || t_[j] == '_' || t_[j] == '$')) {
+      ++j;
+    }
+    return j;
+  }
+  Result<std::string> String(char quote) {
+    std::string out;
+    ++i_;
+    while (i_ < t_.size() && t_[i_] != quote) {
+      char c = t_[i_++];
+      if (c != '\\') {
+        out.push_back(c);
+        continue;
+      }
+      if (i_ >= t_.size()) break;
+      char e = t_[i_++];
+      switch (e) {
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case '0':
+          out.push_back('\0');
+          break;
+        case 'x':
+        case 'u': {
+          const size_t digits = e == 'x' ? 2 : 4;
+          if (i_ + digits > t_.size()) return Bad("bad escape");
+          const uint32_t code = std::stoul(std::string(t_.substr(i_, digits)), nullptr, 16);
+          i_ += digits;
+          if (code < 0x80) {
+            out.push_back(static_cast<char>(code));
+          } else if (code < 0x800) {
+            out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          } else {
+            out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+          }
+          break;
+        }
+        default:
+          out.push_back(e);
+      }
+    }
+    if (i_ >= t_.size()) return Bad("unterminated string");
+    ++i_;
+    return out;
+  }
+  Result<model::AttributeValue> Struct(int depth) {
+    model::AttributeValue v;
+    v.type = model::AttrType::kM;
+    ++i_;
+    for (Skip(); i_ < t_.size() && t_[i_] != '}'; Skip()) {
+      std::string name;
+      if (t_[i_] == '"' || t_[i_] == '\'') {
+        DDBD_ASSIGN_OR_RETURN(name, String(t_[i_]));
+      } else {
+        const size_t end = IdentifierEnd();
+        if (end == i_) return Bad("field name expected");
+        name = std::string(t_.substr(i_, end - i_));
+        i_ = end;
+      }
+      Skip();
+      if (i_ >= t_.size() || t_[i_] != ':') return Bad("':' expected");
+      ++i_;
+      DDBD_ASSIGN_OR_RETURN(model::AttributeValue field, Value(depth + 1));
+      v.map[std::move(name)] = std::move(field);
+      Skip();
+      if (i_ < t_.size() && t_[i_] == ',') ++i_;
+    }
+    if (i_ >= t_.size()) return Bad("unterminated struct");
+    ++i_;
+    return v;
+  }
+  Result<model::AttributeValue> List(const std::string& annotation, int depth) {
+    std::vector<model::AttributeValue> items;
+    ++i_;
+    for (Skip(); i_ < t_.size() && t_[i_] != ']'; Skip()) {
+      DDBD_ASSIGN_OR_RETURN(model::AttributeValue item, Value(depth + 1));
+      items.push_back(std::move(item));
+      Skip();
+      if (i_ < t_.size() && t_[i_] == ',') ++i_;
+    }
+    if (i_ >= t_.size()) return Bad("unterminated list");
+    ++i_;
+    model::AttributeValue v;
+    using model::AttrType;
+    const std::pair<const char*, AttrType> sets[] = {{"$dynamodb_SS", AttrType::kSS},
+                                                     {"$dynamodb_NS", AttrType::kNS},
+                                                     {"$dynamodb_BS", AttrType::kBS}};
+    for (const auto& [name, type] : sets) {
+      if (annotation != name) continue;
+      const AttrType member = type == AttrType::kSS   ? AttrType::kS
+                              : type == AttrType::kNS ? AttrType::kN
+                                                      : AttrType::kB;
+      v.type = type;
+      for (auto& item : items) {
+        if (item.type != member) return Bad("set member of the wrong type");
+        if (type == AttrType::kNS) {
+          v.numbers.push_back(item.num);
+        } else {
+          v.strings.push_back(std::move(item.str));
+        }
+      }
+      return v;
+    }
+    v.type = AttrType::kL;
+    v.list = std::move(items);
+    return v;
+  }
+  Result<model::AttributeValue> Decimal() {
+    size_t j = i_;
+    std::string text;
+    while (j < t_.size() && (std::isdigit(static_cast<unsigned char>(t_[j])) || t_[j] == '-' ||
+                             t_[j] == '+' || t_[j] == '.' || t_[j] == 'd' || t_[j] == 'D' ||
+                             t_[j] == 'e' || t_[j] == 'E' || t_[j] == '_')) {
+      const char c = t_[j++];
+      if (c == '_') continue;
+      text.push_back(c == 'd' || c == 'D' ? 'E' : c);
+    }
+    if (text.empty()) return Bad("value expected");
+    i_ = j;
+    auto number = model::Number::Parse(text);
+    if (!number.ok()) return number.status();
+    return model::AttributeValue::Num(std::move(*number));
+  }
+
+  std::string_view t_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+Result<model::Item> ParseItemLine(LineFormat format, std::string_view line) {
+  if (format == LineFormat::kIon) return IonReader(line).Line();
+  rapidjson::Document doc;
+  doc.Parse(line.data(), line.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return Status::Validation("Invalid JSON: the line is not a JSON object");
+  }
+  auto item = doc.FindMember("Item");
+  if (item == doc.MemberEnd() || !item->value.IsObject()) {
+    return Status::Validation("Invalid JSON: no Item object");
+  }
+  model::Item out;
+  DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(item->value, &out));
+  return out;
+}
+
+std::vector<std::string> SplitCsvLine(std::string_view line, char delimiter) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == delimiter) {
+      fields.emplace_back();
+    } else if (c != '\r' || i + 1 != line.size()) {
+      fields.back().push_back(c);
+    }
+  }
+  return fields;
 }
 
 }  // namespace ddbd::transfer

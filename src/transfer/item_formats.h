@@ -5,6 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "ddbd/status.h"
 
 #include "model/attribute_value.h"
 
@@ -19,6 +23,13 @@ std::string ItemLine(LineFormat format, const model::Item& item);
 // period (`old_image`, may be null) and after it (`new_image`, null if deleted).
 std::string ChangeLine(LineFormat format, int64_t write_time_us, const model::Item& keys,
                        const model::Item* old_image, const model::Item* new_image);
+
+// Reads one line of an import: a DynamoDB JSON or Ion line of a full export
+// ({"Item": {...}} / $ion_1_0 {Item:{...}}). ValidationException for what is not an item.
+Result<model::Item> ParseItemLine(LineFormat format, std::string_view line);
+
+// Splits a CSV line at `delimiter`, with RFC 4180 quoting (a doubled quote inside quotes is one).
+std::vector<std::string> SplitCsvLine(std::string_view line, char delimiter);
 
 // An Ion decimal for a DynamoDB number: digits with the exponent folded in ("103.", "6d2",
 // "15d-1"), as the service's Ion exports write them.

@@ -414,6 +414,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.restore.in_progress = true;
   meta.restore.backup_id = "01700000000000-0badcafe";
   meta.restore.sequence = 42;
+  meta.restore.import_id = "01700000000000-00c0ffee";
   meta.restore.source_table_arn = "arn:aws:dynamodb:us-east-1:000000000000:table/s";
   meta.insights = {{"", true, "THROTTLED_KEYS", 17},
                    {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
@@ -449,6 +450,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_TRUE(decoded.restore.in_progress);
   EXPECT_EQ(decoded.restore.backup_id, "01700000000000-0badcafe");
   EXPECT_EQ(decoded.restore.sequence, 42u);
+  EXPECT_EQ(decoded.restore.import_id, "01700000000000-00c0ffee");
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {
@@ -456,7 +458,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 8;  // a version this build does not know
+  wrong_version[0] = 9;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

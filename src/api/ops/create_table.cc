@@ -13,7 +13,7 @@ using engine::BillingMode;
 using engine::KeyElement;
 using engine::TableMeta;
 
-Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
+Result<TableDefinition> ParseTableDefinition(OpContext& ctx, const Json& request) {
   ConstraintErrors errors;
   DDBD_ASSIGN_OR_RETURN(auto name, GetString(request, "TableName"));
   errors.TableName(name ? &*name : nullptr);
@@ -192,9 +192,15 @@ Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(auto table_class, GetString(request, "TableClass"));
   if (table_class) meta.table_class = *table_class;
   DDBD_ASSIGN_OR_RETURN(meta.tags, ReadTags(request));
-
   if (stream) DDBD_RETURN_IF_ERROR(engine::CheckNewTableStream(*stream));
-  DDBD_ASSIGN_OR_RETURN(auto table, ctx.catalog.Create(std::move(meta)));
+  return TableDefinition{std::move(meta), std::move(stream), std::move(warm_view)};
+}
+
+Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
+  DDBD_ASSIGN_OR_RETURN(TableDefinition definition, ParseTableDefinition(ctx, request));
+  const auto& stream = definition.stream;
+  const WarmView& warm_view = definition.warm_view;
+  DDBD_ASSIGN_OR_RETURN(auto table, ctx.catalog.Create(std::move(definition.meta)));
   if (stream && stream->enabled) {
     DDBD_RETURN_IF_ERROR(engine::EnableNewTableStream(ctx.catalog, *table, *stream->view_type));
   }

@@ -6,12 +6,14 @@
 #include "api/dispatcher.h"
 #include "api/json_util.h"
 #include "api/ops/shapes.h"
+#include "api/ops/table_description.h"
 #include "engine/backups.h"
 #include "engine/catalog.h"
 #include "engine/item_ops.h"
 #include "engine/transactions.h"
 #include "model/attribute_value.h"
 #include "transfer/exports.h"
+#include "transfer/imports.h"
 
 namespace ddbd::api {
 
@@ -21,6 +23,7 @@ struct OpContext {
   engine::TokenStore& tokens;                  // ClientRequestToken idempotency (transactions)
   engine::BackupService* backups = nullptr;    // backups, restores, point-in-time recovery
   transfer::ExportService* exports = nullptr;  // exports to S3
+  transfer::ImportService* imports = nullptr;  // imports from S3
 };
 
 using OpHandler = Status (*)(OpContext& ctx, const Json& request, JsonWriter& out);
@@ -69,6 +72,9 @@ DDBD_DECLARE_OP(DescribeContinuousBackups)
 DDBD_DECLARE_OP(ExportTableToPointInTime)
 DDBD_DECLARE_OP(DescribeExport)
 DDBD_DECLARE_OP(ListExports)
+DDBD_DECLARE_OP(ImportTable)
+DDBD_DECLARE_OP(DescribeImport)
+DDBD_DECLARE_OP(ListImports)
 // A Query whose filter may test key attributes (PartiQL's WHERE may, beyond the key condition).
 DDBD_DECLARE_OP(QueryWithKeyFilter)
 #undef DDBD_DECLARE_OP
@@ -113,6 +119,15 @@ void WriteItemCollectionMetrics(JsonWriter& out, const engine::Table& table,
 // The Tags member of a request ([{Key, Value}]) with the service's checks of each tag (length,
 // characters, the reserved aws: prefix, duplicates) and of the set (50 tags, 10240 bytes).
 Result<std::vector<std::pair<std::string, std::string>>> ReadTags(const Json& request);
+
+// A CreateTable request (or ImportTable's TableCreationParameters) checked in the service's
+// order: the table's descriptor, its stream, and which WarmThroughput the reply shows.
+struct TableDefinition {
+  engine::TableMeta meta;
+  std::optional<engine::StreamChange> stream;
+  WarmView warm_view;
+};
+Result<TableDefinition> ParseTableDefinition(OpContext& ctx, const Json& request);
 
 // The change-log attribution of the caller's writes (a user request).
 engine::CommitOptions UserWrite(const OpContext& ctx);

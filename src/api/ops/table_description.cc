@@ -174,7 +174,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   w.Bool(m.deletion_protection);
   if (warm.Shows("")) WriteWarmThroughput(w, m.warm_read, m.warm_write, warm.Status(""));
   // While a restore runs (the service leaves it out once the table is ACTIVE).
-  if (m.restore.in_progress) {
+  if (m.restore.in_progress && m.restore.import_id.empty()) {
     WriteKey(w, "RestoreSummary");
     w.StartObject();
     if (!m.restore.source_backup_arn.empty()) {
