@@ -5,19 +5,27 @@ temporary --s3-dir; --test-hooks moves their clock for incremental periods (15 m
 Messages are the service's (aws-controllers-k8s/dynamodb-controller docs/api-quirks export.md)."""
 
 import base64
+import contextlib
 import gzip
 import hashlib
+import http.server
 import json
 import os
 import re
+import socket
+import subprocess
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.request
 from decimal import Decimal
 
+import boto3
+import botocore.config
 import pytest
 
-from conftest import DdbdProcess
+from conftest import DdbdProcess, free_port
 from helpers import N, S, rejected, scan_pages, wait_for
 
 VALIDATION = "ValidationException"
@@ -29,7 +37,150 @@ def server():
         os.mkdir(os.path.join(s3, "bucket"))
         with DdbdProcess(extra_args=["--test-hooks", "--s3-dir", s3]) as srv:
             srv.s3 = s3
+            srv.read_object = lambda bucket, key: open(os.path.join(s3, bucket, key), "rb").read()
             yield srv
+
+
+S3RVER = os.path.join(os.path.dirname(__file__), "js", "node_modules", "s3rver", "bin",
+                      "s3rver.js")
+
+
+@contextlib.contextmanager
+def running_s3rver(port):
+    """An S3-compatible server (npm's s3rver, whose key is S3RVER/S3RVER) on the port, with a bucket "bucket"; yields a boto3 S3 client of it."""
+    assert os.path.exists(S3RVER), "s3rver is missing: run `npm install` in conformance/js"
+    with tempfile.TemporaryDirectory(prefix="s3rver-") as data, \
+            tempfile.NamedTemporaryFile(prefix="s3rver-", suffix=".log") as log:
+        # Its log has a line for each request it answered, ending "<key>?uploads 200 11ms 195b"
+        # (without a terminal, the first 16 characters of the method and path are cut off).
+        # s3rver makes ListObjectsV2 continuation tokens with DES: Node 17+ has it only in
+        # OpenSSL's legacy provider.
+        proc = subprocess.Popen(["node", "--openssl-legacy-provider", S3RVER, "-d", data,
+                                 "-a", "127.0.0.1", "-p", str(port),
+                                 "--configure-bucket", "bucket"],
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def listening():
+                with socket.socket() as s:
+                    return s.connect_ex(("127.0.0.1", port)) == 0
+            wait_for(listening, timeout=30)
+            s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}",
+                              region_name="us-east-1", aws_access_key_id="S3RVER",
+                              aws_secret_access_key="S3RVER",
+                              config=botocore.config.Config(s3={"addressing_style": "path"}))
+            wait_for(lambda: s3.list_objects_v2(Bucket="bucket") is not None, timeout=30)
+            s3.endpoint = f"http://127.0.0.1:{port}"
+            s3.requests = lambda: open(log.name, errors="replace").read()
+            yield s3
+        finally:
+            proc.terminate()
+            proc.wait()
+
+
+@pytest.fixture
+def s3rver():
+    with running_s3rver(free_port()) as s3:
+        yield s3
+
+
+class SignatureChecker:
+    """An HTTP proxy in front of the S3 server that checks each request's SigV4 signature with
+    botocore's S3 signer before passing it on (s3rver itself checks only the access key), and
+    answers a wrong one with S3's 403 SignatureDoesNotMatch."""
+
+    def __init__(self, target, secret="S3RVER", region="us-east-1"):
+        checker = self
+        self.target, self.secret, self.region = target, secret, region
+        self.checked, self.mismatches = 0, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def relay(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not checker.check(self.command, self.path, self.headers, body):
+                    self.send_response(403)
+                    error = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                             b"SignatureDoesNotMatch</Code><Message>The request signature we "
+                             b"calculated does not match the signature you provided.</Message>"
+                             b"</Error>")
+                    self.send_header("Content-Length", str(len(error)))
+                    self.end_headers()
+                    self.wfile.write(error)
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                answer = urllib.request.Request(checker.target + self.path, data=body or None,
+                                                headers=headers, method=self.command)
+                try:
+                    reply = urllib.request.urlopen(answer)
+                except urllib.error.HTTPError as e:
+                    reply = e
+                data = reply.read()
+                self.send_response(reply.status if hasattr(reply, "status") else reply.code)
+                for k, v in reply.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection",
+                                         "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = relay
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def check(self, method, path, headers, body):
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        self.checked += 1
+        match = re.fullmatch(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/s3/aws4_request, "
+                             r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})",
+                             headers.get("Authorization", ""))
+        problem = None
+        if not match:
+            problem = "Authorization: " + headers.get("Authorization", "(none)")
+        elif headers.get("x-amz-content-sha256") != hashlib.sha256(body).hexdigest():
+            problem = "x-amz-content-sha256 is not the payload's SHA-256"
+        else:
+            key, day, region, signed, signature = match.groups()
+            request = AWSRequest(method=method, url=f"http://{headers['Host']}{path}", data=body,
+                                 headers={h: headers[h] for h in signed.split(";")})
+            request.context["timestamp"] = headers["x-amz-date"]
+            signer = S3SigV4Auth(Credentials(key, self.secret), "s3", self.region)
+            expected = signer.signature(
+                signer.string_to_sign(request, signer.canonical_request(request)), request)
+            if region != self.region or not headers["x-amz-date"].startswith(day):
+                problem = "credential scope " + match.group(0)
+            elif signature != expected:
+                problem = f"signature {signature}, botocore's {expected}"
+        if problem:
+            self.mismatches.append(f"{method} {path}: {problem}")
+        return problem is None
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def s3_server(s3rver):
+    """A ddbd whose exports and imports go to the s3rver (through the signature checker), in
+    parts of 5 MiB."""
+    checker = SignatureChecker(s3rver.endpoint)
+    try:
+        with DdbdProcess(extra_args=["--test-hooks", "--s3-endpoint", checker.endpoint,
+                                     "--s3-credentials", "S3RVER:S3RVER",
+                                     "--s3-part-size", str(5 << 20)]) as srv:
+            srv.s3 = s3rver
+            srv.read_object = lambda bucket, key: s3rver.get_object(Bucket=bucket, Key=key)[
+                "Body"].read()
+            yield srv
+        assert checker.checked > 0 and checker.mismatches == []
+    finally:
+        checker.close()
 
 
 def advance(server, seconds):
@@ -242,17 +393,19 @@ def ion_to_item(struct):
 
 
 def read_export(server, description):
-    """Checks the export's layout, manifests and checksums; returns its data lines, parsed."""
-    bucket = os.path.join(server.s3, description["S3Bucket"])
+    """Checks the export's layout, manifests and checksums; returns its data lines, parsed.
+    Objects are read with server.read_object(bucket, key)."""
+    bucket = description["S3Bucket"]
+    read = server.read_object
     summary_key = description["ExportManifest"]
     base = summary_key.rsplit("/", 1)[0]
     assert re.fullmatch(r"(.+/)?AWSDynamoDB/\d{14}-[0-9a-f]{8}", base)
     assert base.endswith(description["ExportArn"].rsplit("/", 1)[1])
-    assert os.path.exists(os.path.join(bucket, base, "_started"))
+    assert read(bucket, base + "/_started") == b""
     files = {}
     for name in ("manifest-summary", "manifest-files"):
-        data = open(os.path.join(bucket, base, name + ".json"), "rb").read()
-        assert open(os.path.join(bucket, base, name + ".md5")).read().strip() == b64md5(data)
+        data = read(bucket, f"{base}/{name}.json")
+        assert read(bucket, f"{base}/{name}.md5").decode().strip() == b64md5(data)
         files[name] = data
     summary = json.loads(files["manifest-summary"])
     assert summary["exportArn"] == description["ExportArn"]
@@ -267,9 +420,10 @@ def read_export(server, description):
         key = entry["dataFileS3Key"]
         assert re.fullmatch(re.escape(base) + r"/data/[a-z2-7]{26}\." + ("ion" if ion else "json") +
                             r"\.gz", key)
-        data = open(os.path.join(bucket, key), "rb").read()
+        data = read(bucket, key)
         assert entry["md5Checksum"] == b64md5(data)
-        assert entry["etag"] == hashlib.md5(data).hexdigest()
+        if "-" not in entry["etag"]:  # a multipart upload's ETag is not the data's MD5
+            assert entry["etag"] == hashlib.md5(data).hexdigest()
         text = gzip.decompress(data).decode()
         file_lines = text.splitlines()
         assert len(file_lines) == entry["itemCount"]
@@ -281,6 +435,7 @@ def read_export(server, description):
             else:
                 lines.append({k: from_wire_json(v) if k != "Metadata" else v
                               for k, v in json.loads(line).items()})
+    summary["entries"] = entries
     return summary, lines
 
 
@@ -471,7 +626,6 @@ def test_a_large_export_cut_short_by_kill9_is_written_after_restart(server):
     """Acceptance 3 (the local directory): 100,000 items, FULL, killed while it writes."""
     ddb = server.client()
     arn = make_table(ddb, "large")
-    import threading
 
     def load(w):
         client = server.client()
@@ -675,3 +829,178 @@ def test_an_import_cut_short_by_kill9_finishes_after_restart(server):
     done = wait_import(ddb, arn, timeout=300)
     assert done["ImportStatus"] == "COMPLETED" and done["ImportedItemCount"] == 30000
     assert sum(p["Count"] for p in scan_pages(ddb, TableName="big", Select="COUNT")) == 30000
+
+
+# -- an S3-compatible server ------------------------------------------------------------------
+
+def test_exports_and_imports_through_an_s3_compatible_server(s3_server):
+    """Acceptance 3 (the S3-compatible endpoint): a 100,000-item table exported FULL and
+    INCREMENTAL in both formats to s3rver (data files over 5 MiB go up as multipart uploads),
+    the objects read back with boto3's S3 client, then the FULL export imported from s3rver."""
+    server, s3 = s3_server, s3_server.s3
+    ddb = server.client()
+    arn = make_table(ddb, "big")
+
+    def item(i, version=0):
+        # Random text compresses badly: each data file of 50,000 items is over 5 MiB gzipped.
+        return {"pk": S(f"p{i % 1000}"), "sk": N(i), "ver": N(version),
+                "pad": S(base64.b64encode(os.urandom(144)).decode())}
+
+    def load(w):
+        client = server.client()
+        for start in range(w * 25, 100000, 25 * 4):
+            client.batch_write_item(RequestItems={"big": [
+                {"PutRequest": {"Item": item(i)}} for i in range(start, min(start + 25, 100000))]})
+    threads = [threading.Thread(target=load, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = table_items(ddb, "big")
+    assert len(expected) == 100000
+    full = {}
+    for fmt in ("DYNAMODB_JSON", "ION"):
+        done = wait_export(ddb, ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="bucket", S3Prefix="full", ExportFormat=fmt)[
+            "ExportDescription"]["ExportArn"], timeout=300)
+        assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 100000
+        summary, lines = read_export(server, done)
+        assert sorted(canonical(line["Item"]) for line in lines) == expected
+        for entry in summary["entries"]:  # the manifest's ETags are S3's
+            head = s3.head_object(Bucket="bucket", Key=entry["dataFileS3Key"])
+            assert head["ETag"].strip('"') == entry["etag"]
+        # Each data file (about 7 MiB) went up as a multipart upload of two parts. (s3rver
+        # gives a completed multipart object the MD5 of its data as ETag, not S3's "<md5>-2").
+        requests = s3.requests()
+        for entry in summary["entries"]:
+            key = entry["dataFileS3Key"]
+            assert re.search(rf"{re.escape(key)}\?uploads=? 200 ", requests)
+            assert re.search(rf"{re.escape(key)}\?partNumber=2&uploadId=\w+ 200 ", requests)
+            assert not re.search(rf"{re.escape(key)}\?partNumber=3&", requests)
+        full[fmt] = done
+    # Changes inside an incremental period: 1,000 updated, 500 deleted, 500 created.
+    advance(server, 2)
+    start = int(time.time()) + 1
+    advance(server, 2)
+    changed = {}
+    for first in range(0, 2000, 25):
+        requests = []
+        for i in range(first, first + 25):
+            if i < 1000:
+                changed[i] = item(i, 1)
+                requests.append({"PutRequest": {"Item": changed[i]}})
+            elif i < 1500:
+                changed[i] = None
+                requests.append({"DeleteRequest": {"Key": {"pk": S(f"p{i % 1000}"), "sk": N(i)}}})
+            else:
+                changed[100000 + i] = item(100000 + i, 1)
+                requests.append({"PutRequest": {"Item": changed[100000 + i]}})
+        ddb.batch_write_item(RequestItems={"big": requests})
+    advance(server, 20 * 60)
+    end = int(time.time()) + 20 * 60 + 2 * 2 - 1
+    for fmt, view in (("DYNAMODB_JSON", "NEW_AND_OLD_IMAGES"), ("ION", "NEW_IMAGE")):
+        done = wait_export(ddb, ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="bucket", S3Prefix="incremental", ExportFormat=fmt,
+            ExportType="INCREMENTAL_EXPORT",
+            IncrementalExportSpecification={"ExportFromTime": start, "ExportToTime": end,
+                                            "ExportViewType": view})[
+            "ExportDescription"]["ExportArn"], timeout=300)
+        assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 2000
+        _, lines = read_export(server, done)
+        by_sk = {int(Decimal(line["Keys"]["sk"]["N"])): line for line in lines}
+        assert sorted(by_sk) == sorted(changed)
+        for sk, after in changed.items():
+            if after is None:
+                assert "NewImage" not in by_sk[sk]
+            else:
+                assert canonical(by_sk[sk]["NewImage"]) == canonical(after)
+            assert ("OldImage" in by_sk[sk]) == (view == "NEW_AND_OLD_IMAGES" and sk < 100000)
+    # The FULL export (taken before the changes) imported from s3rver: the same items.
+    for fmt, done in full.items():
+        data_prefix = done["ExportManifest"].rsplit("/", 1)[0] + "/data/"
+        name = "copy-" + fmt.lower()
+        imported = wait_import(ddb, ddb.import_table(
+            S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": data_prefix}, InputFormat=fmt,
+            InputCompressionType="GZIP", TableCreationParameters=creation(name))[
+            "ImportTableDescription"]["ImportArn"], timeout=300)
+        assert imported["ImportStatus"] == "COMPLETED"
+        assert imported["ProcessedItemCount"] == imported["ImportedItemCount"] == 100000
+        assert table_items(ddb, name) == expected
+
+
+def test_s3_errors_from_an_s3_compatible_server(s3_server):
+    """A bucket the S3 server does not have fails the export and the import with S3's error."""
+    ddb = s3_server.client()
+    arn = make_table(ddb, "things")
+    ddb.put_item(TableName="things", Item={"pk": S("a"), "sk": N(1)})
+    done = wait_export(ddb, ddb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket="no-such-bucket")["ExportDescription"]["ExportArn"])
+    assert done["ExportStatus"] == "FAILED" and done["FailureCode"] == "S3NoSuchBucket"
+    assert re.fullmatch(r"The specified bucket does not exist \(Service: Amazon S3; Status Code: "
+                        r"404; Error Code: NoSuchBucket; Request ID: [^)]*\)",
+                        done["FailureMessage"]), done["FailureMessage"]
+    imported = wait_import(ddb, ddb.import_table(
+        S3BucketSource={"S3Bucket": "no-such-bucket"}, InputFormat="CSV",
+        TableCreationParameters=creation("never"))["ImportTableDescription"]["ImportArn"])
+    assert imported["ImportStatus"] == "FAILED" and imported["FailureCode"] == "S3NoSuchBucket"
+    assert "never" not in ddb.list_tables()["TableNames"]
+    # Objects written by another S3 client import: CSV with a header line.
+    s3_server.s3.put_object(Bucket="bucket", Key="csv/people.csv",
+                            Body=b"pk,sk,name\na,1,Ann\nb,2,Bob\n")
+    imported = wait_import(ddb, ddb.import_table(
+        S3BucketSource={"S3Bucket": "bucket", "S3KeyPrefix": "csv/"}, InputFormat="CSV",
+        TableCreationParameters=creation("people"))["ImportTableDescription"]["ImportArn"])
+    assert imported["ImportStatus"] == "COMPLETED" and imported["ImportedItemCount"] == 2, imported
+    assert table_items(ddb, "people") == sorted(canonical(i) for i in [
+        {"pk": S("a"), "sk": N(1), "name": S("Ann")}, {"pk": S("b"), "sk": N(2), "name": S("Bob")}])
+
+
+def test_an_s3_server_refusing_the_signature_fails_the_export_with_s3_access_denied(s3rver):
+    checker = SignatureChecker(s3rver.endpoint)
+    with DdbdProcess(extra_args=["--s3-endpoint", checker.endpoint,
+                                 "--s3-credentials", "S3RVER:not-the-secret"]) as srv:
+        ddb = srv.client()
+        arn = make_table(ddb, "things")
+        done = wait_export(ddb, ddb.export_table_to_point_in_time(
+            TableArn=arn, S3Bucket="bucket")["ExportDescription"]["ExportArn"])
+        assert done["ExportStatus"] == "FAILED" and done["FailureCode"] == "S3AccessDenied"
+        assert re.fullmatch(r".+ \(Service: Amazon S3; Status Code: 403; Error Code: \w+; "
+                            r"Request ID: [^)]*\)", done["FailureMessage"]), done["FailureMessage"]
+        imported = wait_import(ddb, ddb.import_table(
+            S3BucketSource={"S3Bucket": "bucket"}, InputFormat="CSV",
+            TableCreationParameters=creation("never"))["ImportTableDescription"]["ImportArn"])
+        assert imported["ImportStatus"] == "FAILED"
+        assert imported["FailureCode"] == "S3AccessDenied"
+        assert "never" not in ddb.list_tables()["TableNames"]
+    checker.close()
+    assert checker.mismatches and s3rver.list_objects_v2(Bucket="bucket")["KeyCount"] == 0
+
+
+def test_an_export_waits_for_an_s3_endpoint_that_does_not_answer_yet():
+    """Nothing listens at the endpoint: the export stays IN_PROGRESS (also across a restart)
+    and is written once the S3 server is up."""
+    port = free_port()
+    with DdbdProcess(extra_args=["--s3-endpoint", f"http://127.0.0.1:{port}",
+                                 "--s3-credentials", "S3RVER:S3RVER"]) as srv:
+        ddb = srv.client()
+        arn = make_table(ddb, "things")
+        ddb.put_item(TableName="things", Item={"pk": S("a"), "sk": N(1)})
+        export = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket="bucket")[
+            "ExportDescription"]["ExportArn"]
+        time.sleep(2)
+        assert ddb.describe_export(ExportArn=export)["ExportDescription"][
+            "ExportStatus"] == "IN_PROGRESS"
+        srv.kill9()
+        srv.start()
+        ddb = srv.client()
+        time.sleep(1)
+        assert ddb.describe_export(ExportArn=export)["ExportDescription"][
+            "ExportStatus"] == "IN_PROGRESS"
+        with running_s3rver(port) as s3:
+            done = wait_export(ddb, export)
+            assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 1
+            data = [o["Key"] for o in s3.list_objects_v2(Bucket="bucket")["Contents"]
+                    if "/data/" in o["Key"]]
+            assert len(data) == 1
+            lines = gzip.decompress(s3.get_object(Bucket="bucket", Key=data[0])["Body"].read())
+            assert json.loads(lines) == {"Item": {"pk": S("a"), "sk": N(1)}}

@@ -44,13 +44,19 @@ for fuzzer in expression json partiql; do
   rm -rf "$work" "$work.log"
 done
 
+echo "== npm packages (JS SDK v3; s3rver, which the export tests of the pytest suite use)"
+(
+  cd conformance/js
+  if [ ! -d node_modules/@aws-sdk/client-dynamodb ] || [ ! -d node_modules/@aws-sdk/client-dynamodb-streams ] ||
+    [ ! -d node_modules/s3rver ]; then
+    npm install --no-package-lock --no-audit --no-fund --loglevel=error
+  fi
+)
+
 echo "== conformance: boto3 + AWS CLI (pytest)"
 export DDBD_BIN="$ROOT/build/release/ddbd"
 /usr/bin/python3 -m pytest -q conformance
 
 echo "== conformance: JS SDK v3 (node --test)"
 cd conformance/js
-if [ ! -d node_modules/@aws-sdk/client-dynamodb ] || [ ! -d node_modules/@aws-sdk/client-dynamodb-streams ]; then
-  npm install --no-package-lock --no-audit --no-fund --loglevel=error
-fi
 node --test

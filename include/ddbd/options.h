@@ -45,6 +45,13 @@ struct ServerOptions {
   int backup_copy_share_percent = 10;
   // Where exports write (buckets are its directories); "" = <data dir>/s3, or ./ddbd-s3 in memory.
   std::string s3_dir;
+  // ...or an S3-compatible endpoint (http://host:port; path-style, SigV4), which replaces it.
+  std::string s3_endpoint;
+  std::string s3_region = "us-east-1";
+  // "KEY:SECRET" for the endpoint; "" = AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
+  std::string s3_credentials;
+  // Objects larger than this are uploaded in parts of this size (multipart upload).
+  size_t s3_part_size = size_t{16} << 20;
   // Where triggers' functions run: the Lambda Invoke API at this endpoint (http://host:port)...
   std::string lambda_endpoint;
   // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).

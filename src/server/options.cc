@@ -61,8 +61,18 @@ A DynamoDB-compatible database server.
                       the share of a core a backup copy may use, sleeping the rest, so
                       that taking a backup does not slow the table's load down
                       (default 10; 100 copies as fast as it can)
-  --s3-dir DIR        where exports to S3 go: bucket B is the directory DIR/B, which must
-                      exist (default DATA_DIR/s3, or ./ddbd-s3 with --in-memory)
+  --s3-dir DIR        where exports to S3 go and imports come from: bucket B is the
+                      directory DIR/B, which must exist (default DATA_DIR/s3, or ./ddbd-s3
+                      with --in-memory)
+  --s3-endpoint URL   use an S3-compatible server instead (http://host:port, e.g. MinIO or
+                      s3rver): path-style requests signed with SigV4
+  --s3-region REGION  the region S3 requests are signed for (default us-east-1)
+  --s3-credentials KEY:SECRET
+                      the access key S3 requests are signed with (default: the environment's
+                      AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)
+  --s3-part-size BYTES
+                      objects larger than this go up as a multipart upload in parts of this
+                      size (default 16777216; at least 5242880, S3's smallest part)
   --lambda-endpoint URL
                       where the functions of triggers (Lambda event source mappings on
                       streams) run: an http:// endpoint serving the Lambda Invoke API
@@ -172,6 +182,22 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--s3-dir") {
       if (!take_value()) return bad("--s3-dir needs a directory");
       options->s3_dir = value;
+    } else if (flag == "--s3-endpoint") {
+      if (!take_value()) return bad("--s3-endpoint needs a URL");
+      options->s3_endpoint = value;
+    } else if (flag == "--s3-region") {
+      if (!take_value() || value.empty()) return bad("--s3-region needs a region");
+      options->s3_region = value;
+    } else if (flag == "--s3-credentials") {
+      if (!take_value() || value.find(':') == std::string::npos) {
+        return bad("--s3-credentials needs KEY:SECRET");
+      }
+      options->s3_credentials = value;
+    } else if (flag == "--s3-part-size") {
+      if (!take_int(int64_t{5} << 20, int64_t{5} << 30, &n)) {
+        return bad("--s3-part-size needs bytes from 5242880 to 5368709120");
+      }
+      options->s3_part_size = static_cast<size_t>(n);
     } else if (flag == "--ttl-interval") {
       if (!take_int(1, 86400, &n)) return bad("--ttl-interval needs seconds from 1 to 86400");
       options->ttl_interval_seconds = static_cast<int>(n);

@@ -57,6 +57,38 @@ DescriptorBudget PlanDescriptors() {
   return budget;
 }
 
+// Where exports write and imports read: the S3-compatible endpoint if one is named, else the
+// local directory.
+Result<std::shared_ptr<transfer::ObjectStore>> OpenS3(const ServerOptions& options) {
+  if (options.s3_endpoint.empty()) {
+    std::string dir = options.s3_dir;
+    if (dir.empty()) dir = options.in_memory ? "ddbd-s3" : options.data_dir + "/s3";
+    return std::shared_ptr<transfer::ObjectStore>(transfer::NewDirectoryStore(dir));
+  }
+  transfer::S3Options s3;
+  s3.endpoint = options.s3_endpoint;
+  s3.region = options.s3_region;
+  s3.part_size = options.s3_part_size;
+  if (!options.s3_credentials.empty()) {
+    const size_t colon = options.s3_credentials.find(':');
+    s3.access_key_id = options.s3_credentials.substr(0, colon);
+    s3.secret_access_key = options.s3_credentials.substr(colon + 1);
+  } else {
+    const char* key = std::getenv("AWS_ACCESS_KEY_ID");
+    const char* secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+    if (key == nullptr || secret == nullptr) {
+      return Status::Validation(
+          "--s3-endpoint needs credentials: --s3-credentials KEY:SECRET, or AWS_ACCESS_KEY_ID "
+          "and AWS_SECRET_ACCESS_KEY in the environment");
+    }
+    s3.access_key_id = key;
+    s3.secret_access_key = secret;
+  }
+  auto store = transfer::NewS3Store(std::move(s3));
+  if (!store.ok()) return Status::Validation("--s3-endpoint: " + store.status().message());
+  return std::shared_ptr<transfer::ObjectStore>(std::move(*store));
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -321,11 +353,11 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->backups = std::make_unique<engine::BackupService>(
       impl->catalog.get(), options.pitr_lag_seconds, options.backup_copy_share_percent);
   impl->backups->Start();
-  std::string s3_dir = options.s3_dir;
-  if (s3_dir.empty()) s3_dir = options.in_memory ? "ddbd-s3" : options.data_dir + "/s3";
-  impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3_dir);
+  DDBD_ASSIGN_OR_RETURN(std::shared_ptr<transfer::ObjectStore> s3, OpenS3(options));
+  DDBD_LOG_INFO("exports and imports use the {}", s3->Describe());
+  impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3);
   impl->exports->Start();
-  impl->imports = std::make_unique<transfer::ImportService>(impl->catalog.get(), s3_dir);
+  impl->imports = std::make_unique<transfer::ImportService>(impl->catalog.get(), s3);
   impl->imports->Start();
   impl->dispatcher = std::make_unique<api::Dispatcher>(impl->catalog.get(), impl->triggers.get(),
                                                        impl->backups.get(), impl->exports.get(),

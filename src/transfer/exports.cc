@@ -3,8 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 
@@ -58,19 +56,10 @@ std::string RandomBase32(size_t n) {
   return out;
 }
 
-Status WriteFile(const std::filesystem::path& path, std::string_view content) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(content.data(), static_cast<std::streamsize>(content.size()));
-  file.close();
-  if (!file) return Status::Internal("could not write " + path.string());
-  return Status::OK();
-}
-
-// The export's files under <bucket dir>/<key prefix>.
+// The export's files under <bucket>/<key prefix>.
 struct Writer {
-  std::filesystem::path bucket_dir;
+  ObjectStore* store = nullptr;
+  std::string bucket;
   std::string base;  // S3 key of the export's directory: [prefix/]AWSDynamoDB/<id>
   LineFormat format;
   std::string lines;
@@ -91,7 +80,7 @@ struct Writer {
     const std::string key =
         base + "/data/" + RandomBase32(26) + (format == LineFormat::kIon ? ".ion.gz" : ".json.gz");
     const std::string gz = Gzip(lines);
-    DDBD_RETURN_IF_ERROR(WriteFile(bucket_dir / key, gz));
+    DDBD_ASSIGN_OR_RETURN(const std::string etag, store->Put(bucket, key, gz));
     const std::string md5 = auth::Md5(gz);
     rapidjson::StringBuffer buffer;
     model::JsonWriter w(buffer);
@@ -101,7 +90,7 @@ struct Writer {
     w.Key("md5Checksum");
     w.String(Base64Encode(md5));
     w.Key("etag");
-    w.String(auth::HexEncode(md5));
+    w.String(etag);
     w.Key("dataFileS3Key");
     w.String(key);
     w.EndObject();
@@ -113,8 +102,9 @@ struct Writer {
   }
   // A file and its .md5 (base64 of the MD5 digest).
   Status WithChecksum(const std::string& name, const std::string& content) {
-    DDBD_RETURN_IF_ERROR(WriteFile(bucket_dir / (base + "/" + name + ".json"), content));
-    return WriteFile(bucket_dir / (base + "/" + name + ".md5"), Base64Encode(auth::Md5(content)));
+    DDBD_RETURN_IF_ERROR(store->Put(bucket, base + "/" + name + ".json", content).status());
+    return store->Put(bucket, base + "/" + name + ".md5", Base64Encode(auth::Md5(content)))
+        .status();
   }
 };
 
@@ -172,10 +162,8 @@ bool ExportMeta::SameRequest(const ExportMeta& o) const {
          from_ms == o.from_ms && to_ms == o.to_ms && view_type == o.view_type;
 }
 
-ExportService::ExportService(engine::Catalog* catalog, std::string s3_dir)
-    : BackgroundService(std::chrono::milliseconds(1000)),
-      catalog_(catalog),
-      s3_dir_(std::move(s3_dir)) {}
+ExportService::ExportService(engine::Catalog* catalog, std::shared_ptr<ObjectStore> s3)
+    : BackgroundService(std::chrono::milliseconds(1000)), catalog_(catalog), s3_(std::move(s3)) {}
 
 ExportService::~ExportService() { Stop(); }
 
@@ -260,22 +248,21 @@ Status ExportService::Run(ExportMeta meta) {
     meta.end_ms = catalog_->clock().NowMillis();
     return Save(meta, table.get(), true);
   };
-  const std::filesystem::path bucket_dir = std::filesystem::path(s3_dir_) / meta.bucket;
-  std::error_code ec;
-  if (meta.bucket.empty() || !std::filesystem::is_directory(bucket_dir, ec)) {
-    return fail("S3NoSuchBucket",
-                "The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error "
-                "Code: NoSuchBucket; Request ID: " +
-                    NewUuid() + ")");
+  // S3's answers: a missing bucket or a refusal fails the export; an unreachable endpoint (an
+  // internal error) leaves it to be written again at the next step.
+  auto s3_failed = [&](const Status& s) { return fail(S3FailureCode(s), s.message()); };
+  if (Status s = s3_->CheckBucket(meta.bucket); !s.ok()) {
+    return s.code() == ErrorCode::kInternalServerError ? s : s3_failed(s);
   }
   if (!table) return fail("UNKNOWN", "Table not found: " + meta.TableArn());
   Writer writer;
-  writer.bucket_dir = bucket_dir;
+  writer.store = s3_.get();
+  writer.bucket = meta.bucket;
   std::string prefix = meta.prefix;
   if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
   writer.base = prefix + "AWSDynamoDB/" + meta.id;
   writer.format = meta.format == "ION" ? LineFormat::kIon : LineFormat::kDynamoJson;
-  DDBD_RETURN_IF_ERROR(WriteFile(bucket_dir / (writer.base + "/_started"), ""));
+  DDBD_RETURN_IF_ERROR(s3_->Put(meta.bucket, writer.base + "/_started", "").status());
   const std::string job = "export/" + meta.id;
   catalog_->jobs().Update(
       job, {"export", meta.table_name, meta.Arn(), 0, 0, catalog_->clock().NowMicros()});
@@ -332,7 +319,8 @@ Status ExportService::Run(ExportMeta meta) {
   }
   if (written.ok()) written = writer.Flush(writer.items == 0 || writer.lines_in_file > 0);
   catalog_->jobs().Finish(job);
-  if (!written.ok()) return fail("UNKNOWN", written.message());
+  if (!written.ok())
+    return written.code() == ErrorCode::kInternalServerError ? written : s3_failed(written);
 
   meta.status = "COMPLETED";
   meta.end_ms = catalog_->clock().NowMillis();

@@ -1,5 +1,6 @@
 // Exports of tables to S3 (ExportTableToPointInTime; docs/exports.md), written where the
-// server's S3 is: a local directory (--s3-dir DIR; bucket B is DIR/B).
+// server's S3 is (transfer/object_store.h): a local directory (--s3-dir DIR; bucket B is DIR/B)
+// or an S3-compatible endpoint (--s3-endpoint URL).
 //
 // An export is a record in the catalog family (export/<account>\0<region>\0<id>) and a job of
 // the ExportService's thread. A full export writes the table as it was at the export time
@@ -14,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@
 #include "engine/background.h"
 #include "engine/catalog.h"
 #include "transfer/job.h"
+#include "transfer/object_store.h"
 
 namespace ddbd::transfer {
 
@@ -49,11 +52,9 @@ struct ExportMeta : JobMeta {
 
 class ExportService : public engine::BackgroundService {
  public:
-  // `s3_dir`: where buckets are (directories).
-  ExportService(engine::Catalog* catalog, std::string s3_dir);
+  // `s3`: where buckets are.
+  ExportService(engine::Catalog* catalog, std::shared_ptr<ObjectStore> s3);
   ~ExportService() override;
-
-  const std::string& s3_dir() const { return s3_dir_; }
 
   // Starts an export of `table` described by `request` (id, times and sequences are filled in).
   // With a ClientToken already used: the same export if the request is the same,
@@ -75,7 +76,7 @@ class ExportService : public engine::BackgroundService {
                   const std::string& id) const;
 
   engine::Catalog* const catalog_;
-  const std::string s3_dir_;
+  const std::shared_ptr<ObjectStore> s3_;
   std::mutex start_mu_;  // ClientToken check and record write together
 };
 

@@ -1,10 +1,7 @@
 #include "transfer/imports.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -147,10 +144,8 @@ Result<model::Item> CsvItem(const engine::TableMeta& table, const std::vector<st
 
 }  // namespace
 
-ImportService::ImportService(engine::Catalog* catalog, std::string s3_dir)
-    : BackgroundService(std::chrono::milliseconds(1000)),
-      catalog_(catalog),
-      s3_dir_(std::move(s3_dir)) {}
+ImportService::ImportService(engine::Catalog* catalog, std::shared_ptr<ObjectStore> s3)
+    : BackgroundService(std::chrono::milliseconds(1000)), catalog_(catalog), s3_(std::move(s3)) {}
 
 ImportService::~ImportService() { Stop(); }
 
@@ -227,29 +222,19 @@ Status ImportService::Run(ImportMeta meta) {
     return Save(meta);
   }
   meta.processed_items = meta.processed_bytes = meta.imported_items = meta.errors = 0;
-  const std::filesystem::path bucket_dir = std::filesystem::path(s3_dir_) / meta.bucket;
-  std::error_code ec;
-  if (meta.bucket.empty() || !std::filesystem::is_directory(bucket_dir, ec)) {
-    // As the service: no table is left behind.
+  // The objects whose key starts with the prefix, in key order. A missing bucket or a refusal
+  // fails the import (as the service: no table is left behind); an unreachable endpoint (an
+  // internal error) leaves it to run again at the next step.
+  auto keys = s3_->List(meta.bucket, meta.key_prefix);
+  if (!keys.ok()) {
+    if (keys.status().code() == ErrorCode::kInternalServerError) return keys.status();
     DDBD_RETURN_IF_ERROR(catalog_->Drop(meta.account, meta.region, meta.table_name).status());
     meta.status = "FAILED";
-    meta.failure_code = "S3NoSuchBucket";
-    meta.failure_message =
-        "The specified bucket does not exist (Service: Amazon S3; Status Code: 404; Error Code: "
-        "NoSuchBucket; Request ID: " +
-        NewUuid() + "; Proxy: null)";
+    meta.failure_code = S3FailureCode(keys.status());
+    meta.failure_message = keys.status().message();
     meta.end_ms = catalog_->clock().NowMillis();
     return Save(meta);
   }
-  // The objects whose key starts with the prefix, in key order.
-  std::vector<std::string> keys;
-  for (auto it = std::filesystem::recursive_directory_iterator(bucket_dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    std::string key = std::filesystem::relative(it->path(), bucket_dir).generic_string();
-    if (key.rfind(meta.key_prefix, 0) == 0) keys.push_back(std::move(key));
-  }
-  std::sort(keys.begin(), keys.end());
 
   const engine::TableMeta table_meta = table->meta();
   const LineFormat format = meta.format == "ION" ? LineFormat::kIon : LineFormat::kDynamoJson;
@@ -261,13 +246,21 @@ Status ImportService::Run(ImportMeta meta) {
   std::vector<engine::WriteOp> ops;
   std::set<std::string> in_chunk;
   Status status;
+  // Progress: in /metrics' jobs, and in DescribeImport's counts every 100 commits.
+  const std::string job = "import/" + meta.id;
+  engine::JobProgress progress{
+      "import", meta.table_name, meta.Arn(), 0, 0, catalog_->clock().NowMicros()};
+  catalog_->jobs().Update(job, progress);
+  int64_t commits = 0;
   auto flush = [&]() -> Status {
     if (ops.empty()) return Status::OK();
     DDBD_RETURN_IF_ERROR(engine::Commit(*catalog_, ops, options).status());
     meta.imported_items += static_cast<int64_t>(ops.size());
     ops.clear();
     in_chunk.clear();
-    return Status::OK();
+    progress.done = meta.processed_items;
+    catalog_->jobs().Update(job, progress);
+    return ++commits % 100 == 0 ? Save(meta) : Status::OK();
   };
   auto reject = [&](const std::string& key, int64_t index, const std::string& message) {
     ++meta.errors;
@@ -294,12 +287,18 @@ Status ImportService::Run(ImportMeta meta) {
     DDBD_LOG_WARN("import {} error: {}", meta.id,
                   std::string(buffer.GetString(), buffer.GetSize()));
   };
-  for (const auto& key : keys) {
+  for (const auto& key : *keys) {
     if (!status.ok()) break;
-    std::ifstream file(bucket_dir / key, std::ios::binary);
-    std::stringstream raw;
-    raw << file.rdbuf();
-    std::string content = raw.str();
+    auto object = s3_->Get(meta.bucket, key);
+    if (!object.ok()) {
+      if (object.status().code() == ErrorCode::kInternalServerError) {
+        status = object.status();
+        break;
+      }
+      reject(key, 0, object.status().message());  // gone or refused since the listing
+      continue;
+    }
+    std::string content = std::move(*object);
     if (meta.compression != "NONE") {
       std::string plain;
       const bool ok =
@@ -360,6 +359,7 @@ Status ImportService::Run(ImportMeta meta) {
     }
   }
   if (status.ok()) status = flush();
+  catalog_->jobs().Finish(job);
   if (!status.ok()) {
     // An internal error (the disk): the import runs again from the start at the next step.
     return status;

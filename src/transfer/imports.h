@@ -1,5 +1,6 @@
 // Imports from S3 into a new table (ImportTable; docs/exports.md), read from where the server's
-// S3 is: the local directory of --s3-dir (bucket B is DIR/B; object keys are paths below it).
+// S3 is (transfer/object_store.h): the local directory of --s3-dir (bucket B is DIR/B; object
+// keys are paths below it) or an S3-compatible endpoint (--s3-endpoint URL).
 //
 // ImportTable creates the table at once, hidden as CREATING (its descriptor names the import),
 // and records the import (import/<account>\0<region>\0<id> in the catalog family). The import
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "engine/background.h"
 #include "engine/catalog.h"
 #include "transfer/job.h"
+#include "transfer/object_store.h"
 
 namespace ddbd::transfer {
 
@@ -42,7 +45,7 @@ struct ImportMeta : JobMeta {
 
 class ImportService : public engine::BackgroundService {
  public:
-  ImportService(engine::Catalog* catalog, std::string s3_dir);
+  ImportService(engine::Catalog* catalog, std::shared_ptr<ObjectStore> s3);
   ~ImportService() override;
 
   // Creates `table` (a checked descriptor) hidden as CREATING and starts filling it.
@@ -62,7 +65,7 @@ class ImportService : public engine::BackgroundService {
   Status Save(const ImportMeta& meta) const;
 
   engine::Catalog* const catalog_;
-  const std::string s3_dir_;
+  const std::shared_ptr<ObjectStore> s3_;
   std::mutex start_mu_;
 };
 
