@@ -267,6 +267,15 @@ def test_attributes_to_get(ddb, table_s):
     assert item == {"a": S("A"), "c": N(3), "x.y": S("dotted")}
 
 
+def test_empty_attributes_to_get_is_a_length_error(ddb_raw, table_s):
+    """AttributesToGet has a minimum length of 1 in the API model: the service's constraint
+    message (message format as for every model constraint)."""
+    for call, extra in ((ddb_raw.get_item, {"Key": {"pk": S("k")}}), (ddb_raw.scan, {})):
+        assert rejected(call, TableName=table_s, AttributesToGet=[], **extra) == (
+            VALIDATION, "1 validation error detected: Value '[]' at 'attributesToGet' failed to "
+                        "satisfy constraint: Member must have length greater than or equal to 1")
+
+
 def test_attributes_to_get_reserved_words_need_no_placeholder(ddb, table_s):
     key = put_new(ddb, table_s, name=S("n"), status=S("s"))
     assert get(ddb, table_s, key, AttributesToGet=["name", "status"]) == {"name": S("n"), "status": S("s")}

@@ -15,6 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conftest import REGION, unique_table_name
+from helpers import new_key
 
 JSON_CT = "application/x-amz-json-1.0"
 VALIDATION = "com.amazon.coral.validate#ValidationException"
@@ -326,3 +327,108 @@ def test_get_root_answers_healthy(endpoint):
     conn.close()
     assert resp.status == 200
     assert body.startswith("healthy: ")
+
+
+# --------------------------------------------------------------------------
+# Compressed responses
+# --------------------------------------------------------------------------
+
+def _put_large_item(wire, table_s):
+    key = new_key()
+    reply = wire.send("PutItem", {"TableName": table_s, "Item": {
+        "pk": {"S": key}, "blob": {"S": "compressible " * 600}}})
+    assert reply.status == 200
+    return key
+
+
+def test_large_responses_are_gzipped_for_clients_that_accept_gzip(wire, table_s):
+    """The service gzips a response above a threshold (about 4 KB) when the request's
+    Accept-Encoding allows gzip, and x-amz-crc32 is the CRC of the compressed bytes, which SDKs
+    check before decompressing (smithy-lang/smithy-rs issue 129; awslabs issue 61 of
+    dynamodb-cross-region-library)."""
+    key = _put_large_item(wire, table_s)
+    get = {"TableName": table_s, "Key": {"pk": {"S": key}}, "ConsistentRead": True}
+    reply = wire.send("GetItem", get, extra_headers={"Accept-Encoding": "gzip"})
+    assert reply.status == 200
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert_standard_headers(reply)  # the CRC and length of the bytes sent
+    item = json.loads(zlib.decompress(reply.body, wbits=31))["Item"]
+    assert item["blob"]["S"] == "compressible " * 600
+    # Not without Accept-Encoding, nor with gzip refused, nor for a small response.
+    for headers in ({}, {"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip;q=0"}):
+        plain = wire.send("GetItem", get, extra_headers=headers)
+        assert "Content-Encoding" not in plain.headers
+        assert plain.json()["Item"] == item
+    small = wire.send("ListTables", {"Limit": 1}, extra_headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers
+    assert_standard_headers(small)
+
+
+def test_boto3_asking_for_gzip_reads_compressed_responses(endpoint, credentials, wire, table_s):
+    """boto3 sending Accept-Encoding: gzip gets compressed responses. botocore neither asks for
+    gzip nor inflates, so the client does what the SDKs' notes on DynamoDB's gzip and CRC32
+    describe (smithy-lang/smithy-rs issue 129): check x-amz-crc32 on the bytes received, then
+    inflate. Here a before-send handler sends through the client's own HTTP session."""
+    from botocore.awsrequest import AWSResponse
+    from conftest import make_client
+    key = _put_large_item(wire, table_s)
+    client = make_client(endpoint, *credentials)
+    seen = []
+
+    class Inflated:
+        def __init__(self, data):
+            self.data = data
+
+        def stream(self, **kwargs):
+            yield self.data
+
+    def send_accepting_gzip(request, **kwargs):
+        request.headers["Accept-Encoding"] = "gzip"
+        response = client._endpoint.http_session.send(request)
+        if response.headers.get("Content-Encoding") != "gzip":
+            return response
+        body = response.content
+        assert zlib.crc32(body) == int(response.headers["x-amz-crc32"])
+        seen.append(len(body))
+        data = zlib.decompress(body, wbits=31)
+        headers = {k: v for k, v in response.headers.items()
+                   if k.lower() not in ("content-encoding", "content-length", "x-amz-crc32")}
+        headers["x-amz-crc32"] = str(zlib.crc32(data))
+        return AWSResponse(response.url, response.status_code, headers, Inflated(data))
+
+    client.meta.events.register("before-send.dynamodb.*", send_accepting_gzip)
+    item = client.get_item(TableName=table_s, Key={"pk": {"S": key}}, ConsistentRead=True)["Item"]
+    assert item["blob"]["S"] == "compressible " * 600
+    assert len(seen) == 1 and seen[0] < 1000
+    assert client.list_tables(Limit=1)["TableNames"]  # small: sent as is
+    assert len(seen) == 1
+
+
+# --------------------------------------------------------------------------
+# Malformed HTTP
+# --------------------------------------------------------------------------
+
+@pytest.mark.ddbd_only
+@pytest.mark.parametrize("request_head", [
+    b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (100 * 1024) + b"\r\n\r\n",
+    b"POST /" + b"a" * (100 * 1024) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"NOT HTTP AT ALL\r\n\r\n",
+], ids=["header-block", "request-line", "garbage"])
+def test_malformed_or_oversized_request_heads_get_400(endpoint, request_head):
+    """A header block or request line past the limit, or one that is not HTTP, is answered
+    with 400 before the connection closes (the service's limits are not published; ddbd's is
+    64 KiB)."""
+    import socket
+    url = urlparse(endpoint)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as s:
+        try:
+            s.sendall(request_head)
+        except OSError:  # the server may stop reading once it has answered
+            pass
+        reply = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400 "), reply[:100]

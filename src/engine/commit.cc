@@ -166,13 +166,12 @@ Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us, bool metered,
       PartitionMap* map = table.IndexPartitions(index.id);
       if (map == nullptr || !metered) continue;
       const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
-      auto it = source.find(index.hash_key.name);
-      uint64_t index_hash = it != source.end() ? storage::PartitionHash(it->second) : 0;
+      const std::optional<model::AttributeValue> hash_value = IndexHashValue(index, source);
+      uint64_t index_hash = hash_value ? storage::PartitionHash(*hash_value) : 0;
       if (auto admission = map->AdmitWrite(index_hash);
           admission != PartitionMap::Admission::kAdmitted) {
         map->NoteThrottledWrite(index_hash);
-        if (it != source.end())
-          catalog.insights().Note(meta, index.name, it->second, nullptr, 0, true);
+        if (hash_value) catalog.insights().Note(meta, index.name, *hash_value, nullptr, 0, true);
         return ThrottleError(meta, index.name, true, admission);
       }
       p.gsi_charges.push_back({map, {index_hash, units}});
@@ -215,14 +214,14 @@ void NoteInsights(Catalog& catalog, const Prepared& p, const PrimaryKey& key) {
     const IndexMeta* index = meta.FindIndex(name);
     if (index == nullptr) continue;
     const model::Item& source = p.result.new_item ? *p.result.new_item : *p.result.old_item;
-    auto h = source.find(index->hash_key.name);
-    if (h == source.end()) continue;
+    const std::optional<model::AttributeValue> hash = IndexHashValue(*index, source);
+    if (!hash) continue;
     const model::AttributeValue* sort = nullptr;
-    if (index->range_key) {
+    if (index->range_key && index->more_range_keys.empty()) {
       auto r = source.find(index->range_key->name);
       if (r != source.end()) sort = &r->second;
     }
-    catalog.insights().Note(meta, name, h->second, sort, units, false);
+    catalog.insights().Note(meta, name, *hash, sort, units, false);
   }
 }
 

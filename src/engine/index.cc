@@ -28,23 +28,71 @@ const model::AttributeValue* IndexKeyValue(const model::Item& item, const KeyEle
 
 }  // namespace
 
+model::AttributeValue ComposeKeyValues(const std::vector<const model::AttributeValue*>& values) {
+  std::string bytes;
+  for (const auto* value : values) storage::AppendKeyComponent(&bytes, *value);
+  return model::AttributeValue::Binary(std::move(bytes));
+}
+
+namespace {
+
+// The key component of one role (partition or sort key) of an index entry: the attribute's
+// value, or the composite of several; nullopt if one is missing or unusable.
+std::optional<model::AttributeValue> RoleValue(const std::vector<const KeyElement*>& keys,
+                                               const model::Item& item, size_t max_size) {
+  std::vector<const model::AttributeValue*> values;
+  for (const KeyElement* key : keys) {
+    const model::AttributeValue* v = IndexKeyValue(item, *key, max_size);
+    if (v == nullptr) return std::nullopt;
+    values.push_back(v);
+  }
+  if (values.size() == 1) return *values[0];
+  return ComposeKeyValues(values);
+}
+
+}  // namespace
+
+std::optional<model::AttributeValue> IndexHashValue(const IndexMeta& index,
+                                                    const model::Item& item) {
+  return RoleValue(index.HashKeys(), item, 2048);
+}
+
+std::optional<model::AttributeValue> IndexRangeValue(const IndexMeta& index,
+                                                     const model::Item& item) {
+  if (!index.range_key) return std::nullopt;
+  return RoleValue(index.RangeKeys(), item, 1024);
+}
+
 std::optional<std::string> IndexEntryKey(const TableMeta& table, const IndexMeta& index,
                                          const model::Item& item) {
   const auto* table_hash = KeyValue(item, table.hash_key);
   const auto* table_range = table.range_key ? KeyValue(item, *table.range_key) : nullptr;
-  const auto* index_hash = IndexKeyValue(item, index.hash_key, 2048);
-  const auto* index_range = index.range_key ? IndexKeyValue(item, *index.range_key, 1024) : nullptr;
-  if (!table_hash || (table.range_key && !table_range) || !index_hash ||
-      (index.range_key && !index_range)) {
-    return std::nullopt;
+  if (!table_hash || (table.range_key && !table_range)) return std::nullopt;
+  std::optional<model::AttributeValue> index_range;
+  if (!index.multi_attribute()) {
+    // The common case, without copies.
+    const auto* hash = IndexKeyValue(item, index.hash_key, 2048);
+    const auto* range = index.range_key ? IndexKeyValue(item, *index.range_key, 1024) : nullptr;
+    if (!hash || (index.range_key && !range)) return std::nullopt;
+    std::string key;
+    if (index.global) {
+      key = storage::EncodePrimaryKey(storage::kBaseIndexId, *hash, range);
+      storage::AppendKeyComponent(&key, *table_hash);
+    } else {
+      key = storage::EncodePrimaryKey(index.id, *table_hash, range);
+    }
+    if (table_range) storage::AppendKeyComponent(&key, *table_range);
+    return key;
   }
-  std::string key;
-  if (index.global) {
-    key = storage::EncodePrimaryKey(storage::kBaseIndexId, *index_hash, index_range);
-    storage::AppendKeyComponent(&key, *table_hash);
-  } else {
-    key = storage::EncodePrimaryKey(index.id, *table_hash, index_range);
+  std::optional<model::AttributeValue> hash = IndexHashValue(index, item);
+  if (!hash) return std::nullopt;
+  if (index.range_key) {
+    index_range = IndexRangeValue(index, item);
+    if (!index_range) return std::nullopt;
   }
+  std::string key = storage::EncodePrimaryKey(storage::kBaseIndexId, *hash,
+                                              index_range ? &*index_range : nullptr);
+  storage::AppendKeyComponent(&key, *table_hash);
   if (table_range) storage::AppendKeyComponent(&key, *table_range);
   return key;
 }
@@ -52,9 +100,11 @@ std::optional<std::string> IndexEntryKey(const TableMeta& table, const IndexMeta
 bool IndexHasAttribute(const TableMeta& table, const IndexMeta& index,
                        const std::string& attribute) {
   if (index.projection == ProjectionType::kAll) return true;
-  if (attribute == table.hash_key.name || (table.range_key && attribute == table.range_key->name) ||
-      attribute == index.hash_key.name || (index.range_key && attribute == index.range_key->name)) {
+  if (attribute == table.hash_key.name || (table.range_key && attribute == table.range_key->name)) {
     return true;
+  }
+  for (const KeyElement* key : index.KeyElements()) {
+    if (attribute == key->name) return true;
   }
   return index.projection == ProjectionType::kInclude &&
          std::find(index.non_key_attributes.begin(), index.non_key_attributes.end(), attribute) !=
@@ -74,8 +124,10 @@ model::Item ProjectForIndex(const TableMeta& table, const IndexMeta& index,
 Status ValidateIndexKeys(const TableMeta& table, const model::Item& item) {
   for (const auto& index : table.indexes) {
     if (index.status == IndexStatus::kDeleting) continue;
-    for (const KeyElement* key : {&index.hash_key, index.range_key ? &*index.range_key : nullptr}) {
-      if (key == nullptr) continue;
+    const size_t hash_keys = 1 + index.more_hash_keys.size();
+    const std::vector<const KeyElement*> keys = index.KeyElements();
+    for (size_t k = 0; k < keys.size(); ++k) {
+      const KeyElement* key = keys[k];
       auto it = item.find(key->name);
       if (it == item.end()) continue;
       const auto& v = it->second;
@@ -85,7 +137,7 @@ Status ValidateIndexKeys(const TableMeta& table, const model::Item& item) {
             " Expected: " + std::string(model::AttrTypeName(key->type)) +
             " Actual: " + std::string(model::AttrTypeName(v.type)) + " IndexName: " + index.name);
       }
-      const size_t max_size = key == &index.hash_key ? 2048 : 1024;
+      const size_t max_size = k < hash_keys ? 2048 : 1024;
       if ((v.type == model::AttrType::kS || v.type == model::AttrType::kB) &&
           v.str.size() > max_size) {
         return Status::Validation(
@@ -115,8 +167,7 @@ model::Item IndexKeyOf(const TableMeta& table, const IndexMeta* index, const mod
   copy(table.hash_key);
   if (table.range_key) copy(*table.range_key);
   if (index != nullptr) {
-    copy(index->hash_key);
-    if (index->range_key) copy(*index->range_key);
+    for (const KeyElement* key : index->KeyElements()) copy(*key);
   }
   return out;
 }

@@ -96,6 +96,58 @@ Result<PageResult> Metered(const Table& table, const IndexMeta* index, uint64_t 
 
 }  // namespace
 
+void SetCompositeSortCondition(KeyCondition* c,
+                               const std::vector<const model::AttributeValue*>& equal,
+                               KeyCondition::SortOp op, const model::AttributeValue& v1,
+                               const model::AttributeValue& v2) {
+  std::string prefix;  // the composite bytes of the leading values
+  for (const auto* value : equal) storage::AppendKeyComponent(&prefix, *value);
+  auto with = [&](const model::AttributeValue& v) {
+    std::string s = prefix;
+    storage::AppendKeyComponent(&s, v);
+    return s;
+  };
+  // Encodings are self-delimiting, so the composites that start with `with(v)` are exactly
+  // those whose next attribute equals v; PrefixEnd of "" is "", no upper bound.
+  c->sort_op = SortOp::kRawRange;
+  switch (op) {
+    case SortOp::kEq:
+      c->raw_lower = with(v1);
+      c->raw_upper = storage::PrefixEnd(c->raw_lower);
+      break;
+    case SortOp::kLt:
+      c->raw_lower = prefix;
+      c->raw_upper = with(v1);
+      break;
+    case SortOp::kLe:
+      c->raw_lower = prefix;
+      c->raw_upper = storage::PrefixEnd(with(v1));
+      break;
+    case SortOp::kGt:
+      c->raw_lower = storage::PrefixEnd(with(v1));
+      c->raw_upper = storage::PrefixEnd(prefix);
+      break;
+    case SortOp::kGe:
+      c->raw_lower = with(v1);
+      c->raw_upper = storage::PrefixEnd(prefix);
+      break;
+    case SortOp::kBetween:
+      c->raw_lower = with(v1);
+      c->raw_upper = storage::PrefixEnd(with(v2));
+      break;
+    case SortOp::kBeginsWith:
+      c->raw_lower = prefix;
+      storage::AppendKeyPrefixComponent(&c->raw_lower, v1);
+      c->raw_upper = storage::PrefixEnd(c->raw_lower);
+      break;
+    case SortOp::kNone:
+    case SortOp::kRawRange:
+      c->raw_lower = prefix;
+      c->raw_upper = storage::PrefixEnd(prefix);
+      break;
+  }
+}
+
 Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMeta* index,
                              const KeyCondition& c, const PageRequest& page) {
   DDBD_ASSIGN_OR_RETURN(auto location, Location(table, index));
@@ -130,6 +182,17 @@ Result<PageResult> QueryPage(Catalog& catalog, const Table& table, const IndexMe
       lower = prefix;
       storage::AppendKeyPrefixComponent(&lower, c.sort_value);
       upper = storage::PrefixEnd(lower);
+      break;
+    }
+    case SortOp::kRawRange: {
+      // The escaped bytes of a composite value without its terminator sort at or below every
+      // encoded composite that is at or above the value, and above every smaller one.
+      lower = prefix;
+      storage::AppendKeyPrefixComponent(&lower, model::AttributeValue::Binary(c.raw_lower));
+      if (!c.raw_upper.empty()) {
+        upper = prefix;
+        storage::AppendKeyPrefixComponent(&upper, model::AttributeValue::Binary(c.raw_upper));
+      }
       break;
     }
   }

@@ -30,11 +30,24 @@ struct KeyCondition {
     kGt,
     kGe,
     kBetween,
-    kBeginsWith
+    kBeginsWith,
+    kRawRange  // multi-attribute sort keys: composite values in [raw_lower, raw_upper)
   } sort_op = SortOp::kNone;
   model::AttributeValue sort_value;   // the operand (lower bound for BETWEEN)
   model::AttributeValue sort_value2;  // upper bound for BETWEEN
+  // kRawRange: bounds on the bytes of the composite sort key (engine/index.h); an empty
+  // raw_upper means no upper bound.
+  std::string raw_lower;
+  std::string raw_upper;
 };
+
+// Sets `c` to the kRawRange of a multi-attribute sort key whose leading attributes equal
+// `equal` and whose next one satisfies `op` with `v1` (and `v2` for BETWEEN). `op` is not
+// kNone or kRawRange.
+void SetCompositeSortCondition(KeyCondition* c,
+                               const std::vector<const model::AttributeValue*>& equal,
+                               KeyCondition::SortOp op, const model::AttributeValue& v1,
+                               const model::AttributeValue& v2);
 
 struct PageRequest {
   bool forward = true;

@@ -126,8 +126,7 @@ Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta) {
                        index.name);
       }
     }
-    std::vector<std::string> keys{spec.hash_name};
-    if (spec.range_name) keys.push_back(*spec.range_name);
+    const std::vector<std::string> keys = spec.KeyNames();
     for (const auto& k : keys) {
       if (!type_of(k)) {
         std::string defs;
@@ -142,6 +141,12 @@ Status AddIndexes(std::vector<IndexSpec> specs, TableMeta* meta) {
     }
     index.hash_key = KeyElement{spec.hash_name, *type_of(spec.hash_name)};
     if (spec.range_name) index.range_key = KeyElement{*spec.range_name, *type_of(*spec.range_name)};
+    for (const auto& name : spec.more_hash_names) {
+      index.more_hash_keys.push_back(KeyElement{name, *type_of(name)});
+    }
+    for (const auto& name : spec.more_range_names) {
+      index.more_range_keys.push_back(KeyElement{name, *type_of(name)});
+    }
     if (index.global) {
       if (meta->billing_mode == BillingMode::kProvisioned && !spec.has_throughput) {
         return Status::Validation(

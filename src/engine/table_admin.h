@@ -40,7 +40,18 @@ struct IndexSpec {
   IndexMeta meta;  // name, projection, throughput filled
   std::string hash_name;
   std::optional<std::string> range_name;
+  // GSIs with multi-attribute keys: the further partition-key and sort-key attributes.
+  std::vector<std::string> more_hash_names;
+  std::vector<std::string> more_range_names;
   bool has_throughput = false;
+  // Every key attribute in key-schema order.
+  std::vector<std::string> KeyNames() const {
+    std::vector<std::string> out{hash_name};
+    out.insert(out.end(), more_hash_names.begin(), more_hash_names.end());
+    if (range_name) out.push_back(*range_name);
+    out.insert(out.end(), more_range_names.begin(), more_range_names.end());
+    return out;
+  }
   std::optional<WarmSpec> warm;  // GSIs: WarmThroughput
 };
 

@@ -7,6 +7,25 @@
 
 namespace ddbd::engine {
 
+std::vector<const KeyElement*> IndexMeta::HashKeys() const {
+  std::vector<const KeyElement*> out{&hash_key};
+  for (const auto& key : more_hash_keys) out.push_back(&key);
+  return out;
+}
+
+std::vector<const KeyElement*> IndexMeta::RangeKeys() const {
+  std::vector<const KeyElement*> out;
+  if (range_key) out.push_back(&*range_key);
+  for (const auto& key : more_range_keys) out.push_back(&key);
+  return out;
+}
+
+std::vector<const KeyElement*> IndexMeta::KeyElements() const {
+  std::vector<const KeyElement*> out = HashKeys();
+  for (const KeyElement* key : RangeKeys()) out.push_back(key);
+  return out;
+}
+
 std::pair<int64_t, int64_t> InitialWarmThroughput(const TableMeta& meta, const IndexMeta* index) {
   if (meta.billing_mode == BillingMode::kPayPerRequest) {
     return {kOnDemandWarmReads, kOnDemandWarmWrites};
@@ -56,8 +75,8 @@ namespace {
 // tables with families of their own and no stream). Version 5 added Time to Live and
 // contributor insights, version 6 warm throughput (older descriptors get the warm throughput
 // their capacity gives). Version 7 added point-in-time recovery and restores in progress,
-// version 8 imports in progress.
-constexpr uint64_t kFormatVersion = 8;
+// version 8 imports in progress, version 9 multi-attribute GSI keys.
+constexpr uint64_t kFormatVersion = 9;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -195,6 +214,12 @@ std::string EncodeTableMeta(const TableMeta& m) {
   PutString(&out, m.restore.source_backup_arn);
   PutInt(&out, m.restore.time_ms);
   PutString(&out, m.restore.import_id);
+  for (const auto& index : m.indexes) {
+    for (const auto* keys : {&index.more_hash_keys, &index.more_range_keys}) {
+      PutInt(&out, static_cast<int64_t>(keys->size()));
+      for (const auto& key : *keys) PutKey(&out, key);
+    }
+  }
   return out;
 }
 
@@ -314,6 +339,14 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
     m->restore.time_ms = r.Int();
   }
   if (version >= 8) m->restore.import_id = r.String();
+  if (version >= 9) {
+    for (auto& index : m->indexes) {
+      for (auto* keys : {&index.more_hash_keys, &index.more_range_keys}) {
+        const int64_t count = r.Int();
+        for (int64_t i = 0; r.ok && i < count; ++i) keys->push_back(r.Key());
+      }
+    }
+  }
   return r.ok && r.in.empty();
 }
 

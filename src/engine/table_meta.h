@@ -33,6 +33,10 @@ struct IndexMeta {
   uint32_t id = 0;
   KeyElement hash_key;
   std::optional<KeyElement> range_key;
+  // GSIs with multi-attribute keys: the second to fourth partition-key attributes and the
+  // second to fourth sort-key attributes, in key-schema order (engine/index.h composes them).
+  std::vector<KeyElement> more_hash_keys;
+  std::vector<KeyElement> more_range_keys;
   ProjectionType projection = ProjectionType::kAll;
   std::vector<std::string> non_key_attributes;  // for kInclude
   int64_t read_capacity = 0;                    // GSIs of provisioned tables
@@ -42,6 +46,12 @@ struct IndexMeta {
   uint64_t backfill_start_sequence = 0;  // first change-log record the applier owes the index
   int64_t warm_read = 0;                 // GSIs: warm throughput (TableMeta::warm_read)
   int64_t warm_write = 0;
+
+  bool multi_attribute() const { return !more_hash_keys.empty() || !more_range_keys.empty(); }
+  // Every key attribute in key-schema order: the partition-key ones, then the sort-key ones.
+  std::vector<const KeyElement*> KeyElements() const;
+  std::vector<const KeyElement*> HashKeys() const;
+  std::vector<const KeyElement*> RangeKeys() const;
 };
 
 // Part of the stored descriptor: DO NOT CHANGE values.

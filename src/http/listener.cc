@@ -140,6 +140,24 @@ asio::awaitable<void> Pause(std::chrono::milliseconds duration) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
 }
 
+// Parse errors of a request's line or headers that deserve a 400 (not a connection that
+// ended or timed out).
+bool IsMalformed(const beast::error_code& ec) {
+  static constexpr bhttp::error kMalformed[] = {bhttp::error::header_limit,
+                                                bhttp::error::bad_line_ending,
+                                                bhttp::error::bad_method,
+                                                bhttp::error::bad_target,
+                                                bhttp::error::bad_version,
+                                                bhttp::error::bad_field,
+                                                bhttp::error::bad_value,
+                                                bhttp::error::bad_content_length,
+                                                bhttp::error::bad_transfer_encoding};
+  for (bhttp::error e : kMalformed) {
+    if (ec == e) return true;
+  }
+  return false;
+}
+
 asio::awaitable<void> Session(tcp_stream stream, const Handler& handler, Limits& limits) {
   const ListenerOptions& options = limits.options;
   struct Count {
@@ -156,6 +174,23 @@ asio::awaitable<void> Session(tcp_stream stream, const Handler& handler, Limits&
     co_await bhttp::async_read_header(stream, buffer, parser,
                                       asio::redirect_error(asio::use_awaitable, ec));
     if (ec == bhttp::error::end_of_stream) break;
+    if (IsMalformed(ec)) {
+      // A request line or header block that is too long or not HTTP: answer, then close.
+      Response bad{400, {{"Content-Type", "text/plain"}}, "Bad Request"};
+      auto res = FromResponse(std::move(bad), 11, false);
+      co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      // Lingering close: read (up to 1 MiB, 2 s) what the client is still sending, so that
+      // closing with unread bytes does not reset the connection before it reads the 400.
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream.expires_after(std::chrono::seconds(2));
+      char sink[16384];
+      for (size_t drained = 0; drained < (size_t{1} << 20);) {
+        drained += co_await stream.async_read_some(asio::buffer(sink),
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      co_return;
+    }
     if (ec && ec != bhttp::error::body_limit) break;
     // The body's bytes come out of the shared budget before it is read.
     const size_t reserved =

@@ -12,6 +12,7 @@
 #include "auth/sigv4.h"
 #include "common/clock.h"
 #include "common/crc32.h"
+#include "common/gzip.h"
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "engine/backups.h"
@@ -254,9 +255,39 @@ struct Server::Impl {
     response->status = reply.http_status;
     response->headers.emplace_back("Content-Type", kJsonContentType);
     response->headers.emplace_back("x-amzn-RequestId", http::NewRequestId());
+    // The service gzips larger responses for clients that accept it; x-amz-crc32 is then
+    // the CRC of the compressed bytes, as SDKs check it.
+    if (reply.body.size() > kCompressAbove && AcceptsGzip(request.Header("Accept-Encoding"))) {
+      reply.body = Gzip(reply.body);
+      response->headers.emplace_back("Content-Encoding", "gzip");
+    }
     response->headers.emplace_back("x-amz-crc32", std::to_string(Crc32(reply.body)));
     AddCorsHeaders(request, response);
     response->body = std::move(reply.body);
+  }
+
+  // Responses above this many bytes are compressed when the client accepts gzip (the
+  // service's threshold, about 4 KB, as AWS staff describe it).
+  static constexpr size_t kCompressAbove = 4096;
+
+  // True if an Accept-Encoding header lists gzip (or *) without q=0.
+  static bool AcceptsGzip(std::string_view header) {
+    while (!header.empty()) {
+      std::string_view item = header.substr(0, header.find(','));
+      header.remove_prefix(std::min(header.size(), item.size() + 1));
+      std::string lower;
+      for (char c : item) {
+        if (c != ' ' && c != '\t')
+          lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      const std::string coding = lower.substr(0, lower.find(';'));
+      if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
+      const size_t q = lower.find(";q=");
+      if (q == std::string::npos) return true;
+      const std::string weight = lower.substr(q + 3);
+      if (weight.find_first_not_of("0.") != std::string::npos) return true;  // q > 0
+    }
+    return false;
   }
 
   // Browsers (the JS SDK in a web page) read responses of any origin.

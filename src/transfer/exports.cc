@@ -6,10 +6,9 @@
 #include <map>
 #include <random>
 
-#include <zlib.h>
-
 #include "auth/sigv4.h"
 #include "common/base64.h"
+#include "common/gzip.h"
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "engine/backups.h"
@@ -32,21 +31,6 @@ std::string Consumer(const std::string& id) { return "export/" + id; }
 
 // "2020-11-04T07:28:34.028Z".
 std::string IsoMillis(int64_t ms) { return engine::StreamLabel(ms) + "Z"; }
-
-// Gzip of a whole buffer.
-std::string Gzip(std::string_view in) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, in.size()) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string RandomBase32(size_t n) {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";

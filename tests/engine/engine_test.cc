@@ -418,6 +418,14 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.restore.source_table_arn = "arn:aws:dynamodb:us-east-1:000000000000:table/s";
   meta.insights = {{"", true, "THROTTLED_KEYS", 17},
                    {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
+  IndexMeta multi;  // multi-attribute keys (version 9)
+  multi.global = true;
+  multi.name = "multi";
+  multi.hash_key = KeyElement{"a", AttrType::kS};
+  multi.more_hash_keys = {KeyElement{"b", AttrType::kN}};
+  multi.range_key = KeyElement{"c", AttrType::kS};
+  multi.more_range_keys = {KeyElement{"d", AttrType::kB}, KeyElement{"e", AttrType::kN}};
+  meta.indexes.push_back(multi);
   std::string bytes = EncodeTableMeta(meta);
   TableMeta decoded;
   ASSERT_TRUE(DecodeTableMeta(bytes, &decoded));
@@ -451,6 +459,11 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_EQ(decoded.restore.backup_id, "01700000000000-0badcafe");
   EXPECT_EQ(decoded.restore.sequence, 42u);
   EXPECT_EQ(decoded.restore.import_id, "01700000000000-00c0ffee");
+  ASSERT_EQ(decoded.indexes.size(), 1u);
+  std::vector<std::string> keys;
+  for (const KeyElement* key : decoded.indexes[0].KeyElements()) keys.push_back(key->name);
+  EXPECT_EQ(keys, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
+  EXPECT_EQ(decoded.indexes[0].more_range_keys[0].type, AttrType::kB);
   EXPECT_EQ(EncodeTableMeta(decoded), bytes);
 
   for (size_t n = 0; n < bytes.size(); ++n) {
@@ -458,7 +471,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 9;  // a version this build does not know
+  wrong_version[0] = 10;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

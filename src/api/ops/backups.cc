@@ -270,9 +270,10 @@ Result<TableMeta> RestoreTarget(OpContext& ctx, const Json& request, const Table
   // keeps none); an override keeps an index of the same key schema and projection, under the
   // name it gives.
   auto same_shape = [](const IndexMeta& a, const engine::IndexSpec& b) {
-    return a.hash_key.name == b.hash_name &&
-           (a.range_key ? a.range_key->name : std::string()) == b.range_name.value_or("") &&
-           a.projection == b.meta.projection && a.non_key_attributes == b.meta.non_key_attributes;
+    std::vector<std::string> names;
+    for (const auto* key : a.KeyElements()) names.push_back(key->name);
+    return names == b.KeyNames() && a.projection == b.meta.projection &&
+           a.non_key_attributes == b.meta.non_key_attributes;
   };
   for (bool global : {false, true}) {
     const Json* json = global ? gsi_json : lsi_json;
@@ -320,7 +321,7 @@ Result<TableMeta> RestoreTarget(OpContext& ctx, const Json& request, const Table
   for (const auto& d : source.attribute_definitions) {
     bool used = d.name == t.hash_key.name || (t.range_key && d.name == t.range_key->name);
     for (const auto& index : t.indexes) {
-      used |= d.name == index.hash_key.name || (index.range_key && d.name == index.range_key->name);
+      for (const auto* key : index.KeyElements()) used |= d.name == key->name;
     }
     if (used) t.attribute_definitions.push_back(d);
   }

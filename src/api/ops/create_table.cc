@@ -130,8 +130,7 @@ Result<TableDefinition> ParseTableDefinition(OpContext& ctx, const Json& request
   for (const auto& e : elements) key_attributes.insert(e.name);
   for (const auto* specs : {&lsi_specs, &gsi_specs}) {
     for (const auto& spec : *specs) {
-      key_attributes.insert(spec.hash_name);
-      if (spec.range_name) key_attributes.insert(*spec.range_name);
+      for (const auto& key : spec.KeyNames()) key_attributes.insert(key);
     }
   }
 

@@ -456,6 +456,13 @@ Result<RequestExpressions> ReadExpressions(const Json& request, const Expression
           expr::ResolveProjection(*out.projection, expr::ExpressionKind::kProjection, out.ph));
     } else if (Present(request, "AttributesToGet")) {
       DDBD_ASSIGN_OR_RETURN(const Json* list, GetArray(request, "AttributesToGet"));
+      if (list->Empty()) {  // the model's minimum length
+        ConstraintErrors errors;
+        errors.Add(
+            "Value '[]' at 'attributesToGet' failed to satisfy constraint: Member must have "
+            "length greater than or equal to 1");
+        return errors.ToStatus();
+      }
       auto projection = std::make_shared<expr::ProjectionExpression>();
       std::set<std::string> seen;
       for (const auto& a : list->GetArray()) {

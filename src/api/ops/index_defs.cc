@@ -12,6 +12,9 @@ using engine::IndexMeta;
 using engine::KeyElement;
 using engine::ProjectionType;
 
+// A GSI's partition key and sort key may each have up to four attributes.
+constexpr size_t kMaxKeyAttributes = 4;
+
 Status Invalid(const std::string& what) {
   return Status::Validation("One or more parameter values were invalid: " + what);
 }
@@ -35,6 +38,7 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
   if (schema == nullptr) {
     errors.NotNull((path + ".keySchema").c_str());
   } else {
+    size_t hash_count = 0, range_count = 0;
     for (rapidjson::SizeType i = 0; i < schema->Size(); ++i) {
       const Json& e = (*schema)[i];
       if (!e.IsObject()) return Status::Serialization("Unexpected value type in payload");
@@ -47,7 +51,28 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
       errors.Length(
           *attr, (path + ".keySchema." + std::to_string(i + 1) + ".member.attributeName").c_str(),
           1, 255);
-      if (*type == "HASH" && i == 0) {
+      if (global && i > 0 && (*type == "HASH" || *type == "RANGE")) {
+        // Multi-attribute keys: up to four HASH elements, then up to four RANGE elements.
+        // (messages unverified)
+        if (*type == "HASH" && range_count > 0) {
+          return Status::Validation(
+              "Invalid KeySchema: All HASH key attributes must precede RANGE key attributes in "
+              "the KeySchema");
+        }
+        size_t& count = *type == "HASH" ? hash_count : range_count;
+        if (++count > (*type == "HASH" ? kMaxKeyAttributes - 1 : kMaxKeyAttributes)) {
+          return Status::Validation(
+              "Invalid KeySchema: The KeySchema exceeds the maximum allowed number of " + *type +
+              " key attributes");
+        }
+        if (*type == "HASH") {
+          spec.more_hash_names.push_back(*attr);
+        } else if (!spec.range_name) {
+          spec.range_name = *attr;
+        } else {
+          spec.more_range_names.push_back(*attr);
+        }
+      } else if (*type == "HASH" && i == 0) {
         spec.hash_name = *attr;
       } else if (*type == "RANGE" && i == 1) {
         spec.range_name = *attr;
@@ -60,7 +85,7 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
                                            "not a RANGE key type");
       }
     }
-    if (schema->Empty() || schema->Size() > 2) {
+    if (schema->Empty() || (!global && schema->Size() > 2)) {
       errors.Add("Value '[]' at '" + path +
                  ".keySchema' failed to satisfy constraint: Member must have length " +
                  (schema->Empty() ? "greater than or equal to 1" : "less than or equal to 2"));
@@ -133,13 +158,16 @@ void WriteIndexShape(JsonWriter& w, const engine::IndexMeta& index) {
   WriteString(w, index.name);
   WriteKey(w, "KeySchema");
   w.StartArray();
-  for (const KeyElement* k : {&index.hash_key, index.range_key ? &*index.range_key : nullptr}) {
+  const size_t hash_keys = 1 + index.more_hash_keys.size();
+  const std::vector<const KeyElement*> keys = index.KeyElements();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const KeyElement* k = keys[i];
     if (k == nullptr) continue;
     w.StartObject();
     WriteKey(w, "AttributeName");
     WriteString(w, k->name);
     WriteKey(w, "KeyType");
-    WriteString(w, k == &index.hash_key ? "HASH" : "RANGE");
+    WriteString(w, i < hash_keys ? "HASH" : "RANGE");
     w.EndObject();
   }
   w.EndArray();
@@ -160,7 +188,7 @@ void WriteIndexShape(JsonWriter& w, const engine::IndexMeta& index) {
 
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
                             const engine::Catalog& catalog, const engine::Table* table,
-                            const WarmView& warm) {
+                            const WarmView& warm, bool table_creating) {
   for (bool global : {false, true}) {
     bool any = false;
     for (const auto& index : meta.indexes) any |= index.global == global;
@@ -173,7 +201,8 @@ void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
       WriteIndexShape(w, index);
       if (global) {
         WriteKey(w, "IndexStatus");
-        WriteString(w, index.status == engine::IndexStatus::kActive     ? "ACTIVE"
+        WriteString(w, table_creating                                   ? "CREATING"
+                       : index.status == engine::IndexStatus::kActive   ? "ACTIVE"
                        : index.status == engine::IndexStatus::kCreating ? "CREATING"
                                                                         : "DELETING");
         if (index.backfilling) {

@@ -26,8 +26,9 @@ Result<IndexSpec> ParseIndexSpec(const Json& json, bool global, const std::strin
 void WriteIndexShape(JsonWriter& w, const engine::IndexMeta& index);
 
 struct WarmView;
+// While the table is CREATING, so are its GSIs (as the service describes a new table).
 void WriteIndexDescriptions(JsonWriter& w, const engine::TableMeta& meta,
                             const engine::Catalog& catalog, const engine::Table* table,
-                            const WarmView& warm);
+                            const WarmView& warm, bool table_creating);
 
 }  // namespace ddbd::api

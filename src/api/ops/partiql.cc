@@ -310,6 +310,8 @@ Result<KeyNames> KeysOf(const engine::Table& table, const std::optional<std::str
     return Status::Validation("The table does not have the specified index: " +
                               *index);  // message unverified
   }
+  // A GSI with multi-attribute keys is read with a Scan (and the WHERE as its filter).
+  if (i->multi_attribute()) return keys;
   keys.hash = i->hash_key.name;
   if (i->range_key) keys.range = i->range_key->name;
   return keys;

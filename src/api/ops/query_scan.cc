@@ -198,6 +198,10 @@ int CompareKeyValues(const AttributeValue& a, const AttributeValue& b) {
 // True if a sort-key value satisfies the Query's sort-key condition.
 bool SatisfiesSortCondition(const KeyCondition& c, const AttributeValue& v) {
   using Op = KeyCondition::SortOp;
+  if (c.sort_op == Op::kRawRange) {  // v is the composite sort key
+    return v.type == model::AttrType::kB && v.str >= c.raw_lower &&
+           (c.raw_upper.empty() || v.str < c.raw_upper);
+  }
   if (v.type != c.sort_value.type) return false;
   const int cmp = CompareKeyValues(v, c.sort_value);
   switch (c.sort_op) {
@@ -217,6 +221,8 @@ bool SatisfiesSortCondition(const KeyCondition& c, const AttributeValue& v) {
       return cmp >= 0 && CompareKeyValues(v, c.sort_value2) <= 0;
     case Op::kBeginsWith:
       return v.str.compare(0, c.sort_value.str.size(), c.sort_value.str) == 0;
+    case Op::kRawRange:
+      break;
   }
   return true;
 }
@@ -425,9 +431,110 @@ Status TypeMismatch() {
       "type");
 }
 
+// Checks a sort-key predicate's operands against the sort key's type.
+Status CheckSortPredicate(const KeyPredicate& range, model::AttrType type) {
+  if (range.v1.type != type || (range.op == SortOp::kBetween && range.v2.type != type)) {
+    if (range.op == SortOp::kBeginsWith && range.v1.type != model::AttrType::kS &&
+        range.v1.type != model::AttrType::kB) {
+      return KeyConditionError(
+          "Incorrect operand type for operator or function; operator or function: begins_with, "
+          "operand type: " +
+          std::string(model::AttrTypeName(range.v1.type)));
+    }
+    return TypeMismatch();
+  }
+  if (range.op == SortOp::kBeginsWith && type == model::AttrType::kN) {
+    return KeyConditionError(
+        "Incorrect operand type for operator or function; operator or function: begins_with, "
+        "operand type: N");
+  }
+  if (range.op == SortOp::kBetween) {
+    bool reversed = type == model::AttrType::kN ? range.v1.num.Compare(range.v2.num) > 0
+                                                : range.v1.str > range.v2.str;
+    if (reversed) {
+      return KeyConditionError(
+          "The BETWEEN operator requires upper bound to be greater than or equal to lower "
+          "bound; lower bound operand: AttributeValue: " +
+          expr::DescribeValue(range.v1) +
+          ", upper bound operand: AttributeValue: " + expr::DescribeValue(range.v2));
+    }
+  }
+  return Status::OK();
+}
+
+// A Query of a GSI with multi-attribute keys: every partition-key attribute with "=", and
+// conditions on sort-key attributes from the first on, without gaps, "=" on all but the last
+// (which may also use <, <=, >, >=, BETWEEN or begins_with). The conditions become one range
+// of the composite sort key (engine/index.h). Messages for the new rules are unverified.
+Result<KeyCondition> BuildCompositeKeyCondition(const engine::IndexMeta& index,
+                                                const std::vector<KeyPredicate>& predicates) {
+  const std::vector<const engine::KeyElement*> hash_keys = index.HashKeys();
+  const std::vector<const engine::KeyElement*> range_keys = index.RangeKeys();
+  auto find = [&](const std::string& name) -> Result<const KeyPredicate*> {
+    const KeyPredicate* found = nullptr;
+    for (const auto& p : predicates) {
+      if (p.attribute != name) continue;
+      if (found != nullptr) {
+        return Status::Validation(
+            "KeyConditionExpressions must only contain one condition per key");
+      }
+      found = &p;
+    }
+    return found;
+  };
+  size_t matched = 0;
+  std::vector<const AttributeValue*> hash_values;
+  for (const auto* key : hash_keys) {
+    DDBD_ASSIGN_OR_RETURN(const KeyPredicate* p, find(key->name));
+    if (p == nullptr) {
+      return Status::Validation("Query condition missed key schema element: " + key->name);
+    }
+    ++matched;
+    if (p->op != SortOp::kEq) return Status::Validation("Query key condition not supported");
+    if (p->v1.type != key->type) return TypeMismatch();
+    hash_values.push_back(&p->v1);
+  }
+  std::vector<const KeyPredicate*> sort;  // one per leading sort-key attribute
+  for (size_t i = 0; i < range_keys.size(); ++i) {
+    DDBD_ASSIGN_OR_RETURN(const KeyPredicate* p, find(range_keys[i]->name));
+    if (p == nullptr) continue;
+    ++matched;
+    if (sort.size() != i) {
+      return Status::Validation("Query condition missed key schema element: " +
+                                range_keys[sort.size()]->name);
+    }
+    sort.push_back(p);
+  }
+  if (matched != predicates.size()) return Status::Validation("Query key condition not supported");
+  KeyCondition out;
+  out.hash = hash_values.size() == 1 ? *hash_values[0] : engine::ComposeKeyValues(hash_values);
+  for (size_t i = 0; i < sort.size(); ++i) {
+    DDBD_RETURN_IF_ERROR(CheckSortPredicate(*sort[i], range_keys[i]->type));
+    if (i + 1 < sort.size() && sort[i]->op != SortOp::kEq) {
+      return Status::Validation("Query key condition not supported");
+    }
+  }
+  if (range_keys.size() == 1) {
+    if (!sort.empty()) {
+      out.sort_op = sort[0]->op;
+      out.sort_value = sort[0]->v1;
+      out.sort_value2 = sort[0]->v2;
+    }
+    return out;
+  }
+  if (sort.empty()) return out;
+  std::vector<const AttributeValue*> equal;
+  for (size_t i = 0; i + 1 < sort.size(); ++i) equal.push_back(&sort[i]->v1);
+  engine::SetCompositeSortCondition(&out, equal, sort.back()->op, sort.back()->v1, sort.back()->v2);
+  return out;
+}
+
 // Checks predicates against the key schema and builds the engine's key condition.
 Result<KeyCondition> BuildKeyCondition(const ReadTarget& target,
                                        std::vector<KeyPredicate> predicates) {
+  if (target.index != nullptr && target.index->multi_attribute()) {
+    return BuildCompositeKeyCondition(*target.index, predicates);
+  }
   struct KeySchema {
     const engine::KeyElement& hash_key() const { return hash; }
     const std::optional<engine::KeyElement>& range_key() const { return range; }
@@ -463,33 +570,7 @@ Result<KeyCondition> BuildKeyCondition(const ReadTarget& target,
   KeyCondition out;
   out.hash = hash->v1;
   if (range != nullptr) {
-    auto type = table.range_key()->type;
-    if (range->v1.type != type || (range->op == SortOp::kBetween && range->v2.type != type)) {
-      if (range->op == SortOp::kBeginsWith && range->v1.type != model::AttrType::kS &&
-          range->v1.type != model::AttrType::kB) {
-        return KeyConditionError(
-            "Incorrect operand type for operator or function; operator or function: begins_with, "
-            "operand type: " +
-            std::string(model::AttrTypeName(range->v1.type)));
-      }
-      return TypeMismatch();
-    }
-    if (range->op == SortOp::kBeginsWith && type == model::AttrType::kN) {
-      return KeyConditionError(
-          "Incorrect operand type for operator or function; operator or function: begins_with, "
-          "operand type: N");
-    }
-    if (range->op == SortOp::kBetween) {
-      bool reversed = type == model::AttrType::kN ? range->v1.num.Compare(range->v2.num) > 0
-                                                  : range->v1.str > range->v2.str;
-      if (reversed) {
-        return KeyConditionError(
-            "The BETWEEN operator requires upper bound to be greater than or equal to lower "
-            "bound; lower bound operand: AttributeValue: " +
-            expr::DescribeValue(range->v1) +
-            ", upper bound operand: AttributeValue: " + expr::DescribeValue(range->v2));
-      }
-    }
+    DDBD_RETURN_IF_ERROR(CheckSortPredicate(*range, table.range_key()->type));
     out.sort_op = range->op;
     out.sort_value = range->v1;
     out.sort_value2 = range->v2;
@@ -571,7 +652,11 @@ Status CheckFilterAvoidsKeys(const ReadTarget& t, const RequestExpressions& e, c
     for (const auto& arg : op->args) stack.push_back(&arg);
     if (op->kind != Operand::Kind::kPath || op->path.empty()) continue;
     const std::string& name = expr::ElementName(op->path[0], e.ph);
-    if (name == t.hash.name || (t.range && name == t.range->name)) {
+    bool key = name == t.hash.name || (t.range && name == t.range->name);
+    if (t.index != nullptr) {
+      for (const auto* k : t.index->KeyElements()) key |= name == k->name;
+    }
+    if (key) {
       return Status::Validation(
           "Filter Expression can only contain non-primary key attributes: "
           "Primary key attribute: " +
@@ -617,15 +702,28 @@ Status QueryImpl(OpContext& ctx, const Json& request, JsonWriter& out, bool key_
   DDBD_ASSIGN_OR_RETURN(page.start_after, StartKey(target, p.exclusive_start_key, true));
   if (page.start_after && p.exclusive_start_key) {
     // The start key must lie in the queried partition...
-    const auto& hash_json = (*p.exclusive_start_key)[target.hash.name.c_str()];
+    const bool composite = target.index != nullptr && target.index->multi_attribute();
+    model::AttributeMap start_key;
+    DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*p.exclusive_start_key, &start_key));
     AttributeValue start_hash;
-    DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(hash_json, &start_hash));
+    if (composite) {
+      start_hash = engine::IndexHashValue(*target.index, start_key).value_or(AttributeValue());
+    } else {
+      DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(
+          (*p.exclusive_start_key)[target.hash.name.c_str()], &start_hash));
+    }
     if (!model::Equal(start_hash, condition.hash)) {
       return Status::Validation(
           "The provided starting key is outside query boundaries based on provided condition");
     }
     // ...and within the sort-key condition.
-    if (target.range && condition.sort_op != KeyCondition::SortOp::kNone) {
+    if (composite && condition.sort_op == KeyCondition::SortOp::kRawRange) {
+      auto start_sort = engine::IndexRangeValue(*target.index, start_key);
+      if (!start_sort || !SatisfiesSortCondition(condition, *start_sort)) {
+        return Status::Validation(
+            "The provided starting key does not match the range key predicate");
+      }
+    } else if (target.range && condition.sort_op != KeyCondition::SortOp::kNone) {
       auto it = p.exclusive_start_key->FindMember(target.range->name.c_str());
       AttributeValue start_sort;
       if (it != p.exclusive_start_key->MemberEnd()) {

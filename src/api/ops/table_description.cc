@@ -142,7 +142,8 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteString(w, m.table_class);
     w.EndObject();
   }
-  WriteIndexDescriptions(w, m, catalog, table, warm);
+  WriteIndexDescriptions(w, m, catalog, table, warm,
+                         status == "CREATING" || (m.restore.in_progress && status == "ACTIVE"));
   // A disabled stream leaves StreamSpecification out but stays the latest stream.
   if (const engine::StreamMeta* stream = m.EnabledStream()) {
     WriteKey(w, "StreamSpecification");

@@ -40,10 +40,9 @@ Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& upda
     DDBD_RETURN_IF_ERROR(errors.ToStatus());
     std::vector<KeyElement> new_definitions = definitions.value_or(std::vector<KeyElement>());
     // The new index's keys must be defined in this request.
-    for (const auto* key : {&spec.hash_name, spec.range_name ? &*spec.range_name : nullptr}) {
-      if (key == nullptr) continue;
+    for (const auto& key : spec.KeyNames()) {
       bool defined = false;
-      for (const auto& d : new_definitions) defined |= d.name == *key;
+      for (const auto& d : new_definitions) defined |= d.name == key;
       if (!defined) {
         return Status::Validation("Invalid KeySchema: Some index key attribute have no definition");
       }
