@@ -700,6 +700,23 @@ def test_a_table_arn_is_accepted_where_a_table_name_is(ddb, table_s):
 
 @pytest.mark.parametrize("operation,kwargs", [
     ("put_item", {"Item": {"pk": {"S": "a"}}}),
+    ("get_item", {"Key": {"pk": {"S": "a"}}}),
+    ("create_table", {"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                      "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                      "BillingMode": "PAY_PER_REQUEST"}),
+])
+def test_a_missing_table_name_is_one_null_error(ddb_raw, operation, kwargs):
+    """TableName is required in the API model: the model's "must not be null" constraint."""
+    with pytest.raises(ClientError) as excinfo:
+        getattr(ddb_raw, operation)(**kwargs)
+    assert excinfo.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value null at 'tableName' failed to satisfy "
+                   "constraint: Member must not be null"}
+
+
+@pytest.mark.parametrize("operation,kwargs", [
+    ("put_item", {"Item": {"pk": {"S": "a"}}}),
     ("describe_table", {}),
 ])
 def test_an_empty_table_name_is_one_length_error(ddb_raw, operation, kwargs):

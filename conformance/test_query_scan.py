@@ -694,6 +694,21 @@ def test_query_exclusive_start_key_outside_the_sort_key_condition(ddb_raw, num_t
                                            "predicate")
 
 
+def test_query_exclusive_start_keys_of_a_hash_only_table(ddb_raw, table_s):
+    """On a hash-only table the start key is the partition key alone: another partition's is
+    outside the condition, a key of the wrong type or with extra attributes is invalid, and the
+    queried partition's own key ends the Query."""
+    def query(start):
+        return ddb_raw.query(TableName=table_s, KeyConditionExpression="pk = :p",
+                             ExpressionAttributeValues={":p": S("x")}, ExclusiveStartKey=start)
+    assert rejected(query, start={"pk": S("y")}) == (
+        VALIDATION, "The provided starting key is outside query boundaries based on provided "
+                    "condition")
+    for start in ({"pk": N(1)}, {"pk": S("x"), "other": S("1")}):
+        assert rejected(query, start=start) == (VALIDATION, "The provided starting key is invalid")
+    assert query({"pk": S("x")})["Items"] == []
+
+
 def test_query_exclusive_start_key_inside_the_sort_key_condition(ddb_raw, num_table):
     ddb_raw.query(TableName=num_table, KeyConditionExpression="pk = :p AND sk >= :c",
                   ExpressionAttributeValues={":p": S("x"), ":c": N(5)},
