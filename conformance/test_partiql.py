@@ -178,9 +178,12 @@ def test_limit_and_next_token_page_through_every_item(ddb, music):
     assert len(first["Items"]) == 4 and "NextToken" in first
     items = all_pages(ddb, statement, Limit=4)
     assert keys_of(items) == [("artist1", f"song{i:02d}") for i in range(10)]
-    # A token belongs to its statement.
-    code, _ = rejected(ddb.execute_statement, Statement=f"SELECT * FROM \"{music}\" WHERE "
-                       "Artist = 'artist2'", NextToken=first["NextToken"])
+    # A token belongs to its statement (the service's text as aws/aws-sdk-js-v3 issue 4424
+    # quotes it).
+    assert rejected(ddb.execute_statement, Statement=f"SELECT * FROM \"{music}\" WHERE "
+                    "Artist = 'artist2'", NextToken=first["NextToken"]) == (
+        VALIDATION, "NextToken does not match request")
+    code, _ = rejected(ddb.execute_statement, Statement=statement, NextToken="not a token")
     assert code == VALIDATION  # message unverified
 
 
@@ -211,12 +214,16 @@ def test_insert_update_delete(ddb, songs):
     # Extra WHERE terms are conditions.
     assert rejected(ddb.execute_statement, Statement=f"UPDATE {t} SET n = 0 WHERE Artist = 'a' "
                     "AND Song = 's' AND n > 100")[0] == "ConditionalCheckFailedException"
-    # An UPDATE of no item fails its condition: it never creates one.
+    # An UPDATE of no item fails its condition: it never creates one (the developer guide's
+    # UPDATE reference; the message is the service's usual one).
     assert rejected(ddb.execute_statement, Statement=f"UPDATE {t} SET n = 0 WHERE Artist = 'a' "
-                    "AND Song = 'none'")[0] == "ConditionalCheckFailedException"
+                    "AND Song = 'none'") == (
+        "ConditionalCheckFailedException", "The conditional request failed")
     assert "Item" not in ddb.get_item(TableName=songs, Key={"Artist": S("a"), "Song": S("none")})
     answer = run(ddb, f"DELETE FROM {t} WHERE Artist = 'a' AND Song = 's' RETURNING ALL OLD *")
     assert answer["Items"][0]["n"] == N(6)
+    # A DELETE of no item succeeds (the developer guide's DELETE reference).
+    assert run(ddb, f"DELETE FROM {t} WHERE Artist = 'a' AND Song = 'none'")["Items"] == []
     assert "Item" not in ddb.get_item(TableName=songs, Key={"Artist": S("a"), "Song": S("s")})
 
 
