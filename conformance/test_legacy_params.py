@@ -308,6 +308,23 @@ def test_expected_arity(ddb, table_s, existing, operator, values):
                                            f"argument(s) for the {operator} ComparisonOperator")
 
 
+@pytest.mark.parametrize("value,type_name", [
+    ({"SS": ["a"]}, "SS"), ({"L": [N(1)]}, "L"), ({"BOOL": True}, "BOOL")])
+def test_in_takes_scalars_only(ddb, table_s, existing, value, type_name):
+    """IN compares with Strings, Numbers or Binaries: the service's answer for a set is quoted in
+    aws-amplify/aws-sdk-ios issue 273 ("ComparisonOperator IN is not valid for SS AttributeValue
+    type"); other types follow the same template."""
+    _, item = existing
+    assert rejected(ddb.put_item, TableName=table_s, Item=item,
+                    Expected={"n": cmp("IN", N(1), value)}) == (
+        VALIDATION, f"One or more parameter values were invalid: ComparisonOperator IN is not "
+                    f"valid for {type_name} AttributeValue type")
+    assert rejected(ddb.scan, TableName=table_s,
+                    ScanFilter={"n": cmp("IN", value)}) == (
+        VALIDATION, f"One or more parameter values were invalid: ComparisonOperator IN is not "
+                    f"valid for {type_name} AttributeValue type")
+
+
 @pytest.mark.parametrize("entry", [
     {"Exists": True},
     {"Exists": False, "Value": N(5)},

@@ -422,10 +422,17 @@ def test_list_tables_limit_zero_rejected(ddb_raw):
 
 def test_delete_table_returns_deleting_description(ddb, table_factory):
     name = table_factory(range_key=("sk", "N"))
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
     desc = ddb.delete_table(TableName=name)["TableDescription"]
+    # The members of the service's reply (a DeleteTable answer pasted from the service in
+    # architect/dynalite issue 60): no key schema, definitions or creation time.
+    assert set(desc) == {"TableName", "TableStatus", "ProvisionedThroughput", "TableSizeBytes",
+                         "ItemCount", "TableArn"}
     assert desc["TableName"] == name
     assert desc["TableStatus"] == "DELETING"
     assert arn_re(name).match(desc["TableArn"])
+    assert desc["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                             "WriteCapacityUnits": 0}
     ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
     assert_table_missing(ddb, name)
     assert name not in _all_table_names(ddb, 100)[0]

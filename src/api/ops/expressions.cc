@@ -193,6 +193,9 @@ Result<Condition> TranslateExpected(const std::string& name, const Json& spec,
   }
   if (o == "IN") {
     if (args.empty()) return arity(1);
+    // Scalars only ("ComparisonOperator IN is not valid for SS AttributeValue type", as the
+    // service answered in aws-amplify/aws-sdk-ios issue 273).
+    DDBD_RETURN_IF_ERROR(scalar_only());
     Condition c;
     c.kind = Condition::Kind::kIn;
     c.operands.push_back(PathOperand(name));

@@ -65,6 +65,53 @@ void WriteWarmThroughput(JsonWriter& w, int64_t read, int64_t write, const char*
   w.EndObject();
 }
 
+void WriteProvisionedThroughput(JsonWriter& w, const engine::TableMeta& m) {
+  WriteKey(w, "ProvisionedThroughput");
+  w.StartObject();
+  if (m.last_increase_ms) {
+    WriteKey(w, "LastIncreaseDateTime");
+    WriteEpoch(w, m.last_increase_ms);
+  }
+  if (m.last_decrease_ms) {
+    WriteKey(w, "LastDecreaseDateTime");
+    WriteEpoch(w, m.last_decrease_ms);
+  }
+  WriteKey(w, "NumberOfDecreasesToday");
+  w.Int64(m.decreases_today);
+  WriteKey(w, "ReadCapacityUnits");
+  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.read_capacity : 0);
+  WriteKey(w, "WriteCapacityUnits");
+  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.write_capacity : 0);
+  w.EndObject();
+}
+
+namespace {
+
+// ProvisionedThroughput, TableSizeBytes, ItemCount and TableArn, in the service's order.
+void WriteThroughputSizeAndArn(JsonWriter& w, const engine::TableMeta& m,
+                               const engine::TableStats& stats) {
+  WriteProvisionedThroughput(w, m);
+  WriteKey(w, "TableSizeBytes");
+  w.Int64(stats.size_bytes);
+  WriteKey(w, "ItemCount");
+  w.Int64(stats.item_count);
+  WriteKey(w, "TableArn");
+  WriteString(w, m.Arn());
+}
+
+}  // namespace
+
+void WriteDeletingTableDescription(JsonWriter& w, const engine::TableMeta& m,
+                                   const engine::TableStats& stats) {
+  w.StartObject();
+  WriteKey(w, "TableName");
+  WriteString(w, m.name);
+  WriteKey(w, "TableStatus");
+  WriteString(w, "DELETING");
+  WriteThroughputSizeAndArn(w, m, stats);
+  w.EndObject();
+}
+
 void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::TableStats& stats,
                            std::string_view status, const engine::Catalog& catalog,
                            const engine::Table* table, const WarmView& warm) {
@@ -88,29 +135,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   WriteString(w, m.restore.in_progress && status == "ACTIVE" ? "CREATING" : status);
   WriteKey(w, "CreationDateTime");
   WriteEpoch(w, m.creation_time_ms);
-  WriteKey(w, "ProvisionedThroughput");
-  w.StartObject();
-  if (m.last_increase_ms) {
-    WriteKey(w, "LastIncreaseDateTime");
-    WriteEpoch(w, m.last_increase_ms);
-  }
-  if (m.last_decrease_ms) {
-    WriteKey(w, "LastDecreaseDateTime");
-    WriteEpoch(w, m.last_decrease_ms);
-  }
-  WriteKey(w, "NumberOfDecreasesToday");
-  w.Int64(m.decreases_today);
-  WriteKey(w, "ReadCapacityUnits");
-  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.read_capacity : 0);
-  WriteKey(w, "WriteCapacityUnits");
-  w.Int64(m.billing_mode == BillingMode::kProvisioned ? m.write_capacity : 0);
-  w.EndObject();
-  WriteKey(w, "TableSizeBytes");
-  w.Int64(stats.size_bytes);
-  WriteKey(w, "ItemCount");
-  w.Int64(stats.item_count);
-  WriteKey(w, "TableArn");
-  WriteString(w, m.Arn());
+  WriteThroughputSizeAndArn(w, m, stats);
   WriteKey(w, "TableId");
   WriteString(w, m.table_id);
   if (m.billing_mode == BillingMode::kPayPerRequest || m.billing_mode_update_ms) {

@@ -31,6 +31,15 @@ void WriteKeySchema(JsonWriter& w, const engine::TableMeta& m);
 
 // Writes a TableDescription object with status `status`; `table` (may be null) supplies live
 // index states and counters.
+// The ProvisionedThroughput member of a table's description.
+void WriteProvisionedThroughput(JsonWriter& w, const engine::TableMeta& m);
+
+// DeleteTable's TableDescription: as the service answers it (a reply pasted from the service in
+// architect/dynalite issue 60, and the CLI reference's delete-table example), only the name,
+// DELETING, ProvisionedThroughput, TableSizeBytes, ItemCount and TableArn.
+void WriteDeletingTableDescription(JsonWriter& w, const engine::TableMeta& m,
+                                   const engine::TableStats& stats);
+
 void WriteTableDescription(JsonWriter& w, const engine::TableMeta& m,
                            const engine::TableStats& stats, std::string_view status,
                            const engine::Catalog& catalog, const engine::Table* table,

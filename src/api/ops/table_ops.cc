@@ -44,7 +44,7 @@ Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
                             : ctx.catalog.Drop(ctx.caller.account, ctx.caller.region, name));
   out.StartObject();
   WriteKey(out, "TableDescription");
-  WriteTableDescription(out, meta, stats, "DELETING", ctx.catalog, nullptr);
+  WriteDeletingTableDescription(out, meta, stats);
   out.EndObject();
   return Status::OK();
 }
