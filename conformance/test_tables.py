@@ -278,6 +278,24 @@ def test_key_attribute_names_are_at_most_255_bytes(ddb_raw):
     delete_table_quietly(ddb_raw, ok)
 
 
+def test_index_key_attribute_names_are_at_most_255_bytes(ddb_raw):
+    """The same model constraint inside GlobalSecondaryIndexes (KeySchemaAttributeName)."""
+    long_name = "g" * 256
+    name = unique_table_name("longgsikey")
+    code, message = _create_raw(
+        ddb_raw, name,
+        attribute_definitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                               {"AttributeName": long_name, "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "gsi", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": long_name, "KeyType": "HASH"}]}])
+    assert code == "ValidationException"
+    # The order and count of the listed errors are unverified.
+    assert (f"Value '{long_name}' at 'globalSecondaryIndexes.1.member.keySchema.1.member."
+            "attributeName' failed to satisfy constraint: Member must have length less than or "
+            "equal to 255") in message
+    assert_table_missing(ddb_raw, name)
+
+
 @pytest.mark.parametrize("second_type", ["S", "N"])
 def test_duplicate_attribute_definition(ddb_raw, second_type):
     name = unique_table_name("dupdef")
