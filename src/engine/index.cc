@@ -26,6 +26,16 @@ const model::AttributeValue* IndexKeyValue(const model::Item& item, const KeyEle
   return v;
 }
 
+// Calls f(key, is_partition_key) for each key attribute of the index in key-schema order,
+// without the vectors IndexMeta::KeyElements() builds (these run on every write).
+template <typename F>
+void ForEachKey(const IndexMeta& index, F&& f) {
+  f(index.hash_key, true);
+  for (const auto& key : index.more_hash_keys) f(key, true);
+  if (index.range_key) f(*index.range_key, false);
+  for (const auto& key : index.more_range_keys) f(key, false);
+}
+
 }  // namespace
 
 model::AttributeValue ComposeKeyValues(const std::vector<const model::AttributeValue*>& values) {
@@ -54,6 +64,11 @@ std::optional<model::AttributeValue> RoleValue(const std::vector<const KeyElemen
 
 std::optional<model::AttributeValue> IndexHashValue(const IndexMeta& index,
                                                     const model::Item& item) {
+  if (index.more_hash_keys.empty()) {
+    const model::AttributeValue* v = IndexKeyValue(item, index.hash_key, 2048);
+    if (v == nullptr) return std::nullopt;
+    return *v;
+  }
   return RoleValue(index.HashKeys(), item, 2048);
 }
 
@@ -68,7 +83,6 @@ std::optional<std::string> IndexEntryKey(const TableMeta& table, const IndexMeta
   const auto* table_hash = KeyValue(item, table.hash_key);
   const auto* table_range = table.range_key ? KeyValue(item, *table.range_key) : nullptr;
   if (!table_hash || (table.range_key && !table_range)) return std::nullopt;
-  std::optional<model::AttributeValue> index_range;
   if (!index.multi_attribute()) {
     // The common case, without copies.
     const auto* hash = IndexKeyValue(item, index.hash_key, 2048);
@@ -86,6 +100,7 @@ std::optional<std::string> IndexEntryKey(const TableMeta& table, const IndexMeta
   }
   std::optional<model::AttributeValue> hash = IndexHashValue(index, item);
   if (!hash) return std::nullopt;
+  std::optional<model::AttributeValue> index_range;
   if (index.range_key) {
     index_range = IndexRangeValue(index, item);
     if (!index_range) return std::nullopt;
@@ -103,9 +118,9 @@ bool IndexHasAttribute(const TableMeta& table, const IndexMeta& index,
   if (attribute == table.hash_key.name || (table.range_key && attribute == table.range_key->name)) {
     return true;
   }
-  for (const KeyElement* key : index.KeyElements()) {
-    if (attribute == key->name) return true;
-  }
+  bool key = false;
+  ForEachKey(index, [&](const KeyElement& k, bool) { key |= attribute == k.name; });
+  if (key) return true;
   return index.projection == ProjectionType::kInclude &&
          std::find(index.non_key_attributes.begin(), index.non_key_attributes.end(), attribute) !=
              index.non_key_attributes.end();
@@ -122,38 +137,40 @@ model::Item ProjectForIndex(const TableMeta& table, const IndexMeta& index,
 }
 
 Status ValidateIndexKeys(const TableMeta& table, const model::Item& item) {
+  Status status;
   for (const auto& index : table.indexes) {
     if (index.status == IndexStatus::kDeleting) continue;
-    const size_t hash_keys = 1 + index.more_hash_keys.size();
-    const std::vector<const KeyElement*> keys = index.KeyElements();
-    for (size_t k = 0; k < keys.size(); ++k) {
-      const KeyElement* key = keys[k];
-      auto it = item.find(key->name);
-      if (it == item.end()) continue;
+    ForEachKey(index, [&](const KeyElement& key, bool partition_key) {
+      if (!status.ok()) return;
+      auto it = item.find(key.name);
+      if (it == item.end()) return;
       const auto& v = it->second;
-      if (v.type != key->type) {
-        return Status::Validation(
-            "One or more parameter values were invalid: Type mismatch for Index Key " + key->name +
-            " Expected: " + std::string(model::AttrTypeName(key->type)) +
+      if (v.type != key.type) {
+        status = Status::Validation(
+            "One or more parameter values were invalid: Type mismatch for Index Key " + key.name +
+            " Expected: " + std::string(model::AttrTypeName(key.type)) +
             " Actual: " + std::string(model::AttrTypeName(v.type)) + " IndexName: " + index.name);
+        return;
       }
-      const size_t max_size = k < hash_keys ? 2048 : 1024;
+      const size_t max_size = partition_key ? 2048 : 1024;
       if ((v.type == model::AttrType::kS || v.type == model::AttrType::kB) &&
           v.str.size() > max_size) {
-        return Status::Validation(
+        status = Status::Validation(
             "One or more parameter values were invalid: Size limit exceeded for Index Key " +
-            key->name + " Actual Size: " + std::to_string(v.str.size()) +
+            key.name + " Actual Size: " + std::to_string(v.str.size()) +
             " bytes Max Size: " + std::to_string(max_size) + " bytes IndexName: " + index.name);
+        return;
       }
       if ((v.type == model::AttrType::kS || v.type == model::AttrType::kB) && v.str.empty()) {
-        return Status::Validation(
+        status = Status::Validation(
             "One or more parameter values are not valid. A value specified for a secondary index "
             "key is not supported. The AttributeValue for a key attribute cannot contain an "
             "empty " +
             std::string(v.type == model::AttrType::kS ? "string" : "binary") +
-            " value. IndexName: " + index.name + ", IndexKey: " + key->name);
+            " value. IndexName: " + index.name + ", IndexKey: " + key.name);
       }
-    }
+    });
+    if (!status.ok()) return status;
   }
   return Status::OK();
 }
@@ -167,7 +184,7 @@ model::Item IndexKeyOf(const TableMeta& table, const IndexMeta* index, const mod
   copy(table.hash_key);
   if (table.range_key) copy(*table.range_key);
   if (index != nullptr) {
-    for (const KeyElement* key : index->KeyElements()) copy(*key);
+    ForEachKey(*index, [&](const KeyElement& key, bool) { copy(key); });
   }
   return out;
 }
