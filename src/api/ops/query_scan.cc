@@ -703,10 +703,10 @@ Status QueryImpl(OpContext& ctx, const Json& request, JsonWriter& out, bool key_
   if (page.start_after && p.exclusive_start_key) {
     // The start key must lie in the queried partition...
     const bool composite = target.index != nullptr && target.index->multi_attribute();
-    model::AttributeMap start_key;
-    DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*p.exclusive_start_key, &start_key));
+    model::AttributeMap start_key;  // decoded whole only for composite keys
     AttributeValue start_hash;
     if (composite) {
+      DDBD_RETURN_IF_ERROR(model::DecodeAttributeMap(*p.exclusive_start_key, &start_key));
       start_hash = engine::IndexHashValue(*target.index, start_key).value_or(AttributeValue());
     } else {
       DDBD_RETURN_IF_ERROR(model::DecodeAttributeValue(
