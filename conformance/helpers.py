@@ -2,6 +2,7 @@
 
 import json
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -104,3 +105,23 @@ def metric(server, name, **labels):
     """Fetches ddbd's GET /metrics and returns one series' value (None if absent)."""
     with urllib.request.urlopen(f"{server.endpoint}/metrics") as r:
         return metric_value(r.read().decode(), name, **labels)
+
+
+def raw_call(endpoint, operation, body, region="us-east-1",
+             credentials=("AKIDCONFORMANCE", "conformance-secret")):
+    """A signed request sent without the SDK's model, for members Debian's botocore predates
+    (OnDemandThroughput, MultiRegionConsistency, ...). Returns (HTTP status, decoded body)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    request = AWSRequest(method="POST", url=endpoint + "/", data=json.dumps(body),
+                         headers={"X-Amz-Target": f"DynamoDB_20120810.{operation}",
+                                  "Content-Type": "application/x-amz-json-1.0"})
+    SigV4Auth(Credentials(*credentials), "dynamodb", region).add_auth(request)
+    prepared = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
+                                      method="POST")
+    try:
+        with urllib.request.urlopen(prepared) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())

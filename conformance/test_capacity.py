@@ -2,17 +2,14 @@
 (ddbd only: these start servers with throttling enforced and small limits, and read the
 per-partition view at GET /partitions)."""
 
-import json
 import threading
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import unique_table_name
-from helpers import partitions
+from helpers import partitions, raw_call
 
 pytestmark = pytest.mark.ddbd_only
 
@@ -56,14 +53,14 @@ def test_provisioned_table_throttles_once_burst_is_spent(ddbd_factory):
         "Consider increasing your provisioning level with the UpdateTable API.")
     # ThrottlingReasons (API model): what was throttled, and why.
     arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
-    status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
+    status, answer = raw_call(server.endpoint, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
     while status == 200:
-        status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
+        status, answer = raw_call(server.endpoint, "PutItem", {"TableName": table, "Item": {"pk": S("y")}})
     assert answer["ThrottlingReasons"] == [
         {"reason": "TableWriteProvisionedThroughputExceeded", "resource": arn}]
-    status, answer = raw_call(server, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
+    status, answer = raw_call(server.endpoint, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
     while status == 200:
-        status, answer = raw_call(server, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
+        status, answer = raw_call(server.endpoint, "GetItem", {"TableName": table, "Key": {"pk": S("y")}})
     assert answer["ThrottlingReasons"] == [
         {"reason": "TableReadProvisionedThroughputExceeded", "resource": arn}]
     ddb.update_table(TableName=table,
@@ -194,36 +191,17 @@ def test_size_triggered_split_keeps_items_readable_and_ordered(ddbd_factory):
     assert len(partitions(server, table)) == before
 
 
-def raw_call(server, operation, body):
-    """A signed request sent without the SDK's model (Debian's boto3 1.26 predates
-    OnDemandThroughput)."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-    request = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps(body),
-                         headers={"X-Amz-Target": f"DynamoDB_20120810.{operation}",
-                                  "Content-Type": "application/x-amz-json-1.0"})
-    SigV4Auth(Credentials("AKIDCONFORMANCE", "conformance-secret"), "dynamodb", "us-east-1").add_auth(request)
-    prepared = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
-                                      method="POST")
-    try:
-        with urllib.request.urlopen(prepared) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
-
-
 def test_on_demand_maximum_throttles_the_table(ddbd_factory):
     server = ddbd_factory(throttling=True)
     ddb = server.client()
     table = unique_table_name("odmax")
-    status, _ = raw_call(server, "CreateTable", {
+    status, _ = raw_call(server.endpoint, "CreateTable", {
         "TableName": table, "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
         "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
         "OnDemandThroughput": {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 10}})
     assert status == 200
-    status, desc = raw_call(server, "DescribeTable", {"TableName": table})
+    status, desc = raw_call(server.endpoint, "DescribeTable", {"TableName": table})
     assert desc["Table"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 10}
     throttled = 0
     for i in range(200):
@@ -233,12 +211,12 @@ def test_on_demand_maximum_throttles_the_table(ddbd_factory):
             assert e.response["Error"]["Code"] == "ThrottlingException"
             throttled += 1
     assert throttled > 100
-    status, answer = raw_call(server, "PutItem", {"TableName": table, "Item": {"pk": S("z")}})
+    status, answer = raw_call(server.endpoint, "PutItem", {"TableName": table, "Item": {"pk": S("z")}})
     assert status == 400
     assert answer["throttlingReasons"] == [{"reason": "TableWriteMaxOnDemandThroughputExceeded",
                                             "resource": desc["Table"]["TableArn"]}]
     # Raising the maximum lifts the limit.
-    status, _ = raw_call(server, "UpdateTable", {
+    status, _ = raw_call(server.endpoint, "UpdateTable", {
         "TableName": table, "OnDemandThroughput": {"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}})
     assert status == 200
     time.sleep(0.1)

@@ -56,4 +56,30 @@ inline bool GetLengthPrefixed(std::string_view* in, std::string_view* s) {
   return true;
 }
 
+// Reads, in order, fields written with PutVarint64, PutLengthPrefixed and single bytes; `ok`
+// turns false at the first malformed field (later reads then return zero values).
+struct FieldReader {
+  std::string_view in;
+  bool ok = true;
+  std::string String() {
+    std::string_view s;
+    ok = ok && GetLengthPrefixed(&in, &s);
+    return ok ? std::string(s) : std::string();
+  }
+  int64_t Int() {
+    uint64_t v = 0;
+    ok = ok && GetVarint64(&in, &v);
+    return static_cast<int64_t>(v);
+  }
+  uint8_t Byte() {
+    if (!ok || in.empty()) {
+      ok = false;
+      return 0;
+    }
+    uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return b;
+  }
+};
+
 }  // namespace ddbd

@@ -458,30 +458,21 @@ Status BackupService::RunRestore(const std::shared_ptr<Table>& table) {
   const TableMeta meta = table->meta();
   const TableMeta::Restore& restore = meta.restore;
   const std::string job = "restore/" + meta.table_id;
-  JobProgress progress{"restore", meta.name, restore.source_table_arn,
-                       0,         0,         catalog_->clock().NowMicros()};
   CommitOptions options;
   options.origin = changelog::Origin::kRestore;
   options.service_write = true;
   options.fail_on_conflict = false;
-  std::vector<WriteOp> ops;
-  auto flush = [&]() -> Status {
-    if (ops.empty()) return Status::OK();
-    DDBD_RETURN_IF_ERROR(Commit(*catalog_, ops, options).status());
-    progress.done += static_cast<int64_t>(ops.size());
-    catalog_->jobs().Update(job, progress);
-    ops.clear();
-    return Status::OK();
-  };
+  BatchedCommitter writer(*catalog_, options, kRestoreChunk, job,
+                          JobProgress{"restore", meta.name, restore.source_table_arn, 0, 0,
+                                      catalog_->clock().NowMicros()});
   ItemSink sink = [&](const std::string&, std::string_view encoded) -> Status {
     model::Item item;
     if (!model::DecodeItem(encoded, &item)) return Status::Internal("corrupt item");
     DDBD_ASSIGN_OR_RETURN(PrimaryKey key, ValidateItemKey(*table, item));
-    ops.push_back(WriteOp{table.get(), std::move(key),
-                          [item](const model::Item*) -> Result<MutationDecision> {
-                            return MutationDecision{MutationDecision::Kind::kPut, item};
-                          }});
-    return ops.size() >= kRestoreChunk ? flush() : Status::OK();
+    return writer.Add(WriteOp{table.get(), std::move(key),
+                              [item](const model::Item*) -> Result<MutationDecision> {
+                                return MutationDecision{MutationDecision::Kind::kPut, item};
+                              }});
   };
   Status copied;
   std::shared_ptr<Table> source;
@@ -490,8 +481,8 @@ Status BackupService::RunRestore(const std::shared_ptr<Table>& table) {
     if (!backup) {
       copied = Status::Internal("the backup is gone");
     } else {
-      progress.total = backup->item_count;
-      catalog_->jobs().Update(job, progress);
+      writer.progress().total = backup->item_count;
+      writer.Publish();
       auto it =
           catalog_->store()->NewIterator(catalog_->ItemsSpace(backup->key_prefix), U32(0), U32(1));
       for (it->SeekToFirst(); copied.ok() && it->Valid(); it->Next()) {
@@ -506,11 +497,11 @@ Status BackupService::RunRestore(const std::shared_ptr<Table>& table) {
     if (!source) {
       copied = Status::Internal("the source table is gone");
     } else {
-      catalog_->jobs().Update(job, progress);
+      writer.Publish();
       copied = TableAt(*catalog_, *source, restore.sequence, sink).status();
     }
   }
-  if (copied.ok()) copied = flush();
+  if (copied.ok()) copied = writer.Flush();
   if (!copied.ok()) {
     catalog_->jobs().Finish(job);
     DDBD_LOG_ERROR("backups: restoring table {} failed ({}); the table is deleted", meta.name,
@@ -582,8 +573,10 @@ bool BackupService::Step() {
     }
   }
   for (const auto& table : catalog_->AllTables()) {
-    // Tables an import is filling are the import service's.
-    if (!table->restoring() || !table->shared_meta()->restore.import_id.empty()) continue;
+    if (!table->restoring()) continue;
+    // Imports and new replicas of global tables are filled by their own services.
+    auto meta = table->shared_meta();
+    if (!meta->restore.import_id.empty() || !meta->replica_source.empty()) continue;
     Status s = RunRestore(table);
     if (!s.ok()) DDBD_LOG_ERROR("backups: restore of {}: {}", table->name(), s.message());
   }

@@ -357,6 +357,7 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(storage::Store* store, CatalogOpt
   }
   DDBD_RETURN_IF_ERROR(it->status());
   DDBD_RETURN_IF_ERROR(catalog->CollectOrphans());
+  DDBD_RETURN_IF_ERROR(catalog->global_tables_.Load(store));
   return catalog;
 }
 

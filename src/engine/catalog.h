@@ -31,6 +31,7 @@
 #include "changelog/table_log.h"
 #include "common/clock.h"
 #include "engine/background.h"
+#include "engine/global_tables.h"
 #include "engine/insights.h"
 #include "engine/partition_map.h"
 #include "engine/table_meta.h"
@@ -251,6 +252,9 @@ class Catalog {
   const JobRegistry& jobs() const { return jobs_; }
   // Contributor insights' key counters.
   InsightsTracker& insights() const { return insights_; }
+  // Global tables: which tables are replicas of one another (engine/global_tables.h).
+  GlobalTables& global_tables() { return global_tables_; }
+  const GlobalTables& global_tables() const { return global_tables_; }
 
   // Read-your-writes on GSIs (docs/architecture.md): the GSI applier installs a barrier that
   // waits, bounded, until an index has applied the table's log up to a sequence; Query and
@@ -285,6 +289,7 @@ class Catalog {
   std::function<void(const TableMeta&)> modify_hook_;
   changelog::Notifier notifier_;
   JobRegistry jobs_;
+  GlobalTables global_tables_;
   mutable std::mutex gsi_barrier_mu_;
   std::shared_ptr<const GsiBarrier> gsi_barrier_;  // GUARDED_BY(gsi_barrier_mu_)
   const CatalogOptions options_;

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "common/coding.h"
 #include "common/hash.h"
 #include "engine/capacity.h"
 #include "engine/index.h"
@@ -57,6 +58,12 @@ std::string CollectionStatsKey(const std::string& table_id, const model::Attribu
 
 }  // namespace
 
+std::string TombstoneKey(std::string_view storage_key) {
+  std::string key = storage::IndexLowerBound(kTombstoneIndexId);
+  key.append(storage_key);
+  return key;
+}
+
 Status TransactionConflict() {
   return Status(ErrorCode::kTransactionConflict,
                 "Transaction is ongoing for the item");  // message unverified
@@ -75,6 +82,10 @@ struct Prepared {
   bool changes = false;  // a put, or a delete of an existing item
   bool is_put = false;
   std::string new_bytes;  // stored encoding of the new item
+  int64_t time_us = 0;    // the write's time (the item's last-write time, its record's)
+  // Replicas: the tombstone of the absent item, if any (its deletion's time).
+  std::optional<int64_t> tombstone_us;
+  bool write_tombstone = false;  // a replicated deletion newer than the tombstone
   int64_t count_delta = 0;
   int64_t size_delta = 0;
   MutationResult result;
@@ -103,8 +114,30 @@ class OrderedLocks {
   std::vector<std::mutex*> mutexes_;
 };
 
+// Global tables: the time of the item's current version (its last write, or the tombstone of
+// its deletion; 0 if neither is known). Reads the tombstone of an absent item.
+Result<int64_t> CurrentVersionTime(Catalog& catalog, Prepared& p) {
+  if (p.found) return model::StoredItemWriteTime(p.old_bytes).value_or(0);
+  std::string value;
+  bool found = false;
+  DDBD_RETURN_IF_ERROR(
+      catalog.store()->Get(p.table->data(), TombstoneKey(p.storage_key), &value, &found));
+  if (!found || value.size() != 8) return 0;
+  p.tombstone_us = static_cast<int64_t>(DecodeFixed64BE(value.data()));
+  return *p.tombstone_us;
+}
+
+// Last writer wins: true if a write of `time_us` (the item `incoming`, or a deletion when
+// null) is later than the item's current version of `current_us`.
+bool IsLaterWrite(const Prepared& p, int64_t current_us, int64_t time_us,
+                  const model::Item* incoming) {
+  if (time_us != current_us) return time_us > current_us;
+  const std::string_view current = p.found ? model::StoredItemBody(p.old_bytes) : "";
+  return (incoming != nullptr ? model::EncodeItem(*incoming) : std::string()) > current;
+}
+
 // Reads the current item and lets the op decide. Fills `p`; errors are the op's outcome.
-Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p) {
+Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p, int64_t now_us) {
   DDBD_RETURN_IF_ERROR(
       catalog.store()->Get(p.table->data(), p.storage_key, &p.old_bytes, &p.found));
   if (p.found) {
@@ -114,6 +147,32 @@ Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p) {
     }
     p.result.old_size = model::ItemSize(old_item);
     p.result.old_item = std::move(old_item);
+  }
+  p.time_us = op.write_time_us.value_or(now_us);
+  if (p.meta->replicated()) {
+    DDBD_ASSIGN_OR_RETURN(const int64_t current_us, CurrentVersionTime(catalog, p));
+    if (op.last_writer_wins) {
+      // A replicated write: decided first (it names the version it brings), then kept only
+      // if it is later than the current one.
+      auto decided = op.decide(p.result.old_item ? &*p.result.old_item : nullptr);
+      if (!decided.ok()) return decided.status();
+      const bool put = decided->kind == MutationDecision::Kind::kPut;
+      if (!IsLaterWrite(p, current_us, p.time_us, put ? &decided->new_item : nullptr)) {
+        return Status::OK();
+      }
+      if (put) {
+        p.result.new_size = model::ItemSize(decided->new_item);
+        p.changes = p.is_put = true;
+        p.result.new_item = std::move(decided->new_item);
+      } else {
+        p.changes = p.found;
+        p.write_tombstone = !p.found;  // the item stays absent, deleted later
+      }
+      return Status::OK();
+    }
+    // A write made here is later than every version the item had, whatever the clocks of
+    // the regions its versions came from said.
+    p.time_us = std::max(p.time_us, current_us + 1);
   }
   auto decided = op.decide(p.result.old_item ? &*p.result.old_item : nullptr);
   if (!decided.ok()) return decided.status();
@@ -134,19 +193,25 @@ Status ReadAndDecide(Catalog& catalog, const WriteOp& op, Prepared& p) {
 
 // Adds the op's data, LSI entries and counters to `batch`; checks GSI capacity and the
 // item-collection limit (`collections` accumulates this commit's growth per collection).
-Status BuildWrite(Catalog& catalog, Prepared& p, int64_t now_us, bool metered,
+Status BuildWrite(Catalog& catalog, Prepared& p, bool metered,
                   std::map<std::string, int64_t>& collections, storage::WriteBatch* batch) {
   const TableMeta& meta = *p.meta;
   Table& table = *p.table;
   p.size_delta = -static_cast<int64_t>(p.result.old_size);
   if (p.is_put) {
-    p.new_bytes = model::EncodeStoredItem(*p.result.new_item, now_us);
+    p.new_bytes = model::EncodeStoredItem(*p.result.new_item, p.time_us);
     batch->Put(table.data(), p.storage_key, p.new_bytes);
     p.size_delta += static_cast<int64_t>(p.result.new_size);
     if (!p.found) p.count_delta = 1;
+    if (p.tombstone_us) batch->Delete(table.data(), TombstoneKey(p.storage_key));
   } else {
     batch->Delete(table.data(), p.storage_key);
     p.count_delta = -1;
+    if (meta.replicated()) {
+      std::string time;
+      PutFixed64BE(&time, static_cast<uint64_t>(p.time_us));
+      batch->Put(table.data(), TombstoneKey(p.storage_key), time);
+    }
   }
   p.result.units.table = WriteUnits(std::max(p.result.old_size, p.result.new_size));
   // The expiry index of Time to Live changes with the item.
@@ -307,8 +372,9 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   // report each op's outcome (transactions) see them all.
   Status first_error;
   size_t first_failed = n;
+  const int64_t now_us = catalog.clock().NowMicros();
   for (size_t i = 0; i < n; ++i) {
-    Status s = ReadAndDecide(catalog, ops[i], prepared[i]);
+    Status s = ReadAndDecide(catalog, ops[i], prepared[i], options.write_time_us.value_or(now_us));
     if (s.ok()) continue;
     if (op_statuses != nullptr) (*op_statuses)[i] = s;
     if (first_failed == n) {
@@ -329,19 +395,23 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     return first_error;
   }
 
-  const int64_t now_us = options.write_time_us.value_or(catalog.clock().NowMicros());
   storage::WriteBatch batch;
   for (const auto& [key, value] : options.catalog_puts) {
     batch.Put(catalog.store()->catalog(), key, value);
   }
+  if (options.add_to_batch) options.add_to_batch(&batch);
   std::map<std::string, int64_t> collections;
   // The tables this commit changes (in the global lock order of their logs).
   std::vector<Table*> tables;
   for (size_t i = 0; i < n; ++i) {
     Prepared& p = prepared[i];
+    if (p.write_tombstone) {
+      std::string time;
+      PutFixed64BE(&time, static_cast<uint64_t>(p.time_us));
+      batch.Put(p.table->data(), TombstoneKey(p.storage_key), time);
+    }
     if (!p.changes) continue;
-    if (Status s = BuildWrite(catalog, p, now_us, !options.service_write, collections, &batch);
-        !s.ok()) {
+    if (Status s = BuildWrite(catalog, p, !options.service_write, collections, &batch); !s.ok()) {
       return fail(i, s);
     }
     tables.push_back(p.table);
@@ -363,10 +433,11 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
     // One record per changed item, numbered per table in op order.
     std::vector<uint64_t> next(tables.size());
     for (size_t t = 0; t < tables.size(); ++t) next[t] = tables[t]->log().next_sequence();
-    const changelog::RecordInfo info{now_us, options.origin, options.origin_detail,
-                                     options.principal.access_key, options.principal.account};
+    changelog::RecordInfo info{0, options.origin, options.origin_detail,
+                               options.principal.access_key, options.principal.account};
     for (Prepared& p : prepared) {
       if (!p.changes) continue;
+      info.time_us = p.time_us;
       size_t t = std::lower_bound(tables.begin(), tables.end(), p.table, by_log) - tables.begin();
       p.table->log().Append(
           &batch, next[t]++,
@@ -418,5 +489,21 @@ Result<std::vector<MutationResult>> Commit(Catalog& catalog, const std::vector<W
   }
   return results;
 }
+
+Status BatchedCommitter::Add(WriteOp op) {
+  ops_.push_back(std::move(op));
+  return ops_.size() >= chunk_ ? Flush() : Status::OK();
+}
+
+Status BatchedCommitter::Flush() {
+  if (ops_.empty()) return Status::OK();
+  DDBD_RETURN_IF_ERROR(Commit(catalog_, ops_, options_).status());
+  progress_.done += static_cast<int64_t>(ops_.size());
+  Publish();
+  ops_.clear();
+  return Status::OK();
+}
+
+void BatchedCommitter::Publish() { catalog_.jobs().Update(job_, progress_); }
 
 }  // namespace ddbd::engine

@@ -101,6 +101,9 @@ struct CommitOptions {
   // A write by the service itself (TTL deletions): neither admitted on nor charged to the
   // table's or its indexes' capacity.
   bool service_write = false;
+  // Adds writes that commit in the same batch as the items (replication moves its change-log
+  // cursor on the source table with the items it applied); called even if no item changes.
+  std::function<void(storage::WriteBatch*)> add_to_batch;
 };
 
 // Reads, decides and commits one item atomically. Errors from `decide` are returned as is

@@ -338,6 +338,9 @@ Result<TableMeta> UpdateTableSettings(Catalog& catalog, Table& table,
         if (change.view_type) {
           return Invalid("If stream is being disabled, then UpdateViewType must not be specified");
         }
+        if (meta->replicated()) {
+          return Invalid("Disabling Stream is not allowed for a Global Table replica.");
+        }
         if (meta->EnabledStream() == nullptr) {
           return Status::Validation("Table does not have an enabled stream: TableName: " +
                                     meta->name);  // message unverified

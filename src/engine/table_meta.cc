@@ -75,8 +75,8 @@ namespace {
 // tables with families of their own and no stream). Version 5 added Time to Live and
 // contributor insights, version 6 warm throughput (older descriptors get the warm throughput
 // their capacity gives). Version 7 added point-in-time recovery and restores in progress,
-// version 8 imports in progress, version 9 multi-attribute GSI keys.
-constexpr uint64_t kFormatVersion = 9;
+// version 8 imports in progress, version 9 multi-attribute GSI keys, version 10 global tables.
+constexpr uint64_t kFormatVersion = 10;
 
 void PutString(std::string* out, std::string_view s) { PutLengthPrefixed(out, s); }
 void PutInt(std::string* out, int64_t v) { PutVarint64(out, static_cast<uint64_t>(v)); }
@@ -85,28 +85,7 @@ void PutKey(std::string* out, const KeyElement& k) {
   out->push_back(static_cast<char>(k.type));
 }
 
-struct Reader {
-  std::string_view in;
-  bool ok = true;
-  std::string String() {
-    std::string_view s;
-    ok = ok && GetLengthPrefixed(&in, &s);
-    return ok ? std::string(s) : std::string();
-  }
-  int64_t Int() {
-    uint64_t v = 0;
-    ok = ok && GetVarint64(&in, &v);
-    return static_cast<int64_t>(v);
-  }
-  uint8_t Byte() {
-    if (in.empty()) {
-      ok = false;
-      return 0;
-    }
-    uint8_t b = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    return b;
-  }
+struct Reader : FieldReader {
   KeyElement Key() {
     KeyElement k;
     k.name = String();
@@ -220,11 +199,14 @@ std::string EncodeTableMeta(const TableMeta& m) {
       for (const auto& key : *keys) PutKey(&out, key);
     }
   }
+  PutString(&out, m.global_version);
+  PutString(&out, m.replica_source);
   return out;
 }
 
 bool DecodeTableMeta(std::string_view in, TableMeta* m) {
-  Reader r{in};
+  Reader r;
+  r.in = in;
   int64_t version = r.Int();
   if (version < 1 || version > static_cast<int64_t>(kFormatVersion)) return false;
   m->account = r.String();
@@ -346,6 +328,10 @@ bool DecodeTableMeta(std::string_view in, TableMeta* m) {
         for (int64_t i = 0; r.ok && i < count; ++i) keys->push_back(r.Key());
       }
     }
+  }
+  if (version >= 10) {
+    m->global_version = r.String();
+    m->replica_source = r.String();
   }
   return r.ok && r.in.empty();
 }

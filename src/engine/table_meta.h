@@ -161,6 +161,14 @@ struct TableMeta {
     std::string import_id;          // not a restore: ImportTable is filling the table (v8)
   };
   Restore restore;
+  // Global tables (format version 10): the version of the global table this table is a replica
+  // of ("" = none; engine/global_tables.h). The commit path then keeps, for last writer wins,
+  // deletion tombstones and write times later than the item's last.
+  std::string global_version;
+  bool replicated() const { return !global_version.empty(); }
+  // A replica being created in this region (hidden like a restore until copied): the region
+  // of the table it is copied from.
+  std::string replica_source;
   const InsightsSetting* FindInsights(std::string_view index) const {
     for (const auto& i : insights) {
       if (i.index == index) return &i;
@@ -183,10 +191,11 @@ struct TableMeta {
     return nullptr;
   }
 
-  // True if a background consumer follows the table's change log as it grows (GSIs today;
-  // triggers and replicas next), so that writes wake the log's subscribers. Streams are read
+  // True if a background consumer follows the table's change log as it grows (GSIs and
+  // replication to other regions), so that writes wake the log's subscribers. Streams are read
   // on demand and need no wake-up.
   bool HasLogConsumers() const {
+    if (replicated()) return true;
     for (const auto& index : indexes) {
       if (index.global) return true;
     }

@@ -4,6 +4,7 @@
 
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
+#include "engine/replication.h"
 #include "triggers/trigger_service.h"
 
 namespace ddbd {
@@ -395,6 +396,39 @@ std::string InsightsPrometheus(const engine::Catalog& catalog) {
     }
   }
   return out;
+}
+
+std::string ReplicationPrometheus(const engine::ReplicationService& replication) {
+  std::string out =
+      "# HELP ddbd_replication_latency_seconds Global tables: time from a write's commit in its "
+      "region to its commit in another (the service's ReplicationLatency), over the last 1000 "
+      "records replicated.\n"
+      "# TYPE ddbd_replication_latency_seconds gauge\n";
+  std::string pending =
+      "# HELP ddbd_replication_pending_records Global tables: change-log records of a region "
+      "not yet replicated to another.\n"
+      "# TYPE ddbd_replication_pending_records gauge\n";
+  std::string total =
+      "# HELP ddbd_replication_records_total Global tables: records replicated from a region "
+      "to another since start.\n"
+      "# TYPE ddbd_replication_records_total counter\n";
+  for (const auto& lag : replication.Lags()) {
+    const std::string labels = Labels({{"account", lag.account},
+                                       {"table", lag.table},
+                                       {"source_region", lag.source},
+                                       {"target_region", lag.target}});
+    const std::string quantile = Labels({{"account", lag.account},
+                                         {"table", lag.table},
+                                         {"source_region", lag.source},
+                                         {"target_region", lag.target},
+                                         {"quantile", "0.99"}});
+    out += "ddbd_replication_latency_seconds" + quantile + " " + Number(lag.p99_seconds) + "\n";
+    pending +=
+        "ddbd_replication_pending_records" + labels + " " + std::to_string(lag.pending) + "\n";
+    total +=
+        "ddbd_replication_records_total" + labels + " " + std::to_string(lag.replicated) + "\n";
+  }
+  return out + pending + total;
 }
 
 }  // namespace ddbd

@@ -14,6 +14,7 @@
 namespace ddbd::engine {
 class Catalog;
 class GsiApplier;
+class ReplicationService;
 }  // namespace ddbd::engine
 
 namespace ddbd::triggers {
@@ -49,6 +50,8 @@ std::string TriggersPrometheus(const triggers::TriggerService& triggers);
 std::string ContributorInsightsJson(const engine::Catalog& catalog, const std::string& table_name,
                                     const std::string& index_name);
 std::string InsightsPrometheus(const engine::Catalog& catalog);
+// Global tables' replication latency, pending records and records replicated, per region pair.
+std::string ReplicationPrometheus(const engine::ReplicationService& replication);
 
 // {"tables":[{"table":..,"region":..,"account":..,"partitions":[{...}], "indexes":[...]}]}
 // for every table, or only `table_name` when not empty.

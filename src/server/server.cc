@@ -18,6 +18,7 @@
 #include "engine/backups.h"
 #include "engine/catalog.h"
 #include "engine/gsi_applier.h"
+#include "engine/replication.h"
 #include "engine/ttl.h"
 #include "http/listener.h"
 #include "server/metrics.h"
@@ -102,6 +103,7 @@ struct Server::Impl {
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
   std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
   std::unique_ptr<engine::BackupService> backups;
+  std::unique_ptr<engine::ReplicationService> replication;
   std::unique_ptr<transfer::ExportService> exports;
   std::unique_ptr<transfer::ImportService> imports;
   std::unique_ptr<triggers::MappingStore> mappings;
@@ -178,7 +180,7 @@ struct Server::Impl {
       response->status = 200;
       response->headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
       response->body = metrics.Prometheus(*catalog, *gsi_applier) + TriggersPrometheus(*triggers) +
-                       InsightsPrometheus(*catalog) +
+                       InsightsPrometheus(*catalog) + ReplicationPrometheus(*replication) +
                        "# HELP ddbd_ttl_deleted_items_total Items Time to Live deleted.\n"
                        "# TYPE ddbd_ttl_deleted_items_total counter\n"
                        "ddbd_ttl_deleted_items_total " +
@@ -384,6 +386,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->backups = std::make_unique<engine::BackupService>(
       impl->catalog.get(), options.pitr_lag_seconds, options.backup_copy_share_percent);
   impl->backups->Start();
+  impl->replication = std::make_unique<engine::ReplicationService>(impl->catalog.get());
   DDBD_ASSIGN_OR_RETURN(std::shared_ptr<transfer::ObjectStore> s3, OpenS3(options));
   DDBD_LOG_INFO("exports and imports use the {}", s3->Describe());
   impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3);

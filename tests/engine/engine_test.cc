@@ -415,6 +415,8 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   meta.restore.backup_id = "01700000000000-0badcafe";
   meta.restore.sequence = 42;
   meta.restore.import_id = "01700000000000-00c0ffee";
+  meta.global_version = "2019.11.21";
+  meta.replica_source = "eu-west-1";
   meta.restore.source_table_arn = "arn:aws:dynamodb:us-east-1:000000000000:table/s";
   meta.insights = {{"", true, "THROTTLED_KEYS", 17},
                    {"gsi", false, "ACCESSED_AND_THROTTLED_KEYS", 18}};
@@ -459,6 +461,8 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
   EXPECT_EQ(decoded.restore.backup_id, "01700000000000-0badcafe");
   EXPECT_EQ(decoded.restore.sequence, 42u);
   EXPECT_EQ(decoded.restore.import_id, "01700000000000-00c0ffee");
+  EXPECT_EQ(decoded.global_version, "2019.11.21");
+  EXPECT_EQ(decoded.replica_source, "eu-west-1");
   ASSERT_EQ(decoded.indexes.size(), 1u);
   std::vector<std::string> keys;
   for (const KeyElement* key : decoded.indexes[0].KeyElements()) keys.push_back(key->name);
@@ -471,7 +475,7 @@ TEST(TableMetaTest, RoundTripAndTruncation) {
     EXPECT_FALSE(DecodeTableMeta(std::string_view(bytes.data(), n), &partial)) << n;
   }
   std::string wrong_version = bytes;
-  wrong_version[0] = 10;  // a version this build does not know
+  wrong_version[0] = 11;  // a version this build does not know
   TableMeta out;
   EXPECT_FALSE(DecodeTableMeta(wrong_version, &out));
 }

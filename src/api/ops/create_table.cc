@@ -197,6 +197,13 @@ Result<TableDefinition> ParseTableDefinition(OpContext& ctx, const Json& request
 
 Status CreateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   DDBD_ASSIGN_OR_RETURN(TableDefinition definition, ParseTableDefinition(ctx, request));
+  // The multi-account form of global tables is not built (docs/global-tables.md).
+  for (const char* field : {"GlobalTableSourceArn", "GlobalTableSettingsReplicationMode"}) {
+    if (request.HasMember(field)) {
+      return Status::Validation(std::string("ddbd does not support ") + field +
+                                " (multi-account global tables) yet");
+    }
+  }
   const auto& stream = definition.stream;
   const WarmView& warm_view = definition.warm_view;
   DDBD_ASSIGN_OR_RETURN(auto table, ctx.catalog.Create(std::move(definition.meta)));

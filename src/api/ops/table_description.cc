@@ -112,6 +112,73 @@ void WriteDeletingTableDescription(JsonWriter& w, const engine::TableMeta& m,
   w.EndObject();
 }
 
+namespace {
+
+// A replica of a global table: GlobalTableVersion and the other regions' replicas (the
+// service lists the other regions only).
+void WriteReplicas(JsonWriter& w, const engine::TableMeta& m, const engine::Catalog& catalog) {
+  if (!m.replicated()) return;
+  auto global = catalog.global_tables().Find(m.account, m.name);
+  if (!global || global->Find(m.region) == nullptr) return;
+  WriteKey(w, "GlobalTableVersion");
+  WriteString(w, global->version);
+  WriteKey(w, "Replicas");
+  w.StartArray();
+  for (const auto& r : global->replicas) {
+    if (r.region == m.region) continue;
+    w.StartObject();
+    WriteKey(w, "RegionName");
+    WriteString(w, r.region);
+    WriteKey(w, "ReplicaStatus");
+    WriteString(w, engine::ReplicaStateName(r.state));
+    if (!r.kms_key.empty()) {
+      WriteKey(w, "KMSMasterKeyId");
+      WriteString(w, r.kms_key);
+    }
+    if (r.read_capacity_override > 0) {
+      WriteKey(w, "ProvisionedThroughputOverride");
+      w.StartObject();
+      WriteKey(w, "ReadCapacityUnits");
+      w.Int64(r.read_capacity_override);
+      w.EndObject();
+    }
+    if (r.max_read_override != -1) {
+      WriteKey(w, "OnDemandThroughputOverride");
+      w.StartObject();
+      WriteKey(w, "MaxReadRequestUnits");
+      w.Int64(r.max_read_override);
+      w.EndObject();
+    }
+    if (!r.index_read_overrides.empty()) {
+      WriteKey(w, "GlobalSecondaryIndexes");
+      w.StartArray();
+      for (const auto& [index, units] : r.index_read_overrides) {
+        w.StartObject();
+        WriteKey(w, "IndexName");
+        WriteString(w, index);
+        WriteKey(w, "ProvisionedThroughputOverride");
+        w.StartObject();
+        WriteKey(w, "ReadCapacityUnits");
+        w.Int64(units);
+        w.EndObject();
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    if (!r.table_class.empty()) {
+      WriteKey(w, "ReplicaTableClassSummary");
+      w.StartObject();
+      WriteKey(w, "TableClass");
+      WriteString(w, r.table_class);
+      w.EndObject();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
 void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::TableStats& stats,
                            std::string_view status, const engine::Catalog& catalog,
                            const engine::Table* table, const WarmView& warm) {
@@ -185,6 +252,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
     WriteKey(w, "LatestStreamArn");
     WriteString(w, m.StreamArn(m.streams.back()));
   }
+  WriteReplicas(w, m, catalog);
   if (!m.sse_kms_key_arn.empty()) {
     WriteKey(w, "SSEDescription");
     w.StartObject();
@@ -200,7 +268,7 @@ void WriteTableDescription(JsonWriter& w, const TableMeta& m, const engine::Tabl
   w.Bool(m.deletion_protection);
   if (warm.Shows("")) WriteWarmThroughput(w, m.warm_read, m.warm_write, warm.Status(""));
   // While a restore runs (the service leaves it out once the table is ACTIVE).
-  if (m.restore.in_progress && m.restore.import_id.empty()) {
+  if (m.restore.in_progress && m.restore.import_id.empty() && m.replica_source.empty()) {
     WriteKey(w, "RestoreSummary");
     w.StartObject();
     if (!m.restore.source_backup_arn.empty()) {

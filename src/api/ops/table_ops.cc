@@ -2,6 +2,7 @@
 // DescribeEndpoints and DescribeLimits. (CreateTable and UpdateTable have files of their own.)
 #include "api/ops/ops.h"
 #include "api/ops/table_description.h"
+#include "engine/replication.h"
 
 namespace ddbd::api {
 
@@ -35,6 +36,20 @@ Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
         "Resource cannot be deleted as it is currently protected against "
         "deletion. Disable deletion protection first.");
   }
+  const TableMeta before = table->meta();
+  if (before.replicated()) {
+    // The service keeps a region that seeded a new replica for a day.
+    auto global = ctx.catalog.global_tables().Find(before.account, before.name);
+    const int64_t now_ms = ctx.catalog.clock().NowMillis();
+    for (const auto& r : global ? global->replicas : std::vector<engine::ReplicaMeta>()) {
+      if (r.source_region == before.region && r.region != before.region &&
+          now_ms - r.created_ms < int64_t{86400} * 1000) {
+        return Status::Validation(
+            "Replica cannot be deleted because it has acted as a source region for new "
+            "replica(s) being added to the table in the last 24 hours.");
+      }
+    }
+  }
   engine::TableStats stats = ctx.catalog.Stats(*table);
   // With backups, a CREATING backup of the table is finished first and point-in-time
   // recovery leaves a SYSTEM backup.
@@ -42,6 +57,8 @@ Status DeleteTable(OpContext& ctx, const Json& request, JsonWriter& out) {
                         ctx.backups != nullptr
                             ? ctx.backups->DropTable(*table)
                             : ctx.catalog.Drop(ctx.caller.account, ctx.caller.region, name));
+  // A replica of a global table leaves it (the other regions stop replicating to it).
+  DDBD_RETURN_IF_ERROR(engine::LeaveGlobalTable(ctx.catalog, meta));
   out.StartObject();
   WriteKey(out, "TableDescription");
   WriteDeletingTableDescription(out, meta, stats);

@@ -1,0 +1,581 @@
+#include "engine/replication.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "common/logging.h"
+#include "engine/backups.h"
+#include "engine/commit.h"
+#include "engine/streams.h"
+#include "model/value_codec.h"
+
+namespace ddbd::engine {
+namespace {
+
+constexpr size_t kReplicateBatch = 256;  // records per replicating commit
+constexpr size_t kBackfillChunk = 100;   // items per backfill commit
+constexpr size_t kLatencyWindow = 1000;  // records the latency percentiles are taken over
+constexpr int64_t kGsiCatchUpWaitMs = 60 * 1000;
+
+// The resource-in-use answer while a replica is being added or removed (the service's
+// wording for a table being changed).
+Status ReplicaChangeInProgress() {
+  return Status::ResourceInUse("The resource which you are attempting to change is in use.");
+}
+
+Status LocalRegion() {
+  return Status::Validation(
+      "Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, "
+      "DeleteTable, or UpdateTable as required.");
+}
+
+// The global table `table` belongs to, checked to be one where `table` is an ACTIVE replica
+// and no replica is being added or removed.
+Result<GlobalTableMeta> CurrentGlobal(const Catalog& catalog, const TableMeta& meta) {
+  auto global = catalog.global_tables().Find(meta.account, meta.name);
+  if (!global) {
+    return Status::Validation("One or more parameter values were invalid: Table " + meta.name +
+                              " is not a global table");  // message unverified
+  }
+  for (const auto& replica : global->replicas) {
+    if (replica.state != ReplicaState::kActive) return ReplicaChangeInProgress();
+  }
+  return std::move(*global);
+}
+
+// The stored descriptor of a new replica: the source's schema, indexes and settings, with the
+// replica's own overrides.
+TableMeta ReplicaTableMeta(const TableMeta& source, const ReplicaMeta& replica) {
+  TableMeta t;
+  t.account = source.account;
+  t.region = replica.region;
+  t.name = source.name;
+  t.hash_key = source.hash_key;
+  t.range_key = source.range_key;
+  t.attribute_definitions = source.attribute_definitions;
+  t.billing_mode = source.billing_mode;
+  t.read_capacity = source.read_capacity;
+  t.write_capacity = source.write_capacity;
+  t.max_read_request_units = source.max_read_request_units;
+  t.max_write_request_units = source.max_write_request_units;
+  t.next_index_id = source.next_index_id;
+  for (const auto& index : source.indexes) {
+    if (index.status == IndexStatus::kDeleting) continue;
+    IndexMeta copy = index;
+    copy.status = IndexStatus::kActive;
+    copy.backfilling = false;
+    copy.backfill_start_sequence = 0;
+    for (const auto& [name, units] : replica.index_read_overrides) {
+      if (name == copy.name && units > 0) copy.read_capacity = units;
+    }
+    t.indexes.push_back(std::move(copy));
+  }
+  if (replica.read_capacity_override > 0) t.read_capacity = replica.read_capacity_override;
+  if (replica.max_read_override != -1) t.max_read_request_units = replica.max_read_override;
+  t.table_class = replica.table_class.empty() ? source.table_class : replica.table_class;
+  if (t.table_class == "STANDARD") t.table_class.clear();
+  t.sse_kms_key_arn = replica.kms_key;
+  t.ttl_attribute = source.ttl_attribute;
+  t.ttl_enabled = source.ttl_enabled;
+  t.ttl_modified_ms = source.ttl_modified_ms;
+  t.global_version = std::string(kGlobalTableVersion);
+  t.replica_source = replica.source_region;
+  t.restore.in_progress = true;  // hidden until it is filled
+  return t;
+}
+
+// The primary key of a record's item.
+Result<PrimaryKey> RecordKey(const Table& table, const changelog::Record& record) {
+  const model::Item& item = record.new_image ? *record.new_image : *record.old_image;
+  return ValidateItemKey(table, item);
+}
+
+// The same table still (not a later one of the same name), if it is a replica.
+std::shared_ptr<Table> ReplicaTable(Catalog& catalog, const std::string& account,
+                                    const std::string& region, const std::string& name) {
+  auto table = catalog.FindAny(account, region, name);
+  if (!table || !table->shared_meta()->replicated()) return nullptr;
+  return table;
+}
+
+}  // namespace
+
+std::string ReplicaConsumer(const std::string& region) { return "replica/" + region; }
+
+Result<GlobalTableMeta> AddReplica(Catalog& catalog, Table& table, ReplicaMeta replica) {
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard change(globals.change_mutex());
+  const TableMeta meta = table.meta();
+  if (replica.region == meta.region) return LocalRegion();
+  if (meta.billing_mode == BillingMode::kProvisioned) {
+    // ddbd has no auto scaling: provisioned tables are refused as the service refuses those
+    // without it.
+    return Status::Validation(
+        "Table write capacity should either be Pay-Per-Request or AutoScaled.");
+  }
+  std::optional<GlobalTableMeta> global = globals.Find(meta.account, meta.name);
+  if (global) {
+    if (global->Find(meta.region) == nullptr) {
+      return Status::Validation("One or more parameter values were invalid: Table " + meta.name +
+                                " in region " + meta.region +
+                                " is not a replica of the global table");  // message unverified
+    }
+    for (const auto& r : global->replicas) {
+      if (r.state != ReplicaState::kActive) return ReplicaChangeInProgress();
+    }
+    if (global->Find(replica.region) != nullptr) {
+      return Status::Validation("One or more parameter values were invalid: Replica " +
+                                replica.region + " already exists for table " +
+                                meta.name);  // message unverified
+    }
+  } else {
+    global = GlobalTableMeta{
+        meta.account, meta.name, std::string(kGlobalTableVersion), catalog.clock().NowMillis(), {}};
+    ReplicaMeta self;
+    self.region = meta.region;
+    self.created_ms = meta.creation_time_ms;
+    global->replicas.push_back(std::move(self));
+  }
+  if (catalog.FindAny(meta.account, replica.region, meta.name) != nullptr) {
+    return Status::Validation("Failed to create a the new replica of table with name: '" +
+                              meta.name +
+                              "' because one or more replicas already existed as "
+                              "tables.");  // message unverified
+  }
+  replica.state = ReplicaState::kCreating;
+  replica.created_ms = catalog.clock().NowMillis();
+  replica.source_region = meta.region;
+  GlobalTableMeta updated = *global;
+  auto result = catalog.Modify(table, [&](TableMeta* m, storage::WriteBatch* batch) -> Status {
+    if (m->EnabledStream() == nullptr) {
+      DDBD_RETURN_IF_ERROR(
+          EnableStream(catalog, table, m, batch, StreamViewType::kNewAndOldImages));
+    }
+    m->global_version = std::string(kGlobalTableVersion);
+    // Every other replica's writes reach the new one directly from the point they had reached
+    // this table (what came before is in the copy), read before the copy's sequence is fixed.
+    for (const auto& other : updated.replicas) {
+      if (other.region == m->region) continue;
+      auto other_table = ReplicaTable(catalog, m->account, other.region, m->name);
+      if (!other_table) continue;
+      DDBD_ASSIGN_OR_RETURN(auto reached, other_table->log().Cursor(ReplicaConsumer(m->region)));
+      other_table->log().SetCursor(batch, ReplicaConsumer(replica.region), reached.value_or(0));
+    }
+    replica.source_sequence = table.log().last_sequence();
+    table.log().SetCursor(batch, ReplicaConsumer(replica.region), replica.source_sequence);
+    updated.replicas.push_back(replica);
+    globals.Stage(batch, updated);
+    return Status::OK();
+  });
+  DDBD_RETURN_IF_ERROR(result.status());
+  globals.Publish(updated);
+  catalog.notifier().Notify(meta.table_id);
+  return updated;
+}
+
+Result<GlobalTableMeta> RemoveReplica(Catalog& catalog, Table& table, const std::string& region) {
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard change(globals.change_mutex());
+  const auto meta = table.shared_meta();
+  if (region == meta->region) return LocalRegion();
+  DDBD_ASSIGN_OR_RETURN(GlobalTableMeta global, CurrentGlobal(catalog, *meta));
+  ReplicaMeta* replica = global.Find(region);
+  if (replica == nullptr) {
+    return Status::Validation("One or more parameter values were invalid: Replica " + region +
+                              " does not exist for table " + meta->name);  // message unverified
+  }
+  replica->state = ReplicaState::kDeleting;
+  DDBD_RETURN_IF_ERROR(globals.Write(global));
+  catalog.notifier().Notify(meta->table_id);
+  return global;
+}
+
+Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const ReplicaMeta& change) {
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard lock(globals.change_mutex());
+  const auto meta = table.shared_meta();
+  if (change.region == meta->region) return LocalRegion();
+  DDBD_ASSIGN_OR_RETURN(GlobalTableMeta global, CurrentGlobal(catalog, *meta));
+  ReplicaMeta* replica = global.Find(change.region);
+  if (replica == nullptr) {
+    return Status::Validation("One or more parameter values were invalid: Replica " +
+                              change.region + " does not exist for table " +
+                              meta->name);  // message unverified
+  }
+  auto target = ReplicaTable(catalog, meta->account, change.region, meta->name);
+  if (!target) return ReplicaChangeInProgress();
+  if (change.read_capacity_override > 0)
+    replica->read_capacity_override = change.read_capacity_override;
+  if (change.max_read_override != -1) replica->max_read_override = change.max_read_override;
+  if (!change.table_class.empty()) replica->table_class = change.table_class;
+  if (!change.kms_key.empty()) replica->kms_key = change.kms_key;
+  for (const auto& [name, units] : change.index_read_overrides) {
+    bool found = false;
+    for (auto& [n, u] : replica->index_read_overrides) {
+      if (n == name) u = units, found = true;
+    }
+    if (!found) replica->index_read_overrides.emplace_back(name, units);
+  }
+  // The replica's table takes its settings in its region.
+  DDBD_RETURN_IF_ERROR(catalog
+                           .Modify(*target,
+                                   [&](TableMeta* m) {
+                                     if (replica->read_capacity_override > 0 &&
+                                         m->billing_mode == BillingMode::kProvisioned) {
+                                       m->read_capacity = replica->read_capacity_override;
+                                     }
+                                     if (replica->max_read_override != -1) {
+                                       m->max_read_request_units = replica->max_read_override;
+                                     }
+                                     if (!replica->table_class.empty()) {
+                                       m->table_class = replica->table_class == "STANDARD"
+                                                            ? std::string()
+                                                            : replica->table_class;
+                                     }
+                                     for (auto& index : m->indexes) {
+                                       for (const auto& [n, u] : replica->index_read_overrides) {
+                                         if (n == index.name && u > 0 &&
+                                             m->billing_mode == BillingMode::kProvisioned) {
+                                           index.read_capacity = u;
+                                         }
+                                       }
+                                     }
+                                     return Status::OK();
+                                   })
+                           .status());
+  target->ConfigureCapacity(catalog.options().throttling, catalog.options().burst_seconds);
+  DDBD_RETURN_IF_ERROR(globals.Write(global));
+  return global;
+}
+
+Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped) {
+  if (!dropped.replicated()) return Status::OK();
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard change(globals.change_mutex());
+  auto global = globals.Find(dropped.account, dropped.name);
+  if (!global || global->Find(dropped.region) == nullptr) return Status::OK();
+  // The others stop replicating to the region (their cursors for it go with the record's change).
+  storage::WriteBatch batch;
+  auto& replicas = global->replicas;
+  replicas.erase(std::remove_if(replicas.begin(), replicas.end(),
+                                [&](const ReplicaMeta& r) { return r.region == dropped.region; }),
+                 replicas.end());
+  for (const auto& other : replicas) {
+    if (auto t = catalog.FindAny(dropped.account, other.region, dropped.name)) {
+      t->log().DropCursor(&batch, ReplicaConsumer(dropped.region));
+    }
+  }
+  std::shared_ptr<Table> last;
+  if (replicas.size() == 1) {
+    // One region left: its table is no longer a global table.
+    last = catalog.FindAny(dropped.account, replicas[0].region, dropped.name);
+    replicas.clear();
+  }
+  globals.Stage(&batch, *global);
+  DDBD_RETURN_IF_ERROR(catalog.store()->Write(&batch));
+  globals.Publish(*global);
+  if (last) {
+    DDBD_RETURN_IF_ERROR(catalog
+                             .Modify(*last,
+                                     [](TableMeta* m) {
+                                       m->global_version.clear();
+                                       return Status::OK();
+                                     })
+                             .status());
+  }
+  return Status::OK();
+}
+
+ReplicationService::ReplicationService(Catalog* catalog)
+    : BackgroundService(std::chrono::milliseconds(1000)), catalog_(catalog) {
+  subscription_ = catalog_->notifier().Subscribe([this](const std::string&) { Notify(); });
+  Start();
+}
+
+ReplicationService::~ReplicationService() {
+  catalog_->notifier().Unsubscribe(subscription_);
+  Stop();
+}
+
+bool ReplicationService::Step() {
+  if (!repaired_) {
+    RepairOrphans();
+    repaired_ = true;
+  }
+  bool worked = false;
+  for (const auto& global : catalog_->global_tables().All()) {
+    if (Repair(global)) return true;
+    for (const auto& replica : global.replicas) {
+      if (replica.state == ReplicaState::kCreating) worked |= CreateReplica(global, replica);
+      if (replica.state == ReplicaState::kDeleting) worked |= DeleteReplica(global, replica);
+    }
+    for (const auto& source : global.replicas) {
+      if (source.state != ReplicaState::kActive) continue;
+      auto table = ReplicaTable(*catalog_, global.account, source.region, global.name);
+      if (!table || table->restoring()) continue;
+      for (const auto& target : global.replicas) {
+        if (target.region == source.region || target.state == ReplicaState::kDeleting) continue;
+        worked |= Replicate(global, *table, target.region);
+      }
+    }
+  }
+  return worked;
+}
+
+bool ReplicationService::Replicate(const GlobalTableMeta& global, Table& source,
+                                   const std::string& target_region) {
+  const std::string consumer = ReplicaConsumer(target_region);
+  auto cursor = source.log().Cursor(consumer);
+  if (!cursor.ok() || !*cursor || **cursor >= source.log().last_sequence()) return false;
+  auto target = ReplicaTable(*catalog_, global.account, target_region, global.name);
+  if (!target || target->restoring()) return false;  // a new replica is filled first
+  std::vector<changelog::Record> records;
+  if (Status s = source.log().Read(**cursor, kReplicateBatch, &records); !s.ok()) {
+    DDBD_LOG_ERROR("replication: reading {} in {}: {}", global.name, source.shared_meta()->region,
+                   s.message());
+    return false;
+  }
+  if (records.empty()) return false;
+  const uint64_t last = records.back().sequence;
+  // The last write of each item in the batch (each is later than the ones before it); writes
+  // that were themselves replicated here are not sent on.
+  std::map<std::string, const changelog::Record*> latest;
+  for (const auto& record : records) {
+    if (record.origin == changelog::Origin::kReplication) continue;
+    latest[record.key] = &record;
+  }
+  std::vector<WriteOp> ops;
+  ops.reserve(latest.size());
+  const int64_t now_us = catalog_->clock().NowMicros();
+  std::vector<int64_t> latencies;
+  for (const auto& [key, record] : latest) {
+    auto primary = RecordKey(*target, *record);
+    if (!primary.ok()) continue;  // cannot happen: replicas share their key schema
+    WriteOp op{target.get(), std::move(primary).value(),
+               [record](const model::Item*) -> Result<MutationDecision> {
+                 if (!record->new_image)
+                   return MutationDecision{MutationDecision::Kind::kDelete, {}};
+                 return MutationDecision{MutationDecision::Kind::kPut, *record->new_image};
+               }};
+    op.write_time_us = record->time_us;
+    op.last_writer_wins = true;
+    ops.push_back(std::move(op));
+    latencies.push_back(now_us - record->time_us);
+  }
+  CommitOptions options;
+  options.origin = changelog::Origin::kReplication;
+  options.origin_detail = source.shared_meta()->region;
+  options.service_write = true;
+  options.fail_on_conflict = false;
+  options.add_to_batch = [&](storage::WriteBatch* batch) {
+    source.log().SetCursor(batch, consumer, last);
+  };
+  Status s = ops.empty() ? [&] {
+    storage::WriteBatch batch;
+    options.add_to_batch(&batch);
+    return catalog_->store()->Write(&batch);
+  }()
+                         : Commit(*catalog_, ops, options).status();
+  if (!s.ok()) {
+    DDBD_LOG_ERROR("replication: {} from {} to {}: {}", global.name, source.shared_meta()->region,
+                   target_region, s.message());
+    return false;
+  }
+  NoteLatency(global, source.shared_meta()->region, target_region, latencies);
+  return true;
+}
+
+bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const ReplicaMeta& replica) {
+  auto source = ReplicaTable(*catalog_, global.account, replica.source_region, global.name);
+  auto target = catalog_->FindAny(global.account, replica.region, global.name);
+  auto fail = [&](const std::string& why) {
+    DDBD_LOG_ERROR("replication: the replica of {} in {} cannot be created: {}", global.name,
+                   replica.region, why);
+    GlobalTableMeta changed = global;
+    changed.Find(replica.region)->state = ReplicaState::kDeleting;
+    (void)catalog_->global_tables().Write(changed);
+    return true;
+  };
+  if (!source || source->restoring()) return fail("its source table is gone");
+  if (target && target->shared_meta()->replica_source.empty()) {
+    if (!target->shared_meta()->replicated()) return fail("a table of that name exists there");
+  } else {
+    if (!target) {
+      auto created = catalog_->Create(ReplicaTableMeta(source->meta(), replica));
+      if (!created.ok()) return fail(created.status().message());
+      target = std::move(created).value();
+    }
+    // Fill it with the source as it was at the replica's sequence (again from the start
+    // after a crash: what is there already is not older, and stays).
+    const std::string job = "replica/" + target->table_id();
+    CommitOptions options;
+    options.origin = changelog::Origin::kReplication;
+    options.origin_detail = replica.source_region;
+    options.service_write = true;
+    options.fail_on_conflict = false;
+    BatchedCommitter writer(
+        *catalog_, options, kBackfillChunk, job,
+        JobProgress{"replica", global.name, replica.source_region + " -> " + replica.region, 0,
+                    catalog_->Stats(*source).item_count, catalog_->clock().NowMicros()});
+    ItemSink sink = [&](const std::string&, std::string_view encoded) -> Status {
+      model::Item item;
+      if (!model::DecodeItem(encoded, &item)) return Status::Internal("corrupt item");
+      DDBD_ASSIGN_OR_RETURN(PrimaryKey key, ValidateItemKey(*target, item));
+      // Items changed since the sequence carry no time here (0): the source's later records,
+      // replicated next, replace them.
+      WriteOp op{target.get(), std::move(key),
+                 [item = std::move(item)](const model::Item*) -> Result<MutationDecision> {
+                   return MutationDecision{MutationDecision::Kind::kPut, item};
+                 }};
+      op.write_time_us = model::StoredItemWriteTime(encoded).value_or(0);
+      op.last_writer_wins = true;
+      return writer.Add(std::move(op));
+    };
+    writer.Publish();
+    Status copied = TableAt(*catalog_, *source, replica.source_sequence, sink).status();
+    if (copied.ok()) copied = writer.Flush();
+    if (copied.ok()) copied = WaitForGsis(*target, std::chrono::milliseconds(kGsiCatchUpWaitMs));
+    catalog_->jobs().Finish(job);
+    if (!copied.ok()) {
+      DDBD_LOG_ERROR("replication: filling the replica of {} in {}: {}", global.name,
+                     replica.region, copied.message());
+      return false;  // tried again
+    }
+    // ACTIVE, with a stream, replicating its own writes to every other region from now.
+    auto activated = catalog_->Modify(*target, [&](TableMeta* m, storage::WriteBatch* batch) {
+      m->restore = TableMeta::Restore();
+      m->replica_source.clear();
+      if (m->EnabledStream() == nullptr) {
+        DDBD_RETURN_IF_ERROR(
+            EnableStream(*catalog_, *target, m, batch, StreamViewType::kNewAndOldImages));
+      }
+      for (const auto& other : global.replicas) {
+        if (other.region == m->region) continue;
+        target->log().SetCursor(batch, ReplicaConsumer(other.region),
+                                target->log().last_sequence());
+      }
+      return Status::OK();
+    });
+    if (!activated.ok()) {
+      DDBD_LOG_ERROR("replication: activating the replica of {} in {}: {}", global.name,
+                     replica.region, activated.status().message());
+      return false;
+    }
+  }
+  std::lock_guard change(catalog_->global_tables().change_mutex());
+  auto current = catalog_->global_tables().Find(global.account, global.name);
+  if (!current || current->Find(replica.region) == nullptr) return true;
+  current->Find(replica.region)->state = ReplicaState::kActive;
+  (void)catalog_->global_tables().Write(*current);
+  return true;
+}
+
+bool ReplicationService::DeleteReplica(const GlobalTableMeta& global, const ReplicaMeta& replica) {
+  if (auto table = catalog_->FindAny(global.account, replica.region, global.name);
+      table && table->shared_meta()->replicated()) {
+    auto dropped = catalog_->Drop(global.account, replica.region, global.name);
+    if (!dropped.ok()) {
+      DDBD_LOG_ERROR("replication: deleting the replica of {} in {}: {}", global.name,
+                     replica.region, dropped.status().message());
+      return false;
+    }
+    catalog_->jobs().Finish("replica/" + dropped->table_id);
+  }
+  TableMeta gone;
+  gone.account = global.account;
+  gone.region = replica.region;
+  gone.name = global.name;
+  gone.global_version = global.version;
+  if (Status s = LeaveGlobalTable(*catalog_, gone); !s.ok()) {
+    DDBD_LOG_ERROR("replication: {} leaving {}: {}", replica.region, global.name, s.message());
+  }
+  return true;
+}
+
+bool ReplicationService::Repair(const GlobalTableMeta& global) {
+  for (const auto& replica : global.replicas) {
+    if (replica.state != ReplicaState::kActive) continue;
+    if (ReplicaTable(*catalog_, global.account, replica.region, global.name)) continue;
+    TableMeta gone;
+    gone.account = global.account;
+    gone.region = replica.region;
+    gone.name = global.name;
+    gone.global_version = global.version;
+    (void)LeaveGlobalTable(*catalog_, gone);
+    return true;
+  }
+  if (global.replicas.size() == 1) {
+    GlobalTableMeta none = global;
+    none.replicas.clear();
+    (void)catalog_->global_tables().Write(none);
+    return true;
+  }
+  return false;
+}
+
+void ReplicationService::RepairOrphans() {
+  // A table that says it is a replica of a global table that does not list its region
+  // stops being one (and its cursors for other regions go).
+  for (const auto& table : catalog_->AllTables()) {
+    auto meta = table->shared_meta();
+    if (!meta->replicated() || !meta->replica_source.empty()) continue;
+    if (catalog_->global_tables().IsMember(meta->account, meta->region, meta->name)) continue;
+    (void)catalog_->Modify(*table, [&](TableMeta* m, storage::WriteBatch* batch) {
+      m->global_version.clear();
+      auto state = table->log().State();
+      if (state.ok()) {
+        for (const auto& cursor : state->cursors) {
+          if (cursor.consumer.rfind("replica/", 0) == 0) {
+            table->log().DropCursor(batch, cursor.consumer);
+          }
+        }
+      }
+      return Status::OK();
+    });
+  }
+}
+
+void ReplicationService::NoteLatency(const GlobalTableMeta& global, const std::string& source,
+                                     const std::string& target,
+                                     const std::vector<int64_t>& latencies_us) {
+  std::lock_guard lock(lag_mu_);
+  PairStats& stats = stats_[{global.account, global.name, source, target}];
+  for (int64_t us : latencies_us) {
+    stats.recent_us.push_back(us);
+    if (stats.recent_us.size() > kLatencyWindow) stats.recent_us.pop_front();
+  }
+  stats.replicated += latencies_us.size();
+}
+
+std::vector<ReplicationService::Lag> ReplicationService::Lags() const {
+  std::vector<Lag> out;
+  for (const auto& global : catalog_->global_tables().All()) {
+    for (const auto& source : global.replicas) {
+      auto table = catalog_->FindAny(global.account, source.region, global.name);
+      if (!table) continue;
+      for (const auto& target : global.replicas) {
+        if (target.region == source.region) continue;
+        Lag lag{global.account, global.name, source.region, target.region};
+        auto cursor = table->log().Cursor(ReplicaConsumer(target.region));
+        if (cursor.ok() && *cursor) {
+          const uint64_t last = table->log().last_sequence();
+          lag.pending = last > **cursor ? last - **cursor : 0;
+        }
+        std::lock_guard lock(lag_mu_);
+        auto it = stats_.find({global.account, global.name, source.region, target.region});
+        if (it != stats_.end() && !it->second.recent_us.empty()) {
+          std::vector<int64_t> sorted(it->second.recent_us.begin(), it->second.recent_us.end());
+          std::sort(sorted.begin(), sorted.end());
+          lag.p99_seconds = static_cast<double>(sorted[(sorted.size() - 1) * 99 / 100]) / 1e6;
+          lag.last_seconds = static_cast<double>(it->second.recent_us.back()) / 1e6;
+          lag.replicated = it->second.replicated;
+        }
+        out.push_back(std::move(lag));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ddbd::engine

@@ -1,0 +1,102 @@
+// Replication of global tables (docs/global-tables.md): every replica's change log is followed
+// by one consumer per other replica ("replica/<region>"), which applies the writes made in its
+// region to the other region's table through the commit path, with the write's original time,
+// origin `replication` and the source region. Records that were themselves replicated are
+// never sent on, so a write travels once from its region to each other one.
+//
+// Last writer wins: a replicated write is applied only if it is later than the item's current
+// version (WriteOp::last_writer_wins: write time, then the item's encoding); deletions leave
+// tombstones with their time. Every replica so ends with the latest version of each item,
+// whatever the order writes arrive in, and applying a record twice changes nothing.
+//
+// Cursors: a consumer's cursor on the source log moves in the batch that writes the items it
+// applied (CommitOptions::add_to_batch), so neither a crash nor a restart loses or repeats a
+// write.
+//
+// A new replica (UpdateTable ReplicaUpdates Create) is a table created in its region, hidden
+// like a restore, filled from the source table as it was at a change-log sequence S (the
+// source's cursor for the new region starts at S, and every other replica's at the point its
+// writes had reached the source), then made ACTIVE with a stream of new and old images; writes
+// continue meanwhile. A replica removed through ReplicaUpdates Delete is deleted by the
+// service thread; a replica's DeleteTable leaves the global table at once.
+//
+// Thread-safety: one background thread; the functions and Lags() may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "ddbd/status.h"
+
+#include "engine/background.h"
+#include "engine/catalog.h"
+#include "engine/global_tables.h"
+
+namespace ddbd::engine {
+
+// The change-log consumer that replicates a table's writes to `region`.
+std::string ReplicaConsumer(const std::string& region);
+
+// Adds a replica of `table` in `replica.region` (UpdateTable ReplicaUpdates Create) with the
+// service's checks; the table becomes a global table if it was not one. Returns the global
+// table as it now is.
+Result<GlobalTableMeta> AddReplica(Catalog& catalog, Table& table, ReplicaMeta replica);
+// Starts removing the replica in `region` (ReplicaUpdates Delete), asked from `table`'s region.
+Result<GlobalTableMeta> RemoveReplica(Catalog& catalog, Table& table, const std::string& region);
+// Changes a replica's own settings (ReplicaUpdates Update): the fields of `replica` that are
+// set replace the stored ones.
+Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const ReplicaMeta& replica);
+// After DeleteTable of a replica: the region leaves its global table.
+Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped);
+
+class ReplicationService : public BackgroundService {
+ public:
+  // Starts the thread. REQUIRES: `catalog` outlives the service.
+  explicit ReplicationService(Catalog* catalog);
+  ~ReplicationService() override;
+
+  // One source → target pair of a global table.
+  struct Lag {
+    std::string account, table, source, target;
+    uint64_t pending = 0;     // records of the source's log not yet replicated
+    double p99_seconds = 0;   // ReplicationLatency: commit at the source to commit at the target
+    double last_seconds = 0;  // of the last record replicated
+    uint64_t replicated = 0;  // records applied (or found older) since the server started
+  };
+  std::vector<Lag> Lags() const;
+
+ protected:
+  bool Step() override;
+
+ private:
+  // Each returns true if it did some work.
+  bool Replicate(const GlobalTableMeta& global, Table& source, const std::string& target);
+  bool CreateReplica(const GlobalTableMeta& global, const ReplicaMeta& replica);
+  bool DeleteReplica(const GlobalTableMeta& global, const ReplicaMeta& replica);
+  // Members whose tables are gone leave; tables whose global table does not list them stop
+  // being replicas (a crash between a DeleteTable and its record's change).
+  bool Repair(const GlobalTableMeta& global);
+  void RepairOrphans();
+  void NoteLatency(const GlobalTableMeta& global, const std::string& source,
+                   const std::string& target, const std::vector<int64_t>& latencies_us);
+
+  Catalog* catalog_;
+  uint64_t subscription_ = 0;
+  bool repaired_ = false;  // the service thread only
+  mutable std::mutex lag_mu_;
+  struct PairStats {
+    std::deque<int64_t> recent_us;  // latencies of the last records replicated
+    uint64_t replicated = 0;
+  };
+  // (account, table, source, target) -> stats
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, PairStats>
+      stats_;  // GUARDED_BY(lag_mu_)
+};
+
+}  // namespace ddbd::engine
