@@ -19,8 +19,9 @@ struct ServerOptions {
   int threads = 0;           // 0 = number of cores
   bool sync_writes = false;  // fsync every write (power-loss durability)
   std::string default_account = "000000000000";
-  bool throttling = true;      // enforce provisioned and per-partition capacity
-  double burst_seconds = 300;  // unused capacity a provisioned partition may bank
+  bool throttling = true;            // enforce provisioned and per-partition capacity
+  bool legacy_global_tables = true;  // CreateGlobalTable (version 2017.11.29) creates groups
+  double burst_seconds = 300;        // unused capacity a provisioned partition may bank
   int64_t partition_split_bytes = int64_t{10} << 30;  // split partitions past this size
   int backfill_pause_ms = 0;  // test hook: pause between GSI backfill chunks
   // 0: GSI reads wait until the index has every write that returned before them; > 0: index

@@ -176,6 +176,9 @@ struct CatalogOptions {
   int64_t item_collection_limit = int64_t{10} << 30;
   const Clock* clock = Clock::System();  // never null
   int transaction_delay_ms = 0;          // test hook: transactions stay in flight this long
+  // CreateGlobalTable makes version 2017.11.29 global tables (false: refused, as the service
+  // refuses them now).
+  bool legacy_global_tables = true;
 };
 
 class Catalog {

@@ -29,6 +29,9 @@ namespace ddbd::engine {
 
 // The version of global tables the service calls 2019.11.21 (the current one).
 inline constexpr std::string_view kGlobalTableVersion = "2019.11.21";
+// The legacy version (CreateGlobalTable and its family): the user creates an empty table with a
+// stream in each region, then joins them; a group keeps existing down to one region.
+inline constexpr std::string_view kLegacyGlobalTableVersion = "2017.11.29";
 
 // Part of the stored record: DO NOT CHANGE values.
 enum class ReplicaState : uint8_t { kCreating = 0, kActive = 1, kDeleting = 2 };
@@ -57,6 +60,7 @@ struct GlobalTableMeta {
   int64_t created_ms = 0;
   std::vector<ReplicaMeta> replicas;  // every region, in the order they joined
 
+  bool legacy() const { return version == kLegacyGlobalTableVersion; }
   const ReplicaMeta* Find(std::string_view region) const;
   ReplicaMeta* Find(std::string_view region);
 };

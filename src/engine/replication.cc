@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 
 #include "common/logging.h"
@@ -91,6 +92,35 @@ Result<PrimaryKey> RecordKey(const Table& table, const changelog::Record& record
   return ValidateItemKey(table, item);
 }
 
+// The options of a service write replicating (or adorning) writes made in `region`.
+CommitOptions ReplicationWrite(const std::string& region) {
+  CommitOptions options;
+  options.origin = changelog::Origin::kReplication;
+  options.origin_detail = region;
+  options.service_write = true;
+  options.fail_on_conflict = false;
+  return options;
+}
+
+// What LeaveGlobalTable needs of a member's table: who it was.
+TableMeta MemberOf(const GlobalTableMeta& global, const std::string& region) {
+  TableMeta meta;
+  meta.account = global.account;
+  meta.region = region;
+  meta.name = global.name;
+  meta.global_version = global.version;
+  return meta;
+}
+
+// Commits `ops` with the cursor move of options.add_to_batch; with no ops, moves the cursor alone.
+Status CommitMovingCursor(Catalog& catalog, const std::vector<WriteOp>& ops,
+                          const CommitOptions& options) {
+  if (!ops.empty()) return Commit(catalog, ops, options).status();
+  storage::WriteBatch batch;
+  options.add_to_batch(&batch);
+  return catalog.store()->Write(&batch);
+}
+
 // The same table still (not a later one of the same name), if it is a replica.
 std::shared_ptr<Table> ReplicaTable(Catalog& catalog, const std::string& account,
                                     const std::string& region, const std::string& name) {
@@ -102,6 +132,16 @@ std::shared_ptr<Table> ReplicaTable(Catalog& catalog, const std::string& account
 }  // namespace
 
 std::string ReplicaConsumer(const std::string& region) { return "replica/" + region; }
+
+model::Item WithRepAttributes(model::Item item, const std::string& region, int64_t time_us) {
+  char time[40];
+  std::snprintf(time, sizeof(time), "%lld.%06lld", static_cast<long long>(time_us / 1000000),
+                static_cast<long long>(time_us % 1000000));
+  item["aws:rep:deleting"] = model::AttributeValue::Bool(false);
+  item["aws:rep:updateregion"] = model::AttributeValue::String(region);
+  item["aws:rep:updatetime"] = model::AttributeValue::Num(model::Number::Parse(time).value());
+  return item;
+}
 
 Result<GlobalTableMeta> AddReplica(Catalog& catalog, Table& table, ReplicaMeta replica) {
   GlobalTables& globals = catalog.global_tables();
@@ -116,6 +156,11 @@ Result<GlobalTableMeta> AddReplica(Catalog& catalog, Table& table, ReplicaMeta r
   }
   std::optional<GlobalTableMeta> global = globals.Find(meta.account, meta.name);
   if (global) {
+    if (global->legacy()) {
+      return Status::Validation(
+          "One or more parameter values were invalid: ReplicaUpdates cannot be used with a "
+          "global table of version 2017.11.29; use UpdateGlobalTable");  // message unverified
+    }
     if (global->Find(meta.region) == nullptr) {
       return Status::Validation("One or more parameter values were invalid: Table " + meta.name +
                                 " in region " + meta.region +
@@ -249,6 +294,22 @@ Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const Repl
   return global;
 }
 
+Status StopBeingReplica(Catalog& catalog, Table& table) {
+  return catalog
+      .Modify(table,
+              [&](TableMeta* m, storage::WriteBatch* batch) {
+                m->global_version.clear();
+                DDBD_ASSIGN_OR_RETURN(auto state, table.log().State());
+                for (const auto& cursor : state.cursors) {
+                  if (cursor.consumer.rfind("replica/", 0) == 0) {
+                    table.log().DropCursor(batch, cursor.consumer);
+                  }
+                }
+                return Status::OK();
+              })
+      .status();
+}
+
 Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped) {
   if (!dropped.replicated()) return Status::OK();
   GlobalTables& globals = catalog.global_tables();
@@ -267,8 +328,8 @@ Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped) {
     }
   }
   std::shared_ptr<Table> last;
-  if (replicas.size() == 1) {
-    // One region left: its table is no longer a global table.
+  if (replicas.size() == 1 && !global->legacy()) {
+    // One region left: its table is no longer a global table (a legacy group stays).
     last = catalog.FindAny(dropped.account, replicas[0].region, dropped.name);
     replicas.clear();
   }
@@ -285,6 +346,205 @@ Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped) {
                              .status());
   }
   return Status::OK();
+}
+
+// ------------------------------------------------------------------ version 2017.11.29
+
+namespace {
+
+bool SameKey(const KeyElement& a, const KeyElement& b) {
+  return a.name == b.name && a.type == b.type;
+}
+bool SameKey(const std::optional<KeyElement>& a, const std::optional<KeyElement>& b) {
+  return a.has_value() == b.has_value() && (!a || SameKey(*a, *b));
+}
+
+// The GSIs of a table, by name, with their key schemas (what the members must share).
+std::map<std::string, const IndexMeta*> GsisOf(const TableMeta& meta) {
+  std::map<std::string, const IndexMeta*> out;
+  for (const auto& index : meta.indexes) {
+    if (index.global) out[index.name] = &index;
+  }
+  return out;
+}
+
+// A table may join a legacy group with `model` (a member, or null for the first): it exists,
+// is empty, has a stream of new and old images and the same keys and GSIs. Messages other
+// than TableNotFoundException's are unverified.
+Status CheckLegacyMember(Catalog& catalog, const std::shared_ptr<Table>& table,
+                         const std::string& region, const std::string& name,
+                         const TableMeta* model) {
+  if (!table || table->restoring()) {
+    return Status(ErrorCode::kTableNotFound,
+                  "Table not found: Table: '" + name + "' not found in region: '" + region + "'.");
+  }
+  const auto meta = table->shared_meta();
+  const StreamMeta* stream = meta->EnabledStream();
+  if (stream == nullptr || stream->view_type != StreamViewType::kNewAndOldImages) {
+    return Status::Validation("One or more parameter values were invalid: Table: " + name +
+                              " in region: " + region +
+                              " does not have a DynamoDB stream enabled with StreamViewType "
+                              "NEW_AND_OLD_IMAGES");
+  }
+  if (catalog.Stats(*table).item_count != 0) {
+    return Status::Validation("One or more parameter values were invalid: Table: " + name +
+                              " in region: " + region + " is not empty");
+  }
+  if (model != nullptr) {
+    bool same = SameKey(meta->hash_key, model->hash_key) &&
+                SameKey(meta->range_key, model->range_key) &&
+                meta->billing_mode == model->billing_mode;
+    auto mine = GsisOf(*meta), theirs = GsisOf(*model);
+    same = same && mine.size() == theirs.size();
+    for (const auto& [index_name, index] : mine) {
+      auto other = theirs.find(index_name);
+      same = same && other != theirs.end() && SameKey(index->hash_key, other->second->hash_key) &&
+             SameKey(index->range_key, other->second->range_key) &&
+             index->more_hash_keys.size() == other->second->more_hash_keys.size() &&
+             index->more_range_keys.size() == other->second->more_range_keys.size();
+    }
+    if (!same) {
+      return Status::Validation("One or more parameter values were invalid: Table: " + name +
+                                " in region: " + region +
+                                " does not have the same key schema, global secondary indexes "
+                                "and write capacity mode as the other replicas");
+    }
+  }
+  return Status::OK();
+}
+
+// Makes `table` a member of `global` (whose record is staged in the same batch): every member
+// replicates to every other from now on.
+Status JoinLegacy(Catalog& catalog, Table& table, const GlobalTableMeta& global,
+                  storage::WriteBatch* batch) {
+  const TableMeta& meta = *table.shared_meta();
+  table.log().SetCursor(batch, kRepAttributesConsumer, table.log().last_sequence());
+  for (const auto& other : global.replicas) {
+    if (other.region == meta.region) continue;
+    table.log().SetCursor(batch, ReplicaConsumer(other.region), table.log().last_sequence());
+    if (auto t = catalog.FindAny(meta.account, other.region, meta.name)) {
+      t->log().SetCursor(batch, ReplicaConsumer(meta.region), t->log().last_sequence());
+    }
+  }
+  return Status::OK();
+}
+
+Result<GlobalTableMeta> JoinLegacyTables(Catalog& catalog, GlobalTableMeta global,
+                                         const std::vector<std::shared_ptr<Table>>& joining) {
+  GlobalTables& globals = catalog.global_tables();
+  for (const auto& table : joining) {
+    ReplicaMeta replica;
+    replica.region = table->shared_meta()->region;
+    replica.created_ms = catalog.clock().NowMillis();
+    global.replicas.push_back(std::move(replica));
+  }
+  // The record and the first table's change in one batch; the others follow (a crash between
+  // leaves tables that say they are replicas of a group not listing them, which the service
+  // repairs at start).
+  for (size_t i = 0; i < joining.size(); ++i) {
+    auto result = catalog.Modify(*joining[i], [&](TableMeta* m, storage::WriteBatch* batch) {
+      m->global_version = global.version;
+      DDBD_RETURN_IF_ERROR(JoinLegacy(catalog, *joining[i], global, batch));
+      if (i == 0) globals.Stage(batch, global);
+      return Status::OK();
+    });
+    DDBD_RETURN_IF_ERROR(result.status());
+    if (i == 0) globals.Publish(global);
+  }
+  return global;
+}
+
+}  // namespace
+
+Result<GlobalTableMeta> FindLegacyGlobalTable(const Catalog& catalog, const std::string& account,
+                                              const std::string& name) {
+  auto global = catalog.global_tables().Find(account, name);
+  if (!global || !global->legacy()) {
+    return Status(ErrorCode::kGlobalTableNotFound,
+                  "Global table not found: Global table with name: '" + name +
+                      "' does not exist.");  // message unverified
+  }
+  return std::move(*global);
+}
+
+Result<GlobalTableMeta> CreateLegacyGlobalTable(Catalog& catalog, const std::string& account,
+                                                const std::string& name,
+                                                const std::vector<std::string>& regions) {
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard change(globals.change_mutex());
+  if (globals.Find(account, name)) {
+    return Status(ErrorCode::kGlobalTableAlreadyExists,
+                  "Global table with this name already exists");  // message unverified
+  }
+  std::vector<std::shared_ptr<Table>> tables;
+  for (const auto& region : regions) {
+    auto table = catalog.Find(account, region, name);
+    DDBD_RETURN_IF_ERROR(CheckLegacyMember(
+        catalog, table, region, name, tables.empty() ? nullptr : tables[0]->shared_meta().get()));
+    if (table->shared_meta()->replicated()) {
+      return Status(ErrorCode::kGlobalTableAlreadyExists,
+                    "Global table with this name already exists");  // message unverified
+    }
+    tables.push_back(std::move(table));
+  }
+  GlobalTableMeta global{
+      account, name, std::string(kLegacyGlobalTableVersion), catalog.clock().NowMillis(), {}};
+  return JoinLegacyTables(catalog, std::move(global), tables);
+}
+
+Result<GlobalTableMeta> AddLegacyReplica(Catalog& catalog, const std::string& account,
+                                         const std::string& name, const std::string& region) {
+  GlobalTables& globals = catalog.global_tables();
+  std::lock_guard change(globals.change_mutex());
+  DDBD_ASSIGN_OR_RETURN(GlobalTableMeta global, FindLegacyGlobalTable(catalog, account, name));
+  if (global.Find(region) != nullptr) {
+    return Status(ErrorCode::kReplicaAlreadyExists,
+                  "Replica already exists in region: " + region);  // message unverified
+  }
+  std::shared_ptr<Table> model;
+  for (const auto& member : global.replicas) {
+    if ((model = catalog.Find(account, member.region, name))) {
+      // The group's tables must all be empty when a region joins.
+      if (catalog.Stats(*model).item_count != 0) {
+        return Status::Validation("One or more parameter values were invalid: Table: " + name +
+                                  " in region: " + member.region +
+                                  " is not empty");  // message unverified
+      }
+    }
+  }
+  for (const auto& member : global.replicas) {
+    if ((model = catalog.Find(account, member.region, name))) break;
+  }
+  auto table = catalog.Find(account, region, name);
+  DDBD_RETURN_IF_ERROR(CheckLegacyMember(catalog, table, region, name,
+                                         model ? model->shared_meta().get() : nullptr));
+  if (table->shared_meta()->replicated()) {
+    return Status::Validation("One or more parameter values were invalid: Table: " + name +
+                              " in region: " + region +
+                              " is already a replica of a global table");  // message unverified
+  }
+  return JoinLegacyTables(catalog, std::move(global), {table});
+}
+
+Result<GlobalTableMeta> RemoveLegacyReplica(Catalog& catalog, const std::string& account,
+                                            const std::string& name, const std::string& region) {
+  std::shared_ptr<Table> table;
+  GlobalTableMeta global;
+  {
+    std::lock_guard change(catalog.global_tables().change_mutex());
+    DDBD_ASSIGN_OR_RETURN(global, FindLegacyGlobalTable(catalog, account, name));
+    if (global.Find(region) == nullptr) {
+      return Status(ErrorCode::kReplicaNotFound,
+                    "Replica not found in region: " + region);  // message unverified
+    }
+    table = catalog.FindAny(account, region, name);
+  }
+  DDBD_RETURN_IF_ERROR(LeaveGlobalTable(catalog, MemberOf(global, region)));
+  if (table) DDBD_RETURN_IF_ERROR(StopBeingReplica(catalog, *table));
+  auto now = catalog.global_tables().Find(account, name);
+  if (now) return std::move(*now);
+  global.replicas.clear();
+  return global;
 }
 
 ReplicationService::ReplicationService(Catalog* catalog)
@@ -314,6 +574,7 @@ bool ReplicationService::Step() {
       if (source.state != ReplicaState::kActive) continue;
       auto table = ReplicaTable(*catalog_, global.account, source.region, global.name);
       if (!table || table->restoring()) continue;
+      if (global.legacy()) worked |= AddRepAttributes(*table);
       for (const auto& target : global.replicas) {
         if (target.region == source.region || target.state == ReplicaState::kDeleting) continue;
         worked |= Replicate(global, *table, target.region);
@@ -352,37 +613,78 @@ bool ReplicationService::Replicate(const GlobalTableMeta& global, Table& source,
   for (const auto& [key, record] : latest) {
     auto primary = RecordKey(*target, *record);
     if (!primary.ok()) continue;  // cannot happen: replicas share their key schema
-    WriteOp op{target.get(), std::move(primary).value(),
-               [record](const model::Item*) -> Result<MutationDecision> {
-                 if (!record->new_image)
-                   return MutationDecision{MutationDecision::Kind::kDelete, {}};
-                 return MutationDecision{MutationDecision::Kind::kPut, *record->new_image};
-               }};
+    const std::string region = source.shared_meta()->region;
+    WriteOp op{
+        target.get(), std::move(primary).value(),
+        [record, legacy = global.legacy(), region](const model::Item*) -> Result<MutationDecision> {
+          if (!record->new_image) return MutationDecision{MutationDecision::Kind::kDelete, {}};
+          if (legacy) {
+            return MutationDecision{MutationDecision::Kind::kPut,
+                                    WithRepAttributes(*record->new_image, region, record->time_us)};
+          }
+          return MutationDecision{MutationDecision::Kind::kPut, *record->new_image};
+        }};
     op.write_time_us = record->time_us;
     op.last_writer_wins = true;
     ops.push_back(std::move(op));
     latencies.push_back(now_us - record->time_us);
   }
-  CommitOptions options;
-  options.origin = changelog::Origin::kReplication;
-  options.origin_detail = source.shared_meta()->region;
-  options.service_write = true;
-  options.fail_on_conflict = false;
+  CommitOptions options = ReplicationWrite(source.shared_meta()->region);
   options.add_to_batch = [&](storage::WriteBatch* batch) {
     source.log().SetCursor(batch, consumer, last);
   };
-  Status s = ops.empty() ? [&] {
-    storage::WriteBatch batch;
-    options.add_to_batch(&batch);
-    return catalog_->store()->Write(&batch);
-  }()
-                         : Commit(*catalog_, ops, options).status();
+  Status s = CommitMovingCursor(*catalog_, ops, options);
   if (!s.ok()) {
     DDBD_LOG_ERROR("replication: {} from {} to {}: {}", global.name, source.shared_meta()->region,
                    target_region, s.message());
     return false;
   }
   NoteLatency(global, source.shared_meta()->region, target_region, latencies);
+  return true;
+}
+
+bool ReplicationService::AddRepAttributes(Table& table) {
+  auto cursor = table.log().Cursor(kRepAttributesConsumer);
+  if (!cursor.ok() || !*cursor || **cursor >= table.log().last_sequence()) return false;
+  std::vector<changelog::Record> records;
+  if (!table.log().Read(**cursor, kReplicateBatch, &records).ok() || records.empty()) return false;
+  const uint64_t last = records.back().sequence;
+  const std::string region = table.shared_meta()->region;
+  std::map<std::string, const changelog::Record*> latest;
+  for (const auto& record : records) {
+    if (record.origin == changelog::Origin::kReplication) continue;
+    latest[record.key] = &record;
+  }
+  std::vector<WriteOp> ops;
+  for (const auto& [key, record] : latest) {
+    if (!record->new_image) continue;
+    auto primary = RecordKey(table, *record);
+    if (!primary.ok()) continue;
+    // Only the version the record wrote is adorned (a later write is adorned by its own record),
+    // keeping its write time, so every region holds the same item.
+    WriteOp op{&table, std::move(primary).value(),
+               [record, region](const model::Item* current) -> Result<MutationDecision> {
+                 if (current == nullptr ||
+                     model::EncodeItem(*current) != model::EncodeItem(*record->new_image)) {
+                   return MutationDecision{};
+                 }
+                 return MutationDecision{
+                     MutationDecision::Kind::kPut,
+                     WithRepAttributes(*record->new_image, region, record->time_us)};
+               }};
+    op.write_time_us = record->time_us;
+    ops.push_back(std::move(op));
+  }
+  CommitOptions options = ReplicationWrite(region);
+  options.add_to_batch = [&](storage::WriteBatch* batch) {
+    table.log().SetCursor(batch, kRepAttributesConsumer, last);
+  };
+  Status s = CommitMovingCursor(*catalog_, ops, options);
+  if (!s.ok()) {
+    DDBD_LOG_ERROR("replication: aws:rep attributes of {} in {}: {}", table.shared_meta()->name,
+                   region, s.message());
+    return false;
+  }
   return true;
 }
 
@@ -409,11 +711,7 @@ bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const Repl
     // Fill it with the source as it was at the replica's sequence (again from the start
     // after a crash: what is there already is not older, and stays).
     const std::string job = "replica/" + target->table_id();
-    CommitOptions options;
-    options.origin = changelog::Origin::kReplication;
-    options.origin_detail = replica.source_region;
-    options.service_write = true;
-    options.fail_on_conflict = false;
+    const CommitOptions options = ReplicationWrite(replica.source_region);
     BatchedCommitter writer(
         *catalog_, options, kBackfillChunk, job,
         JobProgress{"replica", global.name, replica.source_region + " -> " + replica.region, 0,
@@ -482,12 +780,7 @@ bool ReplicationService::DeleteReplica(const GlobalTableMeta& global, const Repl
     }
     catalog_->jobs().Finish("replica/" + dropped->table_id);
   }
-  TableMeta gone;
-  gone.account = global.account;
-  gone.region = replica.region;
-  gone.name = global.name;
-  gone.global_version = global.version;
-  if (Status s = LeaveGlobalTable(*catalog_, gone); !s.ok()) {
+  if (Status s = LeaveGlobalTable(*catalog_, MemberOf(global, replica.region)); !s.ok()) {
     DDBD_LOG_ERROR("replication: {} leaving {}: {}", replica.region, global.name, s.message());
   }
   return true;
@@ -497,15 +790,10 @@ bool ReplicationService::Repair(const GlobalTableMeta& global) {
   for (const auto& replica : global.replicas) {
     if (replica.state != ReplicaState::kActive) continue;
     if (ReplicaTable(*catalog_, global.account, replica.region, global.name)) continue;
-    TableMeta gone;
-    gone.account = global.account;
-    gone.region = replica.region;
-    gone.name = global.name;
-    gone.global_version = global.version;
-    (void)LeaveGlobalTable(*catalog_, gone);
+    (void)LeaveGlobalTable(*catalog_, MemberOf(global, replica.region));
     return true;
   }
-  if (global.replicas.size() == 1) {
+  if (global.replicas.size() == 1 && !global.legacy()) {
     GlobalTableMeta none = global;
     none.replicas.clear();
     (void)catalog_->global_tables().Write(none);
@@ -521,18 +809,7 @@ void ReplicationService::RepairOrphans() {
     auto meta = table->shared_meta();
     if (!meta->replicated() || !meta->replica_source.empty()) continue;
     if (catalog_->global_tables().IsMember(meta->account, meta->region, meta->name)) continue;
-    (void)catalog_->Modify(*table, [&](TableMeta* m, storage::WriteBatch* batch) {
-      m->global_version.clear();
-      auto state = table->log().State();
-      if (state.ok()) {
-        for (const auto& cursor : state->cursors) {
-          if (cursor.consumer.rfind("replica/", 0) == 0) {
-            table->log().DropCursor(batch, cursor.consumer);
-          }
-        }
-      }
-      return Status::OK();
-    });
+    (void)StopBeingReplica(*catalog_, *table);
   }
 }
 

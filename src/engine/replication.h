@@ -42,6 +42,12 @@ namespace ddbd::engine {
 
 // The change-log consumer that replicates a table's writes to `region`.
 std::string ReplicaConsumer(const std::string& region);
+// Version 2017.11.29 groups: the consumer that adds aws:rep:* attributes to local writes.
+inline constexpr const char* kRepAttributesConsumer = "replica/aws:rep";
+// `item` with the attributes a version 2017.11.29 global table adds to every item written in
+// `region` at `time_us`: aws:rep:deleting (false), aws:rep:updateregion, aws:rep:updatetime
+// (epoch seconds with six decimals).
+model::Item WithRepAttributes(model::Item item, const std::string& region, int64_t time_us);
 
 // Adds a replica of `table` in `replica.region` (UpdateTable ReplicaUpdates Create) with the
 // service's checks; the table becomes a global table if it was not one. Returns the global
@@ -52,8 +58,26 @@ Result<GlobalTableMeta> RemoveReplica(Catalog& catalog, Table& table, const std:
 // Changes a replica's own settings (ReplicaUpdates Update): the fields of `replica` that are
 // set replace the stored ones.
 Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const ReplicaMeta& replica);
+// The table is no longer a replica: its global version and its replication cursors go.
+Status StopBeingReplica(Catalog& catalog, Table& table);
 // After DeleteTable of a replica: the region leaves its global table.
 Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped);
+
+// Version 2017.11.29 (CreateGlobalTable, UpdateGlobalTable), with that version's checks: the
+// table exists in each region, with a stream of new and old images, the same key schema and
+// GSIs as the others, and every table of the group is empty. Members join at once (there is
+// nothing to copy). Errors carry the service's exception types.
+Result<GlobalTableMeta> CreateLegacyGlobalTable(Catalog& catalog, const std::string& account,
+                                                const std::string& name,
+                                                const std::vector<std::string>& regions);
+Result<GlobalTableMeta> AddLegacyReplica(Catalog& catalog, const std::string& account,
+                                         const std::string& name, const std::string& region);
+// The region leaves the group; its table stays, an ordinary table again.
+Result<GlobalTableMeta> RemoveLegacyReplica(Catalog& catalog, const std::string& account,
+                                            const std::string& name, const std::string& region);
+// The legacy global table of that name, or GlobalTableNotFoundException.
+Result<GlobalTableMeta> FindLegacyGlobalTable(const Catalog& catalog, const std::string& account,
+                                              const std::string& name);
 
 class ReplicationService : public BackgroundService {
  public:
@@ -77,6 +101,9 @@ class ReplicationService : public BackgroundService {
  private:
   // Each returns true if it did some work.
   bool Replicate(const GlobalTableMeta& global, Table& source, const std::string& target);
+  // Version 2017.11.29: adds the aws:rep:* attributes to items written in `table`'s region,
+  // in a write of their own after the user's (as the service's replicator does).
+  bool AddRepAttributes(Table& table);
   bool CreateReplica(const GlobalTableMeta& global, const ReplicaMeta& replica);
   bool DeleteReplica(const GlobalTableMeta& global, const ReplicaMeta& replica);
   // Members whose tables are gone leave; tables whose global table does not list them stop

@@ -21,6 +21,10 @@ A DynamoDB-compatible database server.
                       size limit of an item collection of a table with local secondary
                       indexes (default 10 GB, as the service; small values help tests)
   --no-throttling     never throttle: capacity is still reported, not enforced
+  --no-legacy-global-tables
+                      answer CreateGlobalTable (global tables version 2017.11.29) with the
+                      service's refusal, as the service does since 2026; by default ddbd
+                      still creates them, for older tooling
   --partition-split-bytes BYTES
                       split a partition past this size (default 10 GB, as the service)
   --burst-seconds N   seconds of unused provisioned capacity a partition banks (default 300,
@@ -117,7 +121,9 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     int64_t n = 0;
     if (flag == "--help" || flag == "-h") return CommandLineAction::kHelp;
     if (flag == "--version") return CommandLineAction::kVersion;
-    if (flag == "--no-throttling") {
+    if (flag == "--no-legacy-global-tables") {
+      options->legacy_global_tables = false;
+    } else if (flag == "--no-throttling") {
       options->throttling = false;
     } else if (flag == "--change-log-retention-seconds") {
       if (!take_int(0, int64_t{1} << 40, &n))

@@ -365,6 +365,7 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   DDBD_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(store_options));
   engine::CatalogOptions catalog_options;
   catalog_options.throttling = options.throttling;
+  catalog_options.legacy_global_tables = options.legacy_global_tables;
   catalog_options.burst_seconds = options.burst_seconds;
   catalog_options.partition_split_bytes = options.partition_split_bytes;
   catalog_options.item_collection_limit = options.item_collection_limit;

@@ -103,7 +103,7 @@ TEST_F(DispatcherTest, UnknownOperation) {
     EXPECT_EQ(reply.body, kBody) << target;
   }
   // Known operations that ddbd does not implement yet answer the same type.
-  ApiReply query = Call("CreateGlobalTable", R"({"GlobalTableName":"t"})");
+  ApiReply query = Call("GetResourcePolicy", R"({"ResourceArn":"t"})");
   EXPECT_EQ(query.http_status, 400);
   EXPECT_EQ(ErrorOf(query),
             "UnknownOperationException: This operation is not implemented by ddbd yet");

@@ -75,6 +75,12 @@ DDBD_DECLARE_OP(ListExports)
 DDBD_DECLARE_OP(ImportTable)
 DDBD_DECLARE_OP(DescribeImport)
 DDBD_DECLARE_OP(ListImports)
+DDBD_DECLARE_OP(CreateGlobalTable)
+DDBD_DECLARE_OP(UpdateGlobalTable)
+DDBD_DECLARE_OP(DescribeGlobalTable)
+DDBD_DECLARE_OP(ListGlobalTables)
+DDBD_DECLARE_OP(DescribeGlobalTableSettings)
+DDBD_DECLARE_OP(UpdateGlobalTableSettings)
 // A Query whose filter may test key attributes (PartiQL's WHERE may, beyond the key condition).
 DDBD_DECLARE_OP(QueryWithKeyFilter)
 #undef DDBD_DECLARE_OP

@@ -115,11 +115,12 @@ void WriteDeletingTableDescription(JsonWriter& w, const engine::TableMeta& m,
 namespace {
 
 // A replica of a global table: GlobalTableVersion and the other regions' replicas (the
-// service lists the other regions only).
+// service lists the other regions only). Members of a version 2017.11.29 group show neither
+// (DescribeGlobalTable describes those).
 void WriteReplicas(JsonWriter& w, const engine::TableMeta& m, const engine::Catalog& catalog) {
   if (!m.replicated()) return;
   auto global = catalog.global_tables().Find(m.account, m.name);
-  if (!global || global->Find(m.region) == nullptr) return;
+  if (!global || global->legacy() || global->Find(m.region) == nullptr) return;
   WriteKey(w, "GlobalTableVersion");
   WriteString(w, global->version);
   WriteKey(w, "Replicas");
