@@ -100,8 +100,9 @@ class DdbdProcess:
     """
 
     def __init__(self, data_dir=None, extra_args=(), in_memory=False, log_dir=None, throttling=False,
-                 launcher=()):
+                 launcher=(), port=None):
         self._tmp = None
+        self.fixed_port = port  # kept across restarts (e.g. a peer's URL names it)
         if data_dir is None and not in_memory:
             self._tmp = tempfile.TemporaryDirectory(prefix="ddbd-conf-data-")
             data_dir = self._tmp.name
@@ -125,7 +126,7 @@ class DdbdProcess:
                 f"ddbd binary not found at {binary}; build it, set DDBD_BIN, "
                 "or pass --endpoint URL"
             )
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         args = self.launcher + [str(binary), "--port", str(self.port), "--bind", "127.0.0.1"]
         if self.in_memory:
             args.append("--in-memory")

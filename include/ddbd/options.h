@@ -57,6 +57,8 @@ struct ServerOptions {
   std::string lambda_endpoint;
   // ...or, per function, NAME=http://host:port or NAME=exec:PATH (a command per batch).
   std::vector<std::string> lambda_functions;
+  // Global tables across servers: REGION=http://host:port, the ddbd serving REGION.
+  std::vector<std::string> replica_peers;
 };
 
 // What the command line asked for.

@@ -143,6 +143,13 @@ const Credential* CredentialStore::Find(std::string_view access_key_id) const {
   return it == by_key_id_.end() ? nullptr : &it->second;
 }
 
+const Credential* CredentialStore::FindByAccount(std::string_view account) const {
+  for (const auto& [id, credential] : by_key_id_) {
+    if (credential.account_id == account && credential.session_token.empty()) return &credential;
+  }
+  return nullptr;
+}
+
 Result<AuthenticatedRequest> Authenticate(const HttpRequestView& req, const CredentialStore& store,
                                           int64_t now_unix_seconds,
                                           const ParseOptions& parse_options,

@@ -68,6 +68,9 @@ class CredentialStore {
   // The credential with this access key id, or nullptr if unknown. The pointer stays valid as
   // long as the store is alive and not moved-from or assigned to.
   const Credential* Find(std::string_view access_key_id) const;
+  // A credential whose aws_account_id is `account` ("" matches profiles without one), or
+  // nullptr.
+  const Credential* FindByAccount(std::string_view account) const;
   // Number of usable access keys.
   size_t size() const { return by_key_id_.size(); }
   // Profiles ignored because they lacked aws_access_key_id or aws_secret_access_key, in file

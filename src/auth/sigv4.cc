@@ -824,4 +824,31 @@ std::optional<int64_t> ParseHttpDate(std::string_view s) {
   return ToUnix(year, month, day, hour, minute, second);
 }
 
+std::vector<std::pair<std::string, std::string>> SigningHeaders(
+    std::string_view method, std::string_view host, std::string_view path, std::string_view query,
+    std::string_view body, std::string_view access_key_id, std::string_view secret,
+    std::string_view region, std::string_view service, int64_t unix_seconds) {
+  const std::string amz_date = FormatAmzDate(unix_seconds);
+  const std::string payload_hash = HexSha256(body);
+  const std::string signed_headers = "host;x-amz-content-sha256;x-amz-date";
+  const std::string canonical =
+      std::string(method) + "\n" + std::string(path) + "\n" + CanonicalQueryString(query, false) +
+      "\nhost:" + std::string(host) + "\nx-amz-content-sha256:" + payload_hash +
+      "\nx-amz-date:" + amz_date + "\n\n" + signed_headers + "\n" + payload_hash;
+  const SigV4Identity identity{std::string(access_key_id), std::string(region),
+                               std::string(service), amz_date.substr(0, 8)};
+  const std::string scope = CredentialScope(identity);
+  const std::string signature =
+      HexEncode(HmacSha256(SigningKey(secret, identity.date, identity.region, service),
+                           StringToSign(amz_date, scope, canonical)));
+  return {
+      {"Host", std::string(host)},
+      {"x-amz-date", amz_date},
+      {"x-amz-content-sha256", payload_hash},
+      {"Authorization", std::string(kSigV4Algorithm) + " Credential=" + std::string(access_key_id) +
+                            "/" + scope + ", SignedHeaders=" + signed_headers +
+                            ", Signature=" + signature},
+  };
+}
+
 }  // namespace ddbd::auth

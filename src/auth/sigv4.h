@@ -202,6 +202,15 @@ std::string SigningKey(std::string_view secret_access_key, std::string_view date
 std::string CalculateSignature(const HttpRequestView& req, const ParsedSignature& parsed,
                                std::string_view secret_access_key, std::string_view payload_hash);
 
+// The headers that sign an outgoing request (Host, x-amz-date, x-amz-content-sha256,
+// Authorization) with the key `access_key_id`/`secret` for `service` in `region`, at
+// `unix_seconds`. `path` is the request path as sent (already URI-encoded), `query` the raw
+// query string without '?'.
+std::vector<std::pair<std::string, std::string>> SigningHeaders(
+    std::string_view method, std::string_view host, std::string_view path, std::string_view query,
+    std::string_view body, std::string_view access_key_id, std::string_view secret,
+    std::string_view region, std::string_view service, int64_t unix_seconds);
+
 // "20240101T000000Z" <-> seconds since the Unix epoch (UTC). Parse accepts exactly the 16-char
 // ISO 8601 basic format with a valid calendar date and time; returns nullopt otherwise.
 std::optional<int64_t> ParseAmzDate(std::string_view amz_date);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "common/coding.h"
 #include "common/logging.h"
 #include "engine/backups.h"
 #include "engine/commit.h"
@@ -127,6 +128,61 @@ std::shared_ptr<Table> ReplicaTable(Catalog& catalog, const std::string& account
   auto table = catalog.FindAny(account, region, name);
   if (!table || !table->shared_meta()->replicated()) return nullptr;
   return table;
+}
+
+// A replicated write of `item` (or its deletion) made at `time_us`, applied if it is later than
+// the target's current version.
+WriteOp LastWriterWinsOp(Table* target, PrimaryKey key, std::optional<model::Item> item,
+                         int64_t time_us) {
+  WriteOp op{target, std::move(key),
+             [item = std::move(item)](const model::Item*) -> Result<MutationDecision> {
+               if (!item) return MutationDecision{MutationDecision::Kind::kDelete, {}};
+               return MutationDecision{MutationDecision::Kind::kPut, *item};
+             }};
+  op.write_time_us = time_us;
+  op.last_writer_wins = true;
+  return op;
+}
+
+// A filled replica turns ACTIVE, with a stream, replicating its own writes to every other
+// region of `global` from now.
+Status ActivateReplicaTable(Catalog& catalog, Table& target, const GlobalTableMeta& global) {
+  return catalog
+      .Modify(target,
+              [&](TableMeta* m, storage::WriteBatch* batch) {
+                m->restore = TableMeta::Restore();
+                m->replica_source.clear();
+                if (m->EnabledStream() == nullptr) {
+                  DDBD_RETURN_IF_ERROR(
+                      EnableStream(catalog, target, m, batch, StreamViewType::kNewAndOldImages));
+                }
+                for (const auto& other : global.replicas) {
+                  if (other.region == m->region) continue;
+                  target.log().SetCursor(batch, ReplicaConsumer(other.region),
+                                         target.log().last_sequence());
+                }
+                return Status::OK();
+              })
+      .status();
+}
+
+// The body of a peer "apply": the target table and the writes' region, then per write a
+// deletion flag and the item (or the deleted item) in the stored encoding, with its time.
+std::string ApplyHeader(const std::string& name, const std::string& region,
+                        const std::string& source_region) {
+  std::string body;
+  PutLengthPrefixed(&body, name);
+  PutLengthPrefixed(&body, region);
+  PutLengthPrefixed(&body, source_region);
+  return body;
+}
+void AppendApplyEntry(std::string* body, const model::Item& image, bool deleted, int64_t time_us) {
+  body->push_back(deleted ? 1 : 0);
+  PutLengthPrefixed(body, model::EncodeStoredItem(image, time_us));
+}
+void AppendApplyEntry(std::string* body, std::string_view stored, bool deleted) {
+  body->push_back(deleted ? 1 : 0);
+  PutLengthPrefixed(body, stored);
 }
 
 }  // namespace
@@ -547,8 +603,8 @@ Result<GlobalTableMeta> RemoveLegacyReplica(Catalog& catalog, const std::string&
   return global;
 }
 
-ReplicationService::ReplicationService(Catalog* catalog)
-    : BackgroundService(std::chrono::milliseconds(1000)), catalog_(catalog) {
+ReplicationService::ReplicationService(Catalog* catalog, ReplicaPeers* peers)
+    : BackgroundService(std::chrono::milliseconds(1000)), catalog_(catalog), peers_(peers) {
   subscription_ = catalog_->notifier().Subscribe([this](const std::string&) { Notify(); });
   Start();
 }
@@ -567,7 +623,10 @@ bool ReplicationService::Step() {
   for (const auto& global : catalog_->global_tables().All()) {
     if (Repair(global)) return true;
     for (const auto& replica : global.replicas) {
-      if (replica.state == ReplicaState::kCreating) worked |= CreateReplica(global, replica);
+      // A replica is created by the server of its source region.
+      if (replica.state == ReplicaState::kCreating && !Remote(replica.source_region)) {
+        worked |= CreateReplica(global, replica);
+      }
       if (replica.state == ReplicaState::kDeleting) worked |= DeleteReplica(global, replica);
     }
     for (const auto& source : global.replicas) {
@@ -577,7 +636,8 @@ bool ReplicationService::Step() {
       if (global.legacy()) worked |= AddRepAttributes(*table);
       for (const auto& target : global.replicas) {
         if (target.region == source.region || target.state == ReplicaState::kDeleting) continue;
-        worked |= Replicate(global, *table, target.region);
+        worked |= Remote(target.region) ? ReplicateToPeer(global, *table, target.region)
+                                        : Replicate(global, *table, target.region);
       }
     }
   }
@@ -643,6 +703,138 @@ bool ReplicationService::Replicate(const GlobalTableMeta& global, Table& source,
   return true;
 }
 
+bool ReplicationService::ReplicateToPeer(const GlobalTableMeta& global, Table& source,
+                                         const std::string& target_region) {
+  const std::string consumer = ReplicaConsumer(target_region);
+  auto cursor = source.log().Cursor(consumer);
+  if (!cursor.ok() || !*cursor || **cursor >= source.log().last_sequence()) return false;
+  std::vector<changelog::Record> records;
+  if (!source.log().Read(**cursor, kReplicateBatch, &records).ok() || records.empty()) {
+    return false;
+  }
+  const uint64_t last = records.back().sequence;
+  const std::string region = source.shared_meta()->region;
+  std::map<std::string, const changelog::Record*> latest;
+  for (const auto& record : records) {
+    if (record.origin == changelog::Origin::kReplication) continue;
+    latest[record.key] = &record;
+  }
+  std::string body = ApplyHeader(global.name, target_region, region);
+  std::vector<int64_t> times;
+  for (const auto& [key, record] : latest) {
+    if (record->new_image) {
+      AppendApplyEntry(&body,
+                       global.legacy()
+                           ? WithRepAttributes(*record->new_image, region, record->time_us)
+                           : *record->new_image,
+                       false, record->time_us);
+    } else {
+      AppendApplyEntry(&body, *record->old_image, true, record->time_us);
+    }
+    times.push_back(record->time_us);
+  }
+  if (!times.empty()) {
+    auto sent = peers_->Call(target_region, global.account, "apply", body);
+    if (!sent.ok()) {
+      if (sent.status().code() == ErrorCode::kResourceNotFound) {
+        // The replica is gone on its server (deleted there): the region leaves.
+        DDBD_LOG_INFO("replication: the replica of {} in {} is gone; it leaves the global table",
+                      global.name, target_region);
+        (void)LeaveGlobalTable(*catalog_, MemberOf(global, target_region));
+        return true;
+      }
+      return false;  // tried again from the same cursor
+    }
+  }
+  storage::WriteBatch batch;
+  source.log().SetCursor(&batch, consumer, last);
+  if (!catalog_->store()->Write(&batch).ok()) return false;
+  const int64_t now_us = catalog_->clock().NowMicros();
+  for (int64_t& t : times) t = now_us - t;
+  NoteLatency(global, region, target_region, times);
+  return true;
+}
+
+Result<std::string> HandlePeerCall(Catalog& catalog, const std::string& op,
+                                   const std::string& account, std::string_view body) {
+  FieldReader r;
+  r.in = body;
+  auto bad = [] { return Status::Validation("malformed replication request"); };
+  auto replica_table = [&](const std::string& region,
+                           const std::string& name) -> Result<std::shared_ptr<Table>> {
+    auto table = catalog.FindAny(account, region, name);
+    if (!table || !table->shared_meta()->replicated()) {
+      return Status::ResourceNotFound("no replica " + name + " in " + region);
+    }
+    return table;
+  };
+  if (op == "create") {
+    TableMeta meta;
+    GlobalTableMeta global;
+    const std::string meta_bytes = r.String(), global_bytes = r.String();
+    if (!r.ok || !DecodeTableMeta(meta_bytes, &meta) || !DecodeGlobalTable(global_bytes, &global))
+      return bad();
+    if (meta.account != account || global.account != account) {
+      return Status(ErrorCode::kAccessDenied, "the replica belongs to another account");
+    }
+    std::lock_guard change(catalog.global_tables().change_mutex());
+    auto existing = catalog.FindAny(account, meta.region, meta.name);
+    if (existing && existing->shared_meta()->replica_source.empty()) {
+      return Status::Validation("a table named " + meta.name + " exists in " + meta.region);
+    }
+    if (!existing) DDBD_RETURN_IF_ERROR(catalog.Create(meta).status());
+    DDBD_RETURN_IF_ERROR(catalog.global_tables().Write(global));
+    return std::string();
+  }
+  if (op == "apply") {
+    const std::string name = r.String(), region = r.String(), source_region = r.String();
+    if (!r.ok) return bad();
+    DDBD_ASSIGN_OR_RETURN(auto table, replica_table(region, name));
+    std::vector<WriteOp> ops;
+    while (r.ok && !r.in.empty()) {
+      const bool deleted = r.Byte() != 0;
+      const std::string stored = r.String();
+      model::Item item;
+      if (!r.ok || !model::DecodeItem(stored, &item)) return bad();
+      DDBD_ASSIGN_OR_RETURN(PrimaryKey key, ValidateItemKey(*table, item));
+      std::optional<model::Item> image;
+      if (!deleted) image = std::move(item);
+      ops.push_back(LastWriterWinsOp(table.get(), std::move(key), std::move(image),
+                                     model::StoredItemWriteTime(stored).value_or(0)));
+    }
+    if (!ops.empty())
+      DDBD_RETURN_IF_ERROR(Commit(catalog, ops, ReplicationWrite(source_region)).status());
+    return std::string();
+  }
+  if (op == "activate") {
+    const std::string name = r.String(), region = r.String(), global_bytes = r.String();
+    GlobalTableMeta global;
+    if (!r.ok || !DecodeGlobalTable(global_bytes, &global) || global.account != account)
+      return bad();
+    DDBD_ASSIGN_OR_RETURN(auto table, replica_table(region, name));
+    if (table->restoring()) {
+      DDBD_RETURN_IF_ERROR(WaitForGsis(*table, std::chrono::milliseconds(kGsiCatchUpWaitMs)));
+      DDBD_RETURN_IF_ERROR(ActivateReplicaTable(catalog, *table, global));
+    }
+    std::lock_guard change(catalog.global_tables().change_mutex());
+    DDBD_RETURN_IF_ERROR(catalog.global_tables().Write(global));
+    catalog.notifier().Notify(table->table_id());
+    return std::string();
+  }
+  if (op == "delete") {
+    const std::string name = r.String(), region = r.String();
+    if (!r.ok) return bad();
+    auto table = catalog.FindAny(account, region, name);
+    if (table && table->shared_meta()->replicated()) {
+      DDBD_RETURN_IF_ERROR(catalog.Drop(account, region, name).status());
+    }
+    auto global = catalog.global_tables().Find(account, name);
+    if (global) DDBD_RETURN_IF_ERROR(LeaveGlobalTable(catalog, MemberOf(*global, region)));
+    return std::string();
+  }
+  return Status::Validation("unknown replication operation " + op);
+}
+
 bool ReplicationService::AddRepAttributes(Table& table) {
   auto cursor = table.log().Cursor(kRepAttributesConsumer);
   if (!cursor.ok() || !*cursor || **cursor >= table.log().last_sequence()) return false;
@@ -700,7 +892,49 @@ bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const Repl
     return true;
   };
   if (!source || source->restoring()) return fail("its source table is gone");
-  if (target && target->shared_meta()->replica_source.empty()) {
+  if (Remote(replica.region)) {
+    // On the peer: created hidden, filled with "apply" calls, then activated. Unreachable:
+    // tried again (from the start; what is there already is not older and stays).
+    std::string create = EncodeTableMeta(ReplicaTableMeta(source->meta(), replica));
+    std::string body;
+    PutLengthPrefixed(&body, create);
+    PutLengthPrefixed(&body, EncodeGlobalTable(global));
+    auto created = peers_->Call(replica.region, global.account, "create", body);
+    if (!created.ok()) {
+      if (created.status().code() == ErrorCode::kInternalServerError) return false;
+      return fail(created.status().message());
+    }
+    const std::string header = ApplyHeader(global.name, replica.region, replica.source_region);
+    std::string batch = header;
+    size_t in_batch = 0;
+    auto send = [&]() -> Status {
+      if (in_batch == 0) return Status::OK();
+      DDBD_RETURN_IF_ERROR(peers_->Call(replica.region, global.account, "apply", batch).status());
+      batch = header;
+      in_batch = 0;
+      return Status::OK();
+    };
+    ItemSink sink = [&](const std::string&, std::string_view encoded) -> Status {
+      AppendApplyEntry(&batch, encoded, false);
+      return ++in_batch >= kBackfillChunk ? send() : Status::OK();
+    };
+    Status copied = TableAt(*catalog_, *source, replica.source_sequence, sink).status();
+    if (copied.ok()) copied = send();
+    GlobalTableMeta active = global;
+    active.Find(replica.region)->state = ReplicaState::kActive;
+    std::string activate;
+    PutLengthPrefixed(&activate, global.name);
+    PutLengthPrefixed(&activate, replica.region);
+    PutLengthPrefixed(&activate, EncodeGlobalTable(active));
+    if (copied.ok()) {
+      copied = peers_->Call(replica.region, global.account, "activate", activate).status();
+    }
+    if (!copied.ok()) {
+      DDBD_LOG_ERROR("replication: filling the replica of {} in {} (a peer): {}", global.name,
+                     replica.region, copied.message());
+      return false;
+    }
+  } else if (target && target->shared_meta()->replica_source.empty()) {
     if (!target->shared_meta()->replicated()) return fail("a table of that name exists there");
   } else {
     if (!target) {
@@ -722,13 +956,8 @@ bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const Repl
       DDBD_ASSIGN_OR_RETURN(PrimaryKey key, ValidateItemKey(*target, item));
       // Items changed since the sequence carry no time here (0): the source's later records,
       // replicated next, replace them.
-      WriteOp op{target.get(), std::move(key),
-                 [item = std::move(item)](const model::Item*) -> Result<MutationDecision> {
-                   return MutationDecision{MutationDecision::Kind::kPut, item};
-                 }};
-      op.write_time_us = model::StoredItemWriteTime(encoded).value_or(0);
-      op.last_writer_wins = true;
-      return writer.Add(std::move(op));
+      return writer.Add(LastWriterWinsOp(target.get(), std::move(key), std::move(item),
+                                         model::StoredItemWriteTime(encoded).value_or(0)));
     };
     writer.Publish();
     Status copied = TableAt(*catalog_, *source, replica.source_sequence, sink).status();
@@ -740,24 +969,9 @@ bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const Repl
                      replica.region, copied.message());
       return false;  // tried again
     }
-    // ACTIVE, with a stream, replicating its own writes to every other region from now.
-    auto activated = catalog_->Modify(*target, [&](TableMeta* m, storage::WriteBatch* batch) {
-      m->restore = TableMeta::Restore();
-      m->replica_source.clear();
-      if (m->EnabledStream() == nullptr) {
-        DDBD_RETURN_IF_ERROR(
-            EnableStream(*catalog_, *target, m, batch, StreamViewType::kNewAndOldImages));
-      }
-      for (const auto& other : global.replicas) {
-        if (other.region == m->region) continue;
-        target->log().SetCursor(batch, ReplicaConsumer(other.region),
-                                target->log().last_sequence());
-      }
-      return Status::OK();
-    });
-    if (!activated.ok()) {
+    if (Status activated = ActivateReplicaTable(*catalog_, *target, global); !activated.ok()) {
       DDBD_LOG_ERROR("replication: activating the replica of {} in {}: {}", global.name,
-                     replica.region, activated.status().message());
+                     replica.region, activated.message());
       return false;
     }
   }
@@ -770,6 +984,13 @@ bool ReplicationService::CreateReplica(const GlobalTableMeta& global, const Repl
 }
 
 bool ReplicationService::DeleteReplica(const GlobalTableMeta& global, const ReplicaMeta& replica) {
+  if (Remote(replica.region)) {
+    std::string body;
+    PutLengthPrefixed(&body, global.name);
+    PutLengthPrefixed(&body, replica.region);
+    auto removed = peers_->Call(replica.region, global.account, "delete", body);
+    if (!removed.ok() && removed.status().code() == ErrorCode::kInternalServerError) return false;
+  }
   if (auto table = catalog_->FindAny(global.account, replica.region, global.name);
       table && table->shared_meta()->replicated()) {
     auto dropped = catalog_->Drop(global.account, replica.region, global.name);
@@ -788,7 +1009,7 @@ bool ReplicationService::DeleteReplica(const GlobalTableMeta& global, const Repl
 
 bool ReplicationService::Repair(const GlobalTableMeta& global) {
   for (const auto& replica : global.replicas) {
-    if (replica.state != ReplicaState::kActive) continue;
+    if (replica.state != ReplicaState::kActive || Remote(replica.region)) continue;
     if (ReplicaTable(*catalog_, global.account, replica.region, global.name)) continue;
     (void)LeaveGlobalTable(*catalog_, MemberOf(global, replica.region));
     return true;

@@ -79,10 +79,29 @@ Result<GlobalTableMeta> RemoveLegacyReplica(Catalog& catalog, const std::string&
 Result<GlobalTableMeta> FindLegacyGlobalTable(const Catalog& catalog, const std::string& account,
                                               const std::string& name);
 
+// Regions served by other ddbd servers (--replica-peer REGION=URL): a global table's replica
+// in such a region lives on that server, and this one sends it its writes (and the peer sends
+// back its own). Implemented over HTTP with SigV4 in server/replica_peers.cc.
+class ReplicaPeers {
+ public:
+  virtual ~ReplicaPeers() = default;
+  virtual bool Serves(const std::string& region) const = 0;
+  // Sends peer operation `op` with `body` for `account` to the server of `region`; its answer.
+  // NotFound (ResourceNotFound) when the peer has no such replica; Internal when unreachable.
+  virtual Result<std::string> Call(const std::string& region, const std::string& account,
+                                   const std::string& op, const std::string& body) = 0;
+};
+
+// The receiving side of ReplicaPeers::Call, for the caller's `account`: "create" (a hidden
+// replica table to be filled), "apply" (writes, last writer wins), "activate" (the filled
+// replica turns ACTIVE and starts replicating back), "delete" (the replica is removed).
+Result<std::string> HandlePeerCall(Catalog& catalog, const std::string& op,
+                                   const std::string& account, std::string_view body);
+
 class ReplicationService : public BackgroundService {
  public:
-  // Starts the thread. REQUIRES: `catalog` outlives the service.
-  explicit ReplicationService(Catalog* catalog);
+  // Starts the thread. REQUIRES: `catalog` (and `peers`, may be null) outlive the service.
+  explicit ReplicationService(Catalog* catalog, ReplicaPeers* peers = nullptr);
   ~ReplicationService() override;
 
   // One source → target pair of a global table.
@@ -113,7 +132,12 @@ class ReplicationService : public BackgroundService {
   void NoteLatency(const GlobalTableMeta& global, const std::string& source,
                    const std::string& target, const std::vector<int64_t>& latencies_us);
 
+  // Replicate's half for a target on a peer server.
+  bool ReplicateToPeer(const GlobalTableMeta& global, Table& source, const std::string& target);
+  bool Remote(const std::string& region) const { return peers_ && peers_->Serves(region); }
+
   Catalog* catalog_;
+  ReplicaPeers* peers_;
   uint64_t subscription_ = 0;
   bool repaired_ = false;  // the service thread only
   mutable std::mutex lag_mu_;

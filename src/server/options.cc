@@ -82,6 +82,10 @@ A DynamoDB-compatible database server.
                       streams) run: an http:// endpoint serving the Lambda Invoke API
                       (POST /2015-03-31/functions/NAME/invocations), e.g. the one of
                       `sam local start-lambda`
+  --replica-peer REGION=URL
+                      the ddbd at URL (http://host:port) serves REGION: replicas of global
+                      tables there live on it, and the two servers replicate to each other
+                      over HTTP, signed with a key of --credentials (repeatable)
   --lambda-function NAME=URL | NAME=exec:PATH
                       where function NAME runs (overrides --lambda-endpoint): an endpoint
                       as above, or a command run per batch with the event on its standard
@@ -210,6 +214,11 @@ Result<CommandLineAction> ParseCommandLine(const std::vector<std::string>& args,
     } else if (flag == "--lambda-endpoint") {
       if (!take_value()) return bad("--lambda-endpoint needs a URL");
       options->lambda_endpoint = value;
+    } else if (flag == "--replica-peer") {
+      if (!take_value() || value.find("=http://") == std::string::npos) {
+        return bad("--replica-peer needs REGION=http://host:port");
+      }
+      options->replica_peers.push_back(value);
     } else if (flag == "--lambda-function") {
       if (!take_value() || value.find('=') == std::string::npos) {
         return bad("--lambda-function needs NAME=URL or NAME=exec:PATH");

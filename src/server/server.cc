@@ -22,6 +22,7 @@
 #include "engine/ttl.h"
 #include "http/listener.h"
 #include "server/metrics.h"
+#include "server/replica_peers.h"
 #include "storage/rocks.h"
 #include "transfer/exports.h"
 #include "transfer/imports.h"
@@ -103,6 +104,7 @@ struct Server::Impl {
   std::unique_ptr<engine::LogTrimmer> log_trimmer;
   std::unique_ptr<engine::TtlSweeper> ttl_sweeper;
   std::unique_ptr<engine::BackupService> backups;
+  std::unique_ptr<server::HttpReplicaPeers> replica_peers;
   std::unique_ptr<engine::ReplicationService> replication;
   std::unique_ptr<transfer::ExportService> exports;
   std::unique_ptr<transfer::ImportService> imports;
@@ -137,6 +139,28 @@ struct Server::Impl {
     caller->access_key = parsed.identity.access_key_id;
     caller->account = options.default_account;
     return Status::OK();
+  }
+
+  // A peer's replication call (server/replica_peers.h), authenticated as any request.
+  static constexpr std::string_view kReplicationPath = "/ddbd/replication/";
+  void HandleReplication(const http::Request& request, std::string_view op,
+                         http::Response* response) const {
+    api::CallerContext caller;
+    Result<std::string> answer = Authenticate(request, &caller);
+    if (answer.ok()) {
+      answer = engine::HandlePeerCall(*catalog, std::string(op), caller.account, request.content());
+    }
+    response->headers.emplace_back("Content-Type", "application/octet-stream");
+    if (answer.ok()) {
+      response->status = 200;
+      response->body = std::move(answer).value();
+      return;
+    }
+    const ErrorCode code = answer.status().code();
+    response->status = code == ErrorCode::kResourceNotFound      ? 404
+                       : code == ErrorCode::kInternalServerError ? 500
+                                                                 : 400;
+    response->body = answer.status().message();
   }
 
   void Handle(const http::Request& request, http::Response* response) const {
@@ -221,6 +245,10 @@ struct Server::Impl {
     const std::string_view path =
         std::string_view(request.target)
             .substr(0, std::min(request.target.size(), request.target.find('?')));
+    if (request.method == "POST" && path.rfind(kReplicationPath, 0) == 0) {
+      HandleReplication(request, path.substr(kReplicationPath.size()), response);
+      return;
+    }
     if (api::Dispatcher::IsLambdaPath(path)) {
       HandleLambda(request, path, started, response);
       return;
@@ -387,7 +415,15 @@ Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   impl->backups = std::make_unique<engine::BackupService>(
       impl->catalog.get(), options.pitr_lag_seconds, options.backup_copy_share_percent);
   impl->backups->Start();
-  impl->replication = std::make_unique<engine::ReplicationService>(impl->catalog.get());
+  if (!options.replica_peers.empty()) {
+    DDBD_ASSIGN_OR_RETURN(
+        impl->replica_peers,
+        server::HttpReplicaPeers::Make(options.replica_peers,
+                                       impl->credentials ? &*impl->credentials : nullptr,
+                                       options.default_account));
+  }
+  impl->replication =
+      std::make_unique<engine::ReplicationService>(impl->catalog.get(), impl->replica_peers.get());
   DDBD_ASSIGN_OR_RETURN(std::shared_ptr<transfer::ObjectStore> s3, OpenS3(options));
   DDBD_LOG_INFO("exports and imports use the {}", s3->Describe());
   impl->exports = std::make_unique<transfer::ExportService>(impl->catalog.get(), s3);

@@ -262,31 +262,12 @@ class S3Store : public ObjectStore {
     request.method = method;
     request.target = query.empty() ? path : path + "?" + query;
     request.body.assign(body);
-    const std::string host = url_.host + ":" + url_.port;
-    const std::string amz_date =
-        auth::FormatAmzDate(std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
-    const std::string payload_hash = auth::HexSha256(body);
-    const std::string signed_headers = "host;x-amz-content-sha256;x-amz-date";
-    const std::string canonical =
-        method + "\n" + path + "\n" + auth::CanonicalQueryString(query, false) + "\nhost:" + host +
-        "\nx-amz-content-sha256:" + payload_hash + "\nx-amz-date:" + amz_date + "\n\n" +
-        signed_headers + "\n" + payload_hash;
-    const auth::SigV4Identity identity{options_.access_key_id, options_.region, "s3",
-                                       amz_date.substr(0, 8)};
-    const std::string scope = auth::CredentialScope(identity);
-    const std::string signature = auth::HexEncode(auth::HmacSha256(
-        auth::SigningKey(options_.secret_access_key, identity.date, identity.region, "s3"),
-        auth::StringToSign(amz_date, scope, canonical)));
-    request.headers = {
-        {"Host", host},
-        {"x-amz-date", amz_date},
-        {"x-amz-content-sha256", payload_hash},
-        {"Authorization", std::string(auth::kSigV4Algorithm) +
-                              " Credential=" + options_.access_key_id + "/" + scope +
-                              ", SignedHeaders=" + signed_headers + ", Signature=" + signature},
-    };
+    request.headers = auth::SigningHeaders(method, url_.host + ":" + url_.port, path, query, body,
+                                           options_.access_key_id, options_.secret_access_key,
+                                           options_.region, "s3",
+                                           std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
     DDBD_ASSIGN_OR_RETURN(http::Response response, http::Send(url_, request, options_.timeout));
     // CompleteMultipartUpload may answer 200 with an error in the body.
     const bool error_body = response.body.find("<Error>") != std::string::npos &&
