@@ -633,3 +633,32 @@ def test_two_servers_replicate_through_an_outage_of_one(tmp_path):
     finally:
         a.stop()
         b.stop()
+
+
+@pytest.mark.ddbd_only
+def test_a_replica_on_a_peer_is_removed_from_either_side(tmp_path):
+    port_a, port_b = free_port(), free_port()
+    a = DdbdProcess(in_memory=True, port=port_a,
+                    extra_args=["--replica-peer", f"{EU}=http://127.0.0.1:{port_b}"]).start()
+    b = DdbdProcess(in_memory=True, port=port_b,
+                    extra_args=["--replica-peer", f"{HOME}=http://127.0.0.1:{port_a}"]).start()
+    try:
+        creds = ("AKIDPEERS", "peers-secret")
+        ca, cb = regional(a.endpoint, creds, HOME), regional(b.endpoint, creds, EU)
+        first, second = unique_table_name("gt-rm1"), unique_table_name("gt-rm2")
+        for name in (first, second):
+            make_global(ca, name)
+            ca.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": EU}}])
+            wait_for(lambda: replicas_of(ca, name).get(EU) == "ACTIVE", timeout=60)
+        # ReplicaUpdates Delete on the source's server deletes the peer's table.
+        ca.update_table(TableName=first, ReplicaUpdates=[{"Delete": {"RegionName": EU}}])
+        wait_for(lambda: table_status(cb, first) is None, timeout=60)
+        wait_for(lambda: "Replicas" not in ca.describe_table(TableName=first)["Table"])
+        # DeleteTable on the peer: the source's server notices at its next write.
+        cb.delete_table(TableName=second)
+        ca.put_item(TableName=second, Item={"pk": S("after")})
+        wait_for(lambda: "Replicas" not in ca.describe_table(TableName=second)["Table"])
+        assert table_status(cb, second) is None
+    finally:
+        a.stop()
+        b.stop()

@@ -8,6 +8,7 @@ namespace ddbd::server {
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(30);
+constexpr auto kRetryAfter = std::chrono::seconds(1);
 // Without a credentials file, peers accept any well-formed signature.
 constexpr const char* kAnonymousKey = "ddbd-replication";
 
@@ -32,6 +33,13 @@ Result<std::string> HttpReplicaPeers::Call(const std::string& region, const std:
   auto it = urls_.find(region);
   if (it == urls_.end()) return Status::Internal("no peer serves " + region);
   const http::Url& url = it->second;
+  {
+    std::lock_guard lock(mu_);
+    auto wait = retry_after_.find(region);
+    if (wait != retry_after_.end() && std::chrono::steady_clock::now() < wait->second) {
+      return Status::Internal("the peer serving " + region + " did not answer; retrying");
+    }
+  }
   std::string key_id = kAnonymousKey, secret = kAnonymousKey;
   if (credentials_ != nullptr) {
     const auth::Credential* credential = credentials_->FindByAccount(account);
@@ -54,7 +62,11 @@ Result<std::string> HttpReplicaPeers::Call(const std::string& region, const std:
                                              std::chrono::system_clock::now().time_since_epoch())
                                              .count());
   auto response = http::Send(url, request, kCallTimeout);
-  if (!response.ok()) return Status::Internal(response.status().message());
+  if (!response.ok()) {
+    std::lock_guard lock(mu_);
+    retry_after_[region] = std::chrono::steady_clock::now() + kRetryAfter;
+    return Status::Internal(response.status().message());
+  }
   if (response->status == 200) return std::move(response->body);
   if (response->status == 404) return Status::ResourceNotFound(response->body);
   if (response->status >= 500) return Status::Internal(response->body);

@@ -6,7 +6,9 @@
 // Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,10 @@ class HttpReplicaPeers : public engine::ReplicaPeers {
 
  private:
   std::map<std::string, http::Url> urls_;
+  // A peer that failed to answer is not called again for a second (the replication thread
+  // serves every table; an unreachable peer must not hold it up).
+  std::mutex mu_;
+  std::map<std::string, std::chrono::steady_clock::time_point> retry_after_;  // GUARDED_BY(mu_)
   const auth::CredentialStore* credentials_ = nullptr;
   std::string default_account_;
 };
