@@ -20,6 +20,11 @@
 // continue meanwhile. A replica removed through ReplicaUpdates Delete is deleted by the
 // service thread; a replica's DeleteTable leaves the global table at once.
 //
+// Across servers: a region served by another ddbd (ReplicaPeers) holds its replicas there; the
+// consumer for such a region sends the records to the peer ("apply") and moves its cursor once
+// the peer has committed them, and a new replica there is created, filled and activated by
+// calls too. HandlePeerCall is the receiving side.
+//
 // Thread-safety: one background thread; the functions and Lags() may be called from any thread.
 #pragma once
 
