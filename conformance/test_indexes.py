@@ -1038,3 +1038,15 @@ def test_index_key_values_over_the_size_limit_are_rejected(ddb, table_factory, a
         f"Actual Size: {size} bytes Max Size: {limit} bytes IndexName: byG")
     item[attribute] = {"S": "x" * limit}
     ddb.put_item(TableName=name, Item=item)
+
+
+def test_update_table_gsi_entry_names_one_action(ddb_raw, table_factory):
+    name = table_factory(hash_key=("pk", "S"))
+    code, message = rejected(ddb_raw.update_table, TableName=name, AttributeDefinitions=ad(pk="S", a="S"),
+                             GlobalSecondaryIndexUpdates=[{
+                                 "Create": {"IndexName": "by_a", "KeySchema": ks("a"), "Projection": all_attrs()},
+                                 "Delete": {"IndexName": "by_a"}}])
+    # message unverified (ddbd answers as for an entry naming none)
+    assert (code, message) == (VALIDATION, "One or more parameter values were invalid: One of "
+                               "GlobalSecondaryIndexUpdate.Create, Update or Delete must be specified")
+    assert "GlobalSecondaryIndexes" not in describe(ddb_raw, name)

@@ -34,6 +34,12 @@ Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& upda
   DDBD_ASSIGN_OR_RETURN(const Json* create, GetObject(update, "Create"));
   DDBD_ASSIGN_OR_RETURN(const Json* remove, GetObject(update, "Delete"));
   DDBD_ASSIGN_OR_RETURN(const Json* change, GetObject(update, "Update"));
+  // Exactly one action per entry (an entry naming two used to run the first silently).
+  if ((create != nullptr) + (remove != nullptr) + (change != nullptr) != 1) {
+    return Status::Validation(
+        "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
+        "Update or Delete must be specified");
+  }
   if (create != nullptr) {
     DDBD_ASSIGN_OR_RETURN(
         IndexSpec spec,
@@ -55,26 +61,21 @@ Status UpdateGlobalIndexes(OpContext& ctx, const Json& request, const Json& upda
     DDBD_ASSIGN_OR_RETURN(auto index_name, GetString(*remove, "IndexName"));
     return engine::DeleteGlobalIndex(ctx.catalog, table, index_name.value_or(""));
   }
-  if (change != nullptr) {
-    DDBD_ASSIGN_OR_RETURN(auto index_name, GetString(*change, "IndexName"));
-    DDBD_ASSIGN_OR_RETURN(
-        auto throughput,
-        ParseProvisionedThroughput(
-            *change, "globalSecondaryIndexUpdates.1.member.update.provisionedThroughput", errors));
-    DDBD_ASSIGN_OR_RETURN(auto warm, ParseWarmThroughput(*change));
-    DDBD_RETURN_IF_ERROR(errors.ToStatus());
-    if (EmptyWarm(warm)) {
-      return Status::Validation(
-          "One or more parameter values were invalid: WarmThroughput must have at least one of "
-          "ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: " +
-          index_name.value_or(""));
-    }
-    if (warm) *warm_index = index_name.value_or("");
-    return engine::UpdateGlobalIndex(ctx.catalog, table, index_name.value_or(""), throughput, warm);
+  DDBD_ASSIGN_OR_RETURN(auto index_name, GetString(*change, "IndexName"));
+  DDBD_ASSIGN_OR_RETURN(
+      auto throughput,
+      ParseProvisionedThroughput(
+          *change, "globalSecondaryIndexUpdates.1.member.update.provisionedThroughput", errors));
+  DDBD_ASSIGN_OR_RETURN(auto warm, ParseWarmThroughput(*change));
+  DDBD_RETURN_IF_ERROR(errors.ToStatus());
+  if (EmptyWarm(warm)) {
+    return Status::Validation(
+        "One or more parameter values were invalid: WarmThroughput must have at least one of "
+        "ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: " +
+        index_name.value_or(""));
   }
-  return Status::Validation(
-      "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, "
-      "Update or Delete must be specified");
+  if (warm) *warm_index = index_name.value_or("");
+  return engine::UpdateGlobalIndex(ctx.catalog, table, index_name.value_or(""), throughput, warm);
 }
 
 // A replica's overrides of a ReplicaUpdates Create or Update entry (`path`: its constraint
