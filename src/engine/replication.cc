@@ -636,6 +636,8 @@ bool ReplicationService::Step() {
       if (global.legacy()) worked |= AddRepAttributes(*table);
       for (const auto& target : global.replicas) {
         if (target.region == source.region || target.state == ReplicaState::kDeleting) continue;
+        // A replica on a peer is sent writes once it exists there and is filled.
+        if (Remote(target.region) && target.state != ReplicaState::kActive) continue;
         worked |= Remote(target.region) ? ReplicateToPeer(global, *table, target.region)
                                         : Replicate(global, *table, target.region);
       }
@@ -779,7 +781,8 @@ Result<std::string> HandlePeerCall(Catalog& catalog, const std::string& op,
     }
     std::lock_guard change(catalog.global_tables().change_mutex());
     auto existing = catalog.FindAny(account, meta.region, meta.name);
-    if (existing && existing->shared_meta()->replica_source.empty()) {
+    // Created already (a retry after a crash, even after activation): nothing to do.
+    if (existing && !existing->shared_meta()->replicated()) {
       return Status::Validation("a table named " + meta.name + " exists in " + meta.region);
     }
     if (!existing) DDBD_RETURN_IF_ERROR(catalog.Create(meta).status());
