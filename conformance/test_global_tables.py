@@ -405,6 +405,27 @@ def test_replica_settings_overrides_are_described(regions, global_table):
     assert eu["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
 
 
+def test_time_to_live_and_write_settings_are_shared_by_the_replicas(regions, global_table,
+                                                                    endpoint, credentials):
+    """The service keeps Time to Live, billing mode and write settings alike across a global
+    table's replicas (developer guide, "Global tables: how it works", settings synchronized)."""
+    name = global_table()
+    add_replica(regions, name, EU)
+    regions[HOME].update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    ttl = regions[EU].describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] in ("ENABLING", "ENABLED")
+    assert ttl["AttributeName"] == "expires"
+    status, _ = raw_call(endpoint, "UpdateTable", {
+        "TableName": name, "OnDemandThroughput": {"MaxWriteRequestUnits": 500}},
+        credentials=credentials)
+    assert status == 200
+    wait_for(lambda: regions[EU].describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE")
+    status, described = raw_call(endpoint, "DescribeTable", {"TableName": name}, region=EU,
+                                 credentials=credentials)
+    assert described["Table"]["OnDemandThroughput"]["MaxWriteRequestUnits"] == 500
+
+
 def test_multi_region_consistency_takes_its_enum(global_table, endpoint, credentials):
     name = global_table()
     status, answer = raw_call(endpoint, "UpdateTable", {

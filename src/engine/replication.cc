@@ -350,6 +350,20 @@ Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const Repl
   return global;
 }
 
+std::vector<std::shared_ptr<Table>> OtherLocalReplicas(const Catalog& catalog,
+                                                       const TableMeta& meta) {
+  std::vector<std::shared_ptr<Table>> out;
+  if (!meta.replicated()) return out;
+  auto global = catalog.global_tables().Find(meta.account, meta.name);
+  if (!global || global->legacy()) return out;
+  for (const auto& replica : global->replicas) {
+    if (replica.region == meta.region || replica.state != ReplicaState::kActive) continue;
+    auto table = catalog.Find(meta.account, replica.region, meta.name);
+    if (table && table->shared_meta()->replicated()) out.push_back(std::move(table));
+  }
+  return out;
+}
+
 Status StopBeingReplica(Catalog& catalog, Table& table) {
   return catalog
       .Modify(table,

@@ -65,6 +65,11 @@ Result<GlobalTableMeta> RemoveReplica(Catalog& catalog, Table& table, const std:
 Result<GlobalTableMeta> UpdateReplica(Catalog& catalog, Table& table, const ReplicaMeta& replica);
 // The table is no longer a replica: its global version and its replication cursors go.
 Status StopBeingReplica(Catalog& catalog, Table& table);
+// The tables of the other regions of `meta`'s version 2019.11.21 global table held by this
+// server (ACTIVE members), to which table-wide settings changes are carried (billing mode,
+// on-demand maximum write, write capacity, Time to Live), as the service keeps them alike.
+std::vector<std::shared_ptr<Table>> OtherLocalReplicas(const Catalog& catalog,
+                                                       const TableMeta& meta);
 // After DeleteTable of a replica: the region leaves its global table.
 Status LeaveGlobalTable(Catalog& catalog, const TableMeta& dropped);
 

@@ -3,6 +3,8 @@
 
 #include "api/ops/ops.h"
 #include "api/ops/table_description.h"
+#include "common/logging.h"
+#include "engine/replication.h"
 
 namespace ddbd::api {
 
@@ -36,6 +38,20 @@ Status UpdateTimeToLive(OpContext& ctx, const Json& request, JsonWriter& out) {
                                                                      *enabled, *attribute, now_ms);
                                    })
                            .status());
+  // A global table's replicas share their Time to Live setting.
+  for (const auto& other : engine::OtherLocalReplicas(ctx.catalog, *table->shared_meta())) {
+    Status s = ctx.catalog
+                   .Modify(*other,
+                           [&](engine::TableMeta* meta, storage::WriteBatch* batch) {
+                             return engine::ChangeTimeToLive(meta, batch, other->data(), *enabled,
+                                                             *attribute, now_ms);
+                           })
+                   .status();
+    if (!s.ok()) {
+      DDBD_LOG_WARN("global table {}: Time to Live not carried to {}: {}", *name,
+                    other->shared_meta()->region, s.message());
+    }
+  }
   out.StartObject();
   WriteKey(out, "TimeToLiveSpecification");
   out.StartObject();

@@ -6,6 +6,7 @@
 #include "api/ops/ops.h"
 #include "api/ops/shapes.h"
 #include "api/ops/table_description.h"
+#include "common/logging.h"
 #include "engine/replication.h"
 
 namespace ddbd::api {
@@ -272,6 +273,30 @@ Status UpdateTable(OpContext& ctx, const Json& request, JsonWriter& out) {
   }
   DDBD_ASSIGN_OR_RETURN(engine::TableMeta meta,
                         engine::UpdateTableSettings(ctx.catalog, *table, settings));
+  // A global table's replicas share billing mode, write capacity and the on-demand maximum
+  // write (each keeps its own read settings).
+  if (settings.billing_mode || settings.throughput || settings.on_demand) {
+    for (const auto& other : engine::OtherLocalReplicas(ctx.catalog, meta)) {
+      const auto theirs = other->shared_meta();
+      engine::TableSettings shared;
+      shared.billing_mode = settings.billing_mode;
+      if (settings.throughput) {
+        shared.throughput = engine::Throughput{
+            theirs->billing_mode == engine::BillingMode::kProvisioned ? theirs->read_capacity
+                                                                      : settings.throughput->read,
+            settings.throughput->write};
+      }
+      if (settings.on_demand && settings.on_demand->second != -1) {
+        shared.on_demand =
+            std::pair<int64_t, int64_t>{theirs->max_read_request_units, settings.on_demand->second};
+      }
+      if (!shared.billing_mode && !shared.throughput && !shared.on_demand) continue;
+      if (Status s = engine::UpdateTableSettings(ctx.catalog, *other, shared).status(); !s.ok()) {
+        DDBD_LOG_WARN("global table {}: settings not carried to {}: {}", name, theirs->region,
+                      s.message());
+      }
+    }
+  }
   WarmView warm_view;
   if (settings.warm) warm_view.updating.push_back("");
   out.StartObject();
