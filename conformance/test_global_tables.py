@@ -683,3 +683,41 @@ def test_a_replica_on_a_peer_is_removed_from_either_side(tmp_path):
     finally:
         a.stop()
         b.stop()
+
+
+@pytest.mark.ddbd_only
+def test_malformed_replication_calls_are_refused_and_change_nothing(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    server = DdbdProcess(in_memory=True).start()
+    try:
+        def call(op, body):
+            request = AWSRequest(method="POST", url=f"{server.endpoint}/ddbd/replication/{op}",
+                                 data=body)
+            SigV4Auth(Credentials("AKIDPEER", "secret"), "dynamodb", EU).add_auth(request)
+            prepared = urllib.request.Request(request.url, data=request.body,
+                                              headers=dict(request.headers), method="POST")
+            try:
+                with urllib.request.urlopen(prepared) as r:
+                    return r.status
+            except urllib.error.HTTPError as e:
+                return e.code
+
+        for op in ("create", "apply", "activate", "delete", "frobnicate"):
+            for body in (b"", b"\xff" * 40, b"\x05abc"):
+                assert call(op, body) in (400, 404), (op, body)
+        # Unsigned calls are refused like any unsigned request.
+        req = urllib.request.Request(f"{server.endpoint}/ddbd/replication/apply", data=b"x",
+                                     method="POST")
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(req)
+        assert excinfo.value.code == 400
+        assert regional(server.endpoint, ("AKIDPEER", "secret"), EU).list_tables()[
+            "TableNames"] == []
+    finally:
+        server.stop()
